@@ -1,0 +1,50 @@
+"""Modal deployment of the compute runner: one ASGI web function, nothing else.
+
+All behaviour lives in modal-free modules (asgi, endpoint, signing, compute);
+this file only says how Modal packages and scales them. Settings come from the
+environment of `modal deploy`, which the Pulumi ModalApp component sets per color.
+"""
+
+from __future__ import annotations
+
+import os
+
+import modal
+
+# Every local module the web function imports; test_modal_app checks the list is complete.
+LOCAL_MODULES = ("asgi", "endpoint", "signing", "compute", "column_profile")
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+APP_NAME = os.environ.get("MODAL_APP_NAME", "mcp-hosting-compute")
+SECRET_NAME = os.environ.get("MODAL_SECRET_NAME", "mcp-hosting-upstream")
+MIN_CONTAINERS = _int_env("MODAL_MIN_CONTAINERS", 0)
+SCALEDOWN_WINDOW = _int_env("MODAL_SCALEDOWN_WINDOW", 300)
+
+app = modal.App(APP_NAME)
+
+image = modal.Image.debian_slim(python_version="3.11").add_local_python_source(*LOCAL_MODULES)
+
+
+@app.function(
+    image=image,
+    secrets=[modal.Secret.from_name(SECRET_NAME)],  # provides MCP_UPSTREAM_SECRET
+    min_containers=MIN_CONTAINERS,
+    scaledown_window=SCALEDOWN_WINDOW,
+    timeout=120,
+)
+@modal.concurrent(max_inputs=4)  # CPU-bound work runs in a thread; this keeps /health answering
+@modal.asgi_app()
+def web():
+    import asgi  # imported in the container, where add_local_python_source put it
+
+    return asgi.make_asgi_app()

@@ -1,0 +1,138 @@
+"""The HTTP contract of the compute runner, without a server."""
+
+import contextlib
+import io
+import json
+import sys
+import unittest
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import endpoint  # noqa: E402
+from signing import ReplayGuard, sign  # noqa: E402
+
+SECRET = "endpoint-secret"
+NOW = 1_700_000_000
+PATH = "/tools/csv_profile"
+
+
+class Client:
+    """Calls endpoint.handle the way the edge Worker will: signed JSON POSTs."""
+
+    def __init__(self) -> None:
+        self.guard = ReplayGuard()
+
+    def call(self, method, path, body=b"", headers=None, *, secret=SECRET):
+        status, response_headers, raw = endpoint.handle(
+            method, path, headers or {}, body, secret=secret, now=NOW, replay_guard=self.guard
+        )
+        self.last_headers = response_headers
+        return status, json.loads(raw)
+
+    def profile(self, arguments, *, path=PATH, signed_path=None):
+        body = arguments if isinstance(arguments, bytes) else json.dumps(arguments).encode()
+        headers = {
+            "x-mcp-timestamp": str(NOW),
+            "x-mcp-signature": sign(SECRET, "POST", signed_path or path, NOW, body),
+        }
+        return self.call("POST", path, body, headers)
+
+
+class Routes(unittest.TestCase):
+    def setUp(self):
+        self.client = Client()
+
+    def test_health_is_unsigned(self):
+        self.assertEqual(self.client.call("GET", "/health"), (200, {"ok": True}))
+        self.assertEqual(self.client.last_headers["content-type"], "application/json")
+
+    def test_wrong_method_is_405_with_allow(self):
+        status, body = self.client.call("POST", "/health")
+        self.assertEqual(status, 405)
+        self.assertEqual(self.client.last_headers["allow"], "GET")
+        self.assertIn("error", body)
+        self.assertEqual(self.client.call("GET", PATH)[0], 405)
+        self.assertEqual(self.client.last_headers["allow"], "POST")
+
+    def test_unknown_path_is_404_json(self):
+        status, body = self.client.call("GET", "/nope")
+        self.assertEqual(status, 404)
+        self.assertIn("/nope", body["error"])
+
+
+class ProfileCalls(unittest.TestCase):
+    def setUp(self):
+        self.client = Client()
+
+    def test_a_signed_call_returns_the_profile(self):
+        status, body = self.client.profile({"csv": "a;b\n1;x\n2;y\n", "max_rows": 10})
+        self.assertEqual(status, 200)
+        self.assertEqual((body["result"]["rows"], body["result"]["delimiter"]), (2, ";"))
+
+    def test_optional_arguments_may_be_null(self):
+        status, _ = self.client.profile({"csv": "a\n1\n", "delimiter": None, "max_rows": None})
+        self.assertEqual(status, 200)
+
+    def test_the_query_string_is_part_of_what_is_signed(self):
+        self.assertEqual(self.client.profile({"csv": "a\n1\n"}, path=PATH + "?trace=1")[0], 200)
+        status, body = self.client.profile({"csv": "a\n2\n"}, path=PATH + "?trace=1", signed_path=PATH)
+        self.assertEqual((status, body["error"]), (401, "signature mismatch"))
+
+    def test_unsigned_calls_are_401(self):
+        status, body = self.client.call("POST", PATH, b'{"csv":"a\\n1\\n"}')
+        self.assertEqual(status, 401)
+        self.assertIn("missing", body["error"])
+
+    def test_a_replayed_call_is_401(self):
+        body = b'{"csv":"a\\n1\\n"}'
+        headers = {"x-mcp-timestamp": str(NOW), "x-mcp-signature": sign(SECRET, "POST", PATH, NOW, body)}
+        self.assertEqual(self.client.call("POST", PATH, body, headers)[0], 200)
+        status, answer = self.client.call("POST", PATH, body, headers)
+        self.assertEqual(status, 401)
+        self.assertIn("replayed", answer["error"])
+
+    def test_bad_arguments_are_400(self):
+        cases = {
+            b"{not json": "JSON object",
+            b"[1]": "got list",
+            b"\xff": "JSON object",
+            b"{}": "missing argument csv",
+            b'{"csv": 5}': "csv must be a string, got an integer",
+            b'{"csv": "a", "max_rows": "10"}': "max_rows must be an integer or null, got a string",
+            b'{"csv": "a", "max_rows": true}': "max_rows must be an integer or null, got a boolean",
+            b'{"csv": "a", "max_rows": 2.0}': "got a number",
+            b'{"csv": "a", "sheet": 1}': "unknown argument(s) sheet",
+        }
+        for raw, message in cases.items():
+            status, body = self.client.profile(raw)
+            self.assertEqual(status, 400, raw)
+            self.assertIn(message, body["error"], raw)
+
+    def test_unprofilable_csv_is_422_naming_the_line(self):
+        status, body = self.client.profile({"csv": "a,b\n1,2\n3,4,5\n"})
+        self.assertEqual(status, 422)
+        self.assertIn("line 3", body["error"])
+
+    def test_oversized_bodies_are_413_before_anything_else(self):
+        status, body = self.client.call("POST", PATH, b" " * (endpoint.MAX_BODY_BYTES + 1))
+        self.assertEqual(status, 413)
+        self.assertIn("larger than", body["error"])
+
+    def test_no_configured_secret_is_503(self):
+        status, _ = self.client.call("POST", PATH, b"{}", secret="")
+        self.assertEqual(status, 503)
+
+    def test_unexpected_failures_are_a_generic_500_and_keep_the_secret_out_of_logs(self):
+        stderr = io.StringIO()
+        with mock.patch.object(endpoint, "profile_csv", side_effect=RuntimeError("boom")), \
+                contextlib.redirect_stderr(stderr):
+            status, body = self.client.profile({"csv": "a\n1\n"})
+        self.assertEqual((status, body), (500, {"error": "internal error in the compute runner"}))
+        self.assertIn("RuntimeError: boom", stderr.getvalue())
+        self.assertNotIn(SECRET, stderr.getvalue())
+
+
+if __name__ == "__main__":
+    unittest.main()

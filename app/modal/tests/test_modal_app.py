@@ -1,0 +1,126 @@
+"""modal_app.py wires deploy-time settings into Modal and ships every module it needs.
+
+`modal` is not installed here, so a recording stand-in records what the wrapper
+asks Modal for; the assertions are about the wrapper's choices, not the stand-in.
+"""
+
+import ast
+import importlib
+import os
+import sys
+import types
+import unittest
+from pathlib import Path
+from unittest import mock
+
+APP_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(APP_DIR))
+
+
+class RecordingModal(types.ModuleType):
+    """Just enough of the modal 1.x surface that modal_app.py touches."""
+
+    def __init__(self) -> None:
+        super().__init__("modal")
+        self.calls: dict = {}
+        calls = self.calls
+
+        class Image:
+            @staticmethod
+            def debian_slim(python_version=None):
+                calls["python_version"] = python_version
+                return Image()
+
+            def add_local_python_source(self, *modules):
+                calls["local_modules"] = modules
+                return self
+
+        class Secret:
+            @staticmethod
+            def from_name(name):
+                calls["secret_name"] = name
+                return ("secret", name)
+
+        class App:
+            def __init__(self, name):
+                calls["app_name"] = name
+
+            def function(self, **options):
+                calls["function_options"] = options
+                return lambda fn: fn
+
+        self.App, self.Image, self.Secret = App, Image, Secret
+        self.concurrent = lambda **options: (lambda fn: fn)
+        self.asgi_app = lambda **options: (lambda fn: fn)
+
+
+def load_modal_app(env: dict) -> tuple[types.ModuleType, dict]:
+    fake = RecordingModal()
+    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW")
+    clean = {k: v for k, v in os.environ.items() if k not in keys}
+    environment = mock.patch.dict(os.environ, {**clean, **env}, clear=True)
+    with mock.patch.dict(sys.modules, {"modal": fake}), environment:
+        sys.modules.pop("modal_app", None)
+        module = importlib.import_module("modal_app")
+    sys.modules.pop("modal_app", None)
+    return module, fake.calls
+
+
+def local_imports(module_name: str) -> set[str]:
+    """Top-level modules imported by `module_name` that live beside it."""
+    tree = ast.parse((APP_DIR / f"{module_name}.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return {name for name in names if (APP_DIR / f"{name}.py").exists()}
+
+
+class ModalWrapper(unittest.TestCase):
+    def test_defaults(self):
+        _, calls = load_modal_app({})
+        self.assertEqual(calls["app_name"], "mcp-hosting-compute")
+        self.assertEqual(calls["secret_name"], "mcp-hosting-upstream")
+        self.assertEqual(calls["python_version"], "3.11")
+        options = calls["function_options"]
+        self.assertEqual((options["min_containers"], options["scaledown_window"]), (0, 300))
+
+    def test_deploy_environment_sets_name_secret_and_scaling(self):
+        _, calls = load_modal_app({
+            "MODAL_APP_NAME": "mcp-hosting-compute-green",
+            "MODAL_SECRET_NAME": "upstream-prod",
+            "MODAL_MIN_CONTAINERS": "1",
+            "MODAL_SCALEDOWN_WINDOW": "60",
+        })
+        self.assertEqual(calls["app_name"], "mcp-hosting-compute-green")
+        self.assertEqual(calls["secret_name"], "upstream-prod")
+        self.assertEqual(calls["function_options"]["secrets"], [("secret", "upstream-prod")])
+        self.assertEqual(calls["function_options"]["min_containers"], 1)
+        self.assertEqual(calls["function_options"]["scaledown_window"], 60)
+
+    def test_a_non_integer_setting_stops_the_deploy_with_its_name(self):
+        with self.assertRaisesRegex(SystemExit, "MODAL_MIN_CONTAINERS must be an integer"):
+            load_modal_app({"MODAL_MIN_CONTAINERS": "two"})
+
+    def test_the_image_ships_every_local_module_the_web_function_needs(self):
+        _, calls = load_modal_app({})
+        shipped = set(calls["local_modules"])
+        needed, frontier = set(), ["asgi"]
+        while frontier:
+            name = frontier.pop()
+            if name not in needed:
+                needed.add(name)
+                frontier.extend(local_imports(name))
+        self.assertEqual(needed - shipped, set())
+
+    def test_the_web_function_returns_an_asgi_callable(self):
+        module, _ = load_modal_app({})
+        app = module.web()
+        self.assertTrue(callable(app))
+        self.assertEqual(app.__code__.co_varnames[:3], ("scope", "receive", "send"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const RUNNER = fileURLToPath(new URL("../../modal/local_server.py", import.meta.url));
+
+export interface ComputeRunner {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Python compute runner (`app/modal/local_server.py`) on a free
+ * loopback port: locally it stands in for the Modal app, serving the same
+ * signed endpoint.
+ */
+export async function startComputeRunner(secret: string, { python = "python3", timeoutMs = 10_000 } = {}): Promise<ComputeRunner> {
+  const child = spawn(python, [RUNNER, "--host", "127.0.0.1", "--port", "0", "--quiet"], {
+    env: { ...process.env, MCP_UPSTREAM_SECRET: secret },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`compute runner did not start within ${timeoutMs} ms`)), timeoutMs);
+    let output = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${python}: ${error.message}`));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`compute runner exited with code ${code} before it was ready`));
+    });
+  });
+  return { url, stop: () => stop(child) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}

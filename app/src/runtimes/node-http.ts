@@ -1,0 +1,129 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+export interface NodeHttpOptions {
+  /** Bodies larger than this are refused with 413 while they stream in. */
+  maxBodyBytes: number;
+  /** A client must finish sending headers within this time. */
+  headersTimeoutMs: number;
+  /** A client must finish sending the whole request within this time (slow-body guard). */
+  requestTimeoutMs: number;
+}
+
+/**
+ * A `node:http` server in front of a Web-standard fetch handler: the same
+ * `Request` → `Response` code path the Worker runs. Streams SSE responses and
+ * aborts the request's signal when the client goes away.
+ */
+export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Server {
+  const server = createServer({
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: 5000,
+  });
+  server.on("request", (req, res) => {
+    void respond(handler, req, res, options).catch((error: unknown) => {
+      console.error("[http] unhandled error", error);
+      if (!res.headersSent) writeJsonError(res, 500, -32603, "Internal error");
+      else res.destroy();
+    });
+  });
+  // A malformed request line or a header flood never reaches the handler; answer it as JSON too.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message: `HTTP ${status}: ${error.code ?? "bad request"}` }, id: null });
+    socket.end(`HTTP/1.1 ${status} Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  return server;
+}
+
+async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
+  const body = await readBody(req, options.maxBodyBytes);
+  if (body === "too-large") {
+    writeJsonError(res, 413, -32600, `Payload too large: the limit is ${options.maxBodyBytes} bytes`);
+    return;
+  }
+  const aborter = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) aborter.abort();
+  });
+  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+    method: req.method ?? "GET",
+    headers: toHeaders(req),
+    ...(body === undefined ? {} : { body: body as Uint8Array<ArrayBuffer> }),
+    signal: aborter.signal,
+  });
+  const response = await handler(request);
+  await writeResponse(res, response);
+}
+
+/** Past this many bytes an oversized body is no longer drained: the connection is cut. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Buffers the body (MCP messages are small), refusing it once it passes the
+ * limit. An oversized body is still drained (up to a bound) so the client
+ * reads our 413 instead of a reset connection.
+ */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined | "too-large"> {
+  if (req.method === "GET" || req.method === "HEAD") return undefined;
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > DRAIN_LIMIT_BYTES) return "too-large";
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > DRAIN_LIMIT_BYTES) break;
+    if (size <= maxBytes) chunks.push(chunk as Buffer);
+  }
+  if (size > maxBytes) return "too-large";
+  return size === 0 ? undefined : Buffer.concat(chunks, size);
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  return headers;
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (response.body === null) {
+    res.writeHead(response.status, headers).end();
+    return;
+  }
+  const streaming = (headers["content-type"] ?? "").startsWith("text/event-stream");
+  if (!streaming) {
+    // Small JSON answers: one write with a length is cheaper than chunked encoding.
+    const buffer = Buffer.from(await response.arrayBuffer());
+    headers["content-length"] = String(buffer.length);
+    res.writeHead(response.status, headers).end(buffer);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  res.on("close", () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+    }
+  } catch {
+    // The client went away or the stream was cancelled; nothing more to send.
+  } finally {
+    res.end();
+  }
+}
+
+function writeJsonError(res: ServerResponse, status: number, code: number, message: string): void {
+  const body = JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+}

@@ -1,0 +1,61 @@
+/**
+ * `npm start`: the whole MCP server on this machine. SQLite under `.data/`,
+ * the Python compute runner standing in for Modal, every API version served.
+ */
+import { randomBytes } from "node:crypto";
+import { startComputeRunner, type ComputeRunner } from "./compute-runner.ts";
+import { createNodeApp, listen } from "./node.ts";
+import { loadNodeConfig } from "./node-config.ts";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadNodeConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+
+  let runner: ComputeRunner | undefined;
+  let modal: { url: string; secret: string } | undefined;
+  if (config.MODAL_URL !== undefined) {
+    if (config.MCP_UPSTREAM_SECRET === undefined) {
+      console.error("MCP_UPSTREAM_SECRET: required when MODAL_URL is set (the key the Modal app verifies)");
+      process.exit(2);
+    }
+    modal = { url: config.MODAL_URL, secret: config.MCP_UPSTREAM_SECRET };
+  } else if (config.MCP_START_COMPUTE === "1") {
+    const secret = config.MCP_UPSTREAM_SECRET ?? randomBytes(32).toString("hex");
+    try {
+      runner = await startComputeRunner(secret);
+      modal = { url: runner.url, secret };
+    } catch (error) {
+      console.error(`warning: ${(error as Error).message}; csv_profile will answer with an error`);
+    }
+  }
+
+  const app = createNodeApp({ config, ...(modal ? { modal } : {}) });
+  const { server, url } = await listen(app, config);
+  const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
+  console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""})`);
+  console.log(`connect a client:  npx @modelcontextprotocol/inspector --cli ${first} --transport http --method tools/list`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server.closeIdleConnections();
+    const closed = new Promise((resolve) => server.close(resolve));
+    // Open SSE streams would hold the server forever; end them after a grace period.
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+    await closed;
+    await app.close();
+    await runner?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+await main();

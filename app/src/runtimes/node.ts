@@ -1,0 +1,121 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostHeaderValidationResponse, localhostAllowedHostnames } from "@modelcontextprotocol/server";
+import { buildMcpServer } from "../server/build-server.ts";
+import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
+import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
+import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
+import { SessionRouter } from "../server/session-router.ts";
+import type { ToolHost } from "../server/tool-host.ts";
+import { SqliteSessionStore } from "../sessions/sqlite.ts";
+import { openDatabase } from "../state/sqlite-database.ts";
+import { SqliteKnowledgeBase } from "../state/sqlite-knowledge-base.ts";
+import { SqliteNoteStore } from "../state/sqlite-notes.ts";
+import { tools as registry } from "../tools/index.ts";
+import type { ToolDefinition } from "../tools/define.ts";
+import type { NodeConfig } from "./node-config.ts";
+import { serveFetch } from "./node-http.ts";
+
+export interface NodeAppOptions {
+  config: NodeConfig;
+  /** Where `modal` tools are served (the Modal app, or the local compute runner). */
+  modal?: { url: string; secret: string };
+  /** The tool registry; tests may pass a larger one, the shipped server never does. */
+  tools?: readonly ToolDefinition[];
+}
+
+export interface NodeApp {
+  fetch(request: Request): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** How often idle sessions are swept out of memory and, when expired, out of the store. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * The whole MCP service on Node: SQLite-backed sessions, scratchpad and
+ * knowledge base, one endpoint per API version, and the same HTTP rules as
+ * the Worker.
+ */
+export function createNodeApp({ config, modal, tools = registry }: NodeAppOptions): NodeApp {
+  const db = openDatabase(config.databasePath);
+  const notes = new SqliteNoteStore(db);
+  const sessions = new SqliteSessionStore(db);
+  const host: ToolHost = {
+    local: { edge: { notes }, fly: { knowledgeBase: new SqliteKnowledgeBase(db) } },
+    upstream: modal ? { modal } : {},
+    toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
+    defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
+    logError: (message, error) => console.error(`[tool] ${message}:`, error),
+  };
+  const policy: HttpPolicy = {
+    allowedOrigins: config.MCP_ALLOWED_ORIGINS,
+    tokens: parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL),
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
+  };
+  const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.HOST);
+  const createServer = () => buildMcpServer(tools, host);
+  const routers: SessionRouter[] = [];
+  const endpoints = new Map<string, McpEndpoint>();
+  for (const apiVersion of config.MCP_API_VERSIONS) {
+    const router = new SessionRouter({
+      store: sessions,
+      createServer,
+      apiVersion,
+      idleTimeoutMs: config.MCP_SESSION_IDLE_HOURS * 3_600_000,
+      evictAfterMs: 15 * 60_000,
+      retryIntervalMs: 1000,
+      keepAliveMs: 15_000,
+      maxBodyBytes: policy.maxBodyBytes,
+      onSessionEnded: (id) => void notes.clear(`session:${id}`),
+    });
+    routers.push(router);
+    endpoints.set(
+      `/${apiVersion}/mcp`,
+      createMcpEndpoint({
+        policy,
+        createServer,
+        legacy: (request, principal, body) => router.handle(request, principal, body),
+        onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
+      }),
+    );
+  }
+  const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
+
+  return {
+    async fetch(request) {
+      // Bound to loopback, a foreign Host header means DNS rebinding: refuse it.
+      const rebinding = loopback ? hostHeaderValidationResponse(request, localhostAllowedHostnames()) : undefined;
+      if (rebinding) return rebinding;
+      const { pathname } = new URL(request.url);
+      if (pathname === "/healthz") {
+        return Response.json({ ok: true, apiVersions: config.MCP_API_VERSIONS, liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0) });
+      }
+      const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
+      if (endpoint) return endpoint.fetch(request);
+      return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
+    },
+    async close() {
+      clearInterval(sweeper);
+      await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
+      db.close();
+    },
+  };
+}
+
+/** Listens on the configured host and port; resolves once accepting connections. */
+export async function listen(app: NodeApp, config: NodeConfig): Promise<{ server: Server; url: string }> {
+  const server = serveFetch(app.fetch, {
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  return { server, url: `http://${host}:${port}` };
+}

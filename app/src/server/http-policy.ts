@@ -1,0 +1,88 @@
+import { constantTimeEqual } from "../upstream/signing.ts";
+import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
+
+/** The HTTP rules every runtime applies before MCP sees a request. */
+export interface HttpPolicy {
+  /**
+   * Browser origins allowed to call the server. Requests without an `Origin`
+   * header (non-browser clients) are always allowed. `localhost` allows any
+   * port on localhost, 127.0.0.1 and [::1].
+   */
+  allowedOrigins: readonly string[] | "localhost";
+  /** Bearer tokens and the principal each one authenticates; empty = no auth. */
+  tokens: ReadonlyMap<string, string>;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** The principal of unauthenticated requests when no tokens are configured. */
+  defaultPrincipal: string;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export type Admission = { ok: true; principal: string } | { ok: false; response: Response };
+
+/** Applies origin, auth and declared-size rules; returns the principal or the refusal. */
+export function admitRequest(request: Request, policy: HttpPolicy): Admission {
+  const origin = request.headers.get("origin");
+  if (origin !== null && !isOriginAllowed(origin, policy.allowedOrigins)) {
+    return refuse(jsonRpcErrorResponse(403, JsonRpcCode.invalidRequest, `Forbidden: origin ${origin} is not allowed`));
+  }
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > policy.maxBodyBytes) {
+    return refuse(tooLarge(policy.maxBodyBytes));
+  }
+  if (policy.tokens.size === 0) return { ok: true, principal: policy.defaultPrincipal };
+  const principal = authenticate(request.headers.get("authorization"), policy.tokens);
+  if (principal === undefined) {
+    return refuse(
+      jsonRpcErrorResponse(401, JsonRpcCode.invalidRequest, "Unauthorized: a valid bearer token is required", {
+        headers: { "www-authenticate": 'Bearer realm="mcp", error="invalid_token"' },
+      }),
+    );
+  }
+  return { ok: true, principal };
+}
+
+export function tooLarge(maxBodyBytes: number): Response {
+  return jsonRpcErrorResponse(413, JsonRpcCode.invalidRequest, `Payload too large: the limit is ${maxBodyBytes} bytes`);
+}
+
+export function isOriginAllowed(origin: string, allowed: HttpPolicy["allowedOrigins"]): boolean {
+  if (allowed !== "localhost") return allowed.includes(origin);
+  try {
+    const url = new URL(origin);
+    return ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname) && ["http:", "https:"].includes(url.protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Compares against every token in constant time, so timing reveals nothing. */
+function authenticate(header: string | null, tokens: ReadonlyMap<string, string>): string | undefined {
+  const match = header === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const presented = match?.[1] ?? "";
+  let principal: string | undefined;
+  for (const [token, subject] of tokens) {
+    if (constantTimeEqual(token, presented) && presented !== "") principal = subject;
+  }
+  return principal;
+}
+
+/**
+ * Parses `MCP_AUTH_TOKEN`: a comma-separated list of `token` or
+ * `subject=token` entries. A bare token authenticates the default principal.
+ */
+export function parseTokens(value: string | undefined, defaultPrincipal: string): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
+    const eq = entry.indexOf("=");
+    const [subject, token] = eq > 0 ? [entry.slice(0, eq), entry.slice(eq + 1)] : [defaultPrincipal, entry];
+    if (token.length < 16) throw new Error("MCP_AUTH_TOKEN: each token must be at least 16 characters");
+    tokens.set(token, subject);
+  }
+  return tokens;
+}
+
+function refuse(response: Response): Admission {
+  return { ok: false, response };
+}

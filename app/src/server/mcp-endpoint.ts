@@ -1,0 +1,122 @@
+import { createMcpHandler, isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
+import { admitRequest, tooLarge, type HttpPolicy } from "./http-policy.ts";
+import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
+
+/** Serves a 2025-11-25 (sessionful) request for an authenticated principal. */
+export type LegacyHandler = (request: Request, principal: string, parsedBody: unknown) => Promise<Response>;
+
+export interface McpEndpointOptions {
+  policy: HttpPolicy;
+  /** Builds the server for one 2026-07-28 request. */
+  createServer: () => McpServer;
+  /** Where 2025-11-25 traffic goes: a session router (Node) or a Durable Object (Workers). */
+  legacy: LegacyHandler;
+  /** Logs errors the SDK reports out of band. */
+  onError?: (error: Error) => void;
+}
+
+export interface McpEndpoint {
+  fetch(request: Request): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const CORS_HEADERS = {
+  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+  "access-control-allow-headers":
+    "authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name",
+  "access-control-expose-headers": "mcp-session-id, mcp-protocol-version, www-authenticate",
+  "access-control-max-age": "600",
+};
+
+/**
+ * One MCP endpoint (`/<apiVersion>/mcp`) speaking both protocol eras: HTTP
+ * rules first, then the SDK's own classification routes 2026-07-28 requests to
+ * the stateless handler and 2025-11-25 requests to the sessionful one.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const { policy } = options;
+  const modern = createMcpHandler(() => options.createServer(), {
+    legacy: "reject",
+    maxRequestBodySize: policy.maxBodyBytes,
+    ...(options.onError ? { onerror: options.onError } : {}),
+  });
+
+  async function serve(request: Request): Promise<Response> {
+    const admission = admitRequest(request, policy);
+    if (!admission.ok) return admission.response;
+    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+    if (!["GET", "POST", "DELETE"].includes(request.method)) {
+      return jsonRpcErrorResponse(405, JsonRpcCode.invalidRequest, `Method ${request.method} is not allowed`, {
+        headers: { allow: "GET, POST, DELETE, OPTIONS" },
+      });
+    }
+    let parsedBody: unknown;
+    if (request.method === "POST") {
+      const contentType = request.headers.get("content-type") ?? "";
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        return jsonRpcErrorResponse(415, JsonRpcCode.invalidRequest, "Unsupported Media Type: Content-Type must be application/json");
+      }
+      const body = await readBody(request, policy.maxBodyBytes);
+      if (body === undefined) return tooLarge(policy.maxBodyBytes);
+      try {
+        parsedBody = JSON.parse(body);
+      } catch {
+        return jsonRpcErrorResponse(400, JsonRpcCode.parseError, "Parse error: the body is not valid JSON");
+      }
+      if (Array.isArray(parsedBody)) {
+        return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Invalid Request: JSON-RPC batches are not supported (removed in protocol 2025-06-18)");
+      }
+      if (parsedBody === null || typeof parsedBody !== "object") {
+        return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Invalid Request: expected a JSON-RPC message object");
+      }
+    }
+    const authInfo = { token: "", clientId: admission.principal, scopes: [] };
+    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
+      return options.legacy(request, admission.principal, parsedBody);
+    }
+    return modern.fetch(request, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) });
+  }
+
+  return {
+    async fetch(request) {
+      const response = await serve(request);
+      return withCors(request, response);
+    },
+    close: () => modern.close(),
+  };
+}
+
+/** Reads the body as text, or `undefined` when it exceeds the limit. */
+async function readBody(request: Request, maxBytes: number): Promise<string | undefined> {
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function withCors(request: Request, response: Response): Response {
+  const origin = request.headers.get("origin");
+  if (origin === null || response.status === 403) return response;
+  const headers = new Headers(response.headers);
+  headers.set("access-control-allow-origin", origin);
+  headers.append("vary", "origin");
+  for (const [name, value] of Object.entries(CORS_HEADERS)) if (!headers.has(name)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}

@@ -1,0 +1,20 @@
+import type { Placement, PlacementState } from "../tools/define.ts";
+import type { UpstreamOrigin } from "../upstream/client.ts";
+
+/**
+ * What a runtime brings to the registry: the state of the placements it runs
+ * in-process, and where the others live. Runtimes differ only here.
+ */
+export interface ToolHost {
+  /** Placements run in this process, with their state. */
+  local: Partial<PlacementState>;
+  /** Placements reached over signed HTTP. */
+  upstream: Partial<Record<Placement, UpstreamOrigin>>;
+  /** Per-call limit; a tool that runs longer gets an error result. */
+  toolTimeoutMs: number;
+  /** Principal for requests without a bearer subject (local use). */
+  defaultPrincipal: string;
+  /** Logs a tool failure with its stack; never shown to the client. */
+  logError?: (message: string, error: unknown) => void;
+  fetch?: typeof fetch;
+}

@@ -1,0 +1,76 @@
+import type { z } from "zod";
+import type { KnowledgeBase } from "../state/knowledge-base.ts";
+import type { NoteStore } from "../state/notes.ts";
+
+/**
+ * Where a tool runs. `edge` runs in every runtime (Worker and Node), `fly` runs
+ * in the stateful Node service, `modal` runs in the Python compute app. A
+ * runtime that does not host a placement forwards the call over signed HTTP.
+ */
+export type Placement = "edge" | "fly" | "modal";
+
+/** The state each placement's handlers may touch; the hosting runtime supplies it. */
+export interface PlacementState {
+  edge: { notes: NoteStore };
+  fly: { knowledgeBase: KnowledgeBase };
+}
+
+/** What a handler learns about the call it serves. */
+export interface ToolContext<S> {
+  /**
+   * Whose state this call reads and writes: `session:<id>` in the 2025-11-25
+   * era, `principal:<subject>` in the session-less 2026-07-28 era.
+   */
+  stateKey: string;
+  /** The authenticated principal (the bearer token's subject, or the local default). */
+  principal: string;
+  /** Aborted when the call times out or the client goes away. */
+  signal: AbortSignal;
+  state: S;
+}
+
+/** A handler returns JSON: an object becomes structured content, anything else text. */
+export type ToolResult = Record<string, unknown> | string;
+
+interface ToolCommon<Input extends z.ZodObject> {
+  /** snake_case, unique across the registry. */
+  name: string;
+  /** Written for a model: what the tool does, when to use it, what it returns. */
+  description: string;
+  input: Input;
+  /** A valid input, used by smoke tests and `verify` to call the tool. */
+  example: z.input<Input>;
+  /** True when the tool changes state (used for writer-region routing and annotations). */
+  writes?: boolean;
+}
+
+export interface LocalTool<P extends "edge" | "fly", Input extends z.ZodObject = z.ZodObject>
+  extends ToolCommon<Input> {
+  placement: P;
+  handler: (input: z.output<Input>, ctx: ToolContext<PlacementState[P]>) => Promise<ToolResult>;
+}
+
+/** A Modal tool is declared here and implemented in `app/modal/compute.py`. */
+export interface RemoteTool<Input extends z.ZodObject = z.ZodObject> extends ToolCommon<Input> {
+  placement: "modal";
+}
+
+export type ToolDefinition = LocalTool<"edge"> | LocalTool<"fly"> | RemoteTool;
+
+/**
+ * Declares a tool once; every runtime serves it from this definition. The
+ * overloads keep the handler's input and state typed by the placement.
+ */
+export function defineTool<Input extends z.ZodObject>(tool: LocalTool<"edge", Input>): ToolDefinition;
+export function defineTool<Input extends z.ZodObject>(tool: LocalTool<"fly", Input>): ToolDefinition;
+export function defineTool<Input extends z.ZodObject>(tool: RemoteTool<Input>): ToolDefinition;
+export function defineTool(tool: ToolDefinition): ToolDefinition {
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) {
+    throw new Error(`tool name ${JSON.stringify(tool.name)}: expected snake_case, 1-64 characters`);
+  }
+  const example = tool.input.safeParse(tool.example);
+  if (!example.success) {
+    throw new Error(`tool ${tool.name}: its example does not match its input schema (${example.error.issues[0]?.message})`);
+  }
+  return tool;
+}

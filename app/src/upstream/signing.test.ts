@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ReplayGuard, signRequest, verifySignature } from "./signing.ts";
+
+const body = new TextEncoder().encode(String.raw`{"csv":"a\n1\n"}`);
+
+test("the signature matches the vector the Python verifier was built against", async () => {
+  const headers = await signRequest("test-secret", "POST", "/tools/csv_profile", body, 1_700_000_000);
+  assert.deepEqual(headers, {
+    "x-mcp-timestamp": "1700000000",
+    "x-mcp-signature": "v1=2ad5d89b8dadcb469e941e52fa0a483b553e316a0baf57fac73f47cf8023a92e",
+  });
+});
+
+test("verification accepts a fresh signature and names what is wrong with a bad one", async () => {
+  const now = 1_700_000_000;
+  const signed = new Headers(await signRequest("k".repeat(32), "POST", "/tools/echo", body, now));
+  assert.equal((await verifySignature("k".repeat(32), "POST", "/tools/echo", signed, body, now + 30)).ok, true);
+  const verdicts = await Promise.all([
+    verifySignature("k".repeat(32), "POST", "/tools/echo", signed, body, now + 61),
+    verifySignature("x".repeat(32), "POST", "/tools/echo", signed, body, now),
+    verifySignature("k".repeat(32), "POST", "/tools/other", signed, body, now),
+    verifySignature("k".repeat(32), "POST", "/tools/echo", new Headers(), body, now),
+  ]);
+  assert.deepEqual(
+    verdicts.map((verdict) => (verdict.ok ? "ok" : verdict.reason)),
+    ["stale or future timestamp (more than 60 s off)", "signature mismatch", "signature mismatch", "missing signature headers"],
+  );
+});
+
+test("an exact replay within the window is refused", () => {
+  const guard = new ReplayGuard();
+  assert.equal(guard.admit("abc", 100), true);
+  assert.equal(guard.admit("abc", 130), false);
+  assert.equal(guard.admit("def", 130), true);
+});

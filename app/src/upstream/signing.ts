@@ -1,0 +1,90 @@
+/**
+ * Shared-secret request signatures between the edge, the Fly service and the
+ * Modal app: HMAC-SHA256 over method, path, timestamp and the body's SHA-256.
+ * Web Crypto only, so the same code runs on Node and in workerd. The Python
+ * side (`app/modal/signing.py`) implements the identical scheme.
+ */
+export const TIMESTAMP_HEADER = "x-mcp-timestamp";
+export const SIGNATURE_HEADER = "x-mcp-signature";
+/** How old (or how far in the future) a signed request may be. */
+export const MAX_SKEW_SECONDS = 60;
+
+const encoder = new TextEncoder();
+
+export async function signRequest(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  body: Uint8Array<ArrayBuffer>,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<Record<string, string>> {
+  const timestamp = String(nowSeconds);
+  const signature = await hmacHex(secret, await canonical(method, pathWithQuery, timestamp, body));
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${signature}` };
+}
+
+export type Verdict = { ok: true; signature: string } | { ok: false; reason: string };
+
+/**
+ * Checks a request's signature and age. Replays of a still-fresh signature are
+ * caught by {@link ReplayGuard}; this function is stateless.
+ */
+export async function verifySignature(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  headers: Headers,
+  body: Uint8Array<ArrayBuffer>,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<Verdict> {
+  const timestamp = headers.get(TIMESTAMP_HEADER);
+  const signature = headers.get(SIGNATURE_HEADER);
+  if (timestamp === null || signature === null) return { ok: false, reason: "missing signature headers" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed timestamp" };
+  if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) {
+    return { ok: false, reason: `stale or future timestamp (more than ${MAX_SKEW_SECONDS} s off)` };
+  }
+  const match = /^v1=([0-9a-f]{64})$/.exec(signature);
+  if (match === null) return { ok: false, reason: "malformed signature" };
+  const expected = await hmacHex(secret, await canonical(method, pathWithQuery, timestamp, body));
+  if (!constantTimeEqual(expected, match[1]!)) return { ok: false, reason: "signature mismatch" };
+  return { ok: true, signature: match[1]! };
+}
+
+/** Remembers fresh signatures for the skew window so an exact replay is refused. */
+export class ReplayGuard {
+  readonly #seen = new Map<string, number>();
+
+  /** True the first time a signature is seen within the window. */
+  admit(signature: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+    for (const [seen, at] of this.#seen) {
+      if (nowSeconds - at <= MAX_SKEW_SECONDS * 2) break;
+      this.#seen.delete(seen);
+    }
+    if (this.#seen.has(signature)) return false;
+    this.#seen.set(signature, nowSeconds);
+    return true;
+  }
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  let diff = left.length ^ right.length;
+  for (let i = 0; i < Math.max(left.length, right.length); i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  return diff === 0;
+}
+
+async function canonical(method: string, pathWithQuery: string, timestamp: string, body: Uint8Array<ArrayBuffer>): Promise<string> {
+  const bodyHash = toHex(await crypto.subtle.digest("SHA-256", body));
+  return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${bodyHash}`;
+}
+
+async function hmacHex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
+function toHex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
