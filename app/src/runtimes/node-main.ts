@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createNodeApp({ config, ...(modal ? { modal } : {}) });
+  const upstreamSecret = config.MCP_UPSTREAM_SECRET ?? modal?.secret;
+  const app = createNodeApp({ config, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
   const { server, url } = await listen(app, config);
   const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
   console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""})`);

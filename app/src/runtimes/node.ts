@@ -6,6 +6,7 @@ import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
 import { SessionRouter } from "../server/session-router.ts";
+import { createSignedToolEndpoint, SIGNED_TOOL_PATH } from "../server/signed-tool-endpoint.ts";
 import type { ToolHost } from "../server/tool-host.ts";
 import { SqliteSessionStore } from "../sessions/sqlite.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
@@ -18,6 +19,8 @@ import { serveFetch } from "./node-http.ts";
 
 export interface NodeAppOptions {
   config: NodeConfig;
+  /** The HMAC key the edge signs its calls with; without it `/tools/<name>` is not served. */
+  upstreamSecret?: string;
   /** Where `modal` tools are served (the Modal app, or the local compute runner). */
   modal?: { url: string; secret: string };
   /** The tool registry; tests may pass a larger one, the shipped server never does. */
@@ -37,7 +40,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * knowledge base, one endpoint per API version, and the same HTTP rules as
  * the Worker.
  */
-export function createNodeApp({ config, modal, tools = registry }: NodeAppOptions): NodeApp {
+export function createNodeApp({ config, modal, upstreamSecret, tools = registry }: NodeAppOptions): NodeApp {
   const db = openDatabase(config.databasePath);
   const notes = new SqliteNoteStore(db);
   const sessions = new SqliteSessionStore(db);
@@ -81,6 +84,10 @@ export function createNodeApp({ config, modal, tools = registry }: NodeAppOption
       }),
     );
   }
+  const signedTools =
+    upstreamSecret === undefined
+      ? undefined
+      : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes });
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
 
   return {
@@ -94,6 +101,7 @@ export function createNodeApp({ config, modal, tools = registry }: NodeAppOption
       }
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
       if (endpoint) return endpoint.fetch(request);
+      if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(request);
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
     },
     async close() {
