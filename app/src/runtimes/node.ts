@@ -1,6 +1,12 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hostHeaderValidationResponse, localhostAllowedHostnames } from "@modelcontextprotocol/server";
+import {
+  hostHeaderValidationResponse,
+  InMemoryServerEventBus,
+  localhostAllowedHostnames,
+  type McpServer,
+  type ServerEventBus,
+} from "@modelcontextprotocol/server";
 import { buildMcpServer } from "../server/build-server.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
@@ -25,6 +31,13 @@ export interface NodeAppOptions {
   modal?: { url: string; secret: string };
   /** The tool registry; tests may pass a larger one, the shipped server never does. */
   tools?: readonly ToolDefinition[];
+  /**
+   * Test-only: called with every server this app builds (both protocol eras),
+   * after the registry's tools are registered. Conformance fixtures use it to
+   * register tools that need the SDK's own request context or the app's
+   * change-event bus; the shipped server never passes it.
+   */
+  decorate?: (server: McpServer, app: { events: ServerEventBus }) => void;
 }
 
 export interface NodeApp {
@@ -40,7 +53,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * knowledge base, one endpoint per API version, and the same HTTP rules as
  * the Worker.
  */
-export function createNodeApp({ config, modal, upstreamSecret, tools = registry }: NodeAppOptions): NodeApp {
+export function createNodeApp({ config, modal, upstreamSecret, tools = registry, decorate }: NodeAppOptions): NodeApp {
   const db = openDatabase(config.databasePath);
   const notes = new SqliteNoteStore(db);
   const sessions = new SqliteSessionStore(db);
@@ -58,7 +71,13 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry 
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
   };
   const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.HOST);
-  const createServer = () => buildMcpServer(tools, host);
+  // One change-event source for the `subscriptions/listen` streams of every endpoint.
+  const events = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
+  const createServer = () => {
+    const server = buildMcpServer(tools, host);
+    decorate?.(server, { events });
+    return server;
+  };
   const routers: SessionRouter[] = [];
   const endpoints = new Map<string, McpEndpoint>();
   for (const apiVersion of config.MCP_API_VERSIONS) {
@@ -81,6 +100,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry 
         createServer,
         legacy: (request, principal, body) => router.handle(request, principal, body),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
+        bus: events,
       }),
     );
   }

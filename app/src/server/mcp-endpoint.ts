@@ -1,4 +1,4 @@
-import { createMcpHandler, isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
+import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
 import { admitRequest, tooLarge, type HttpPolicy } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
@@ -13,6 +13,11 @@ export interface McpEndpointOptions {
   legacy: LegacyHandler;
   /** Logs errors the SDK reports out of band. */
   onError?: (error: Error) => void;
+  /**
+   * Where list-change events for `subscriptions/listen` streams come from;
+   * the SDK creates a private in-memory bus when omitted.
+   */
+  bus?: ServerEventBus;
 }
 
 export interface McpEndpoint {
@@ -39,6 +44,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     legacy: "reject",
     maxRequestBodySize: policy.maxBodyBytes,
     ...(options.onError ? { onerror: options.onError } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
   });
 
   async function serve(request: Request): Promise<Response> {
