@@ -14,10 +14,10 @@ import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
 import { SessionRouter } from "../server/session-router.ts";
 import { createSignedToolEndpoint, SIGNED_TOOL_PATH } from "../server/signed-tool-endpoint.ts";
 import type { ToolHost } from "../server/tool-host.ts";
-import { SqliteSessionStore } from "../sessions/sqlite.ts";
+import { SqlSessionStore } from "../sessions/sql.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
-import { SqliteKnowledgeBase } from "../state/sqlite-knowledge-base.ts";
-import { SqliteNoteStore } from "../state/sqlite-notes.ts";
+import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
+import { SqlNoteStore } from "../state/sql-notes.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
@@ -55,10 +55,10 @@ const SWEEP_INTERVAL_MS = 60_000;
  */
 export function createNodeApp({ config, modal, upstreamSecret, tools = registry, decorate }: NodeAppOptions): NodeApp {
   const db = openDatabase(config.databasePath);
-  const notes = new SqliteNoteStore(db);
-  const sessions = new SqliteSessionStore(db);
+  const notes = new SqlNoteStore(db);
+  const sessions = new SqlSessionStore(db);
   const host: ToolHost = {
-    local: { edge: { notes }, fly: { knowledgeBase: new SqliteKnowledgeBase(db) } },
+    local: { edge: { notes }, fly: { knowledgeBase: new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
     toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,

@@ -26,16 +26,20 @@ export async function invokeTool(
   host: ToolHost,
   cancel: AbortSignal,
 ): Promise<Outcome> {
-  const timeout = AbortSignal.timeout(host.toolTimeoutMs);
-  const signal = AbortSignal.any([cancel, timeout]);
+  // A timer we clear ourselves: a pending timeout would keep a Durable Object from hibernating.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error("timeout")), host.toolTimeoutMs);
+  const signal = AbortSignal.any([cancel, deadline.signal]);
   try {
     return { ok: true, value: await untilAborted(dispatch(tool, args, scope, host, signal), signal) };
   } catch (error) {
-    if (timeout.aborted) return { ok: false, kind: "timeout", message: `${tool.name} timed out after ${host.toolTimeoutMs} ms` };
+    if (deadline.signal.aborted) return { ok: false, kind: "timeout", message: `${tool.name} timed out after ${host.toolTimeoutMs} ms` };
     if (cancel.aborted) return { ok: false, kind: "cancelled", message: `${tool.name} was cancelled` };
     if (error instanceof UpstreamError || error instanceof ToolError) return { ok: false, kind: "failed", message: error.message };
     host.logError?.(`tool ${tool.name} threw`, error);
     return { ok: false, kind: "failed", message: `${tool.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

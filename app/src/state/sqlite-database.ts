@@ -1,72 +1,77 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { KNOWLEDGE_BASE_MIGRATIONS } from "./schema.ts";
+import { migrate, type Sql, type SqlValue } from "./sql.ts";
 
 /**
- * The schema, applied in order; `user_version` records how far a database
- * got. Changes are additive only: a Fly machine may still run the previous
- * release against the same file during a roll.
+ * Opens (creating if needed) the Node runtime's SQLite database at the
+ * current schema. WAL keeps readers off the writer's back and is what
+ * Litestream replicates; `synchronous=NORMAL` in WAL mode loses nothing when
+ * the process is killed, only on power loss.
  */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE sessions (
-     id TEXT PRIMARY KEY,
-     principal TEXT NOT NULL,
-     api_version TEXT NOT NULL,
-     protocol_version TEXT NOT NULL,
-     initialize_request TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     last_seen_at INTEGER NOT NULL
-   ) STRICT;
-   CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
-   CREATE TABLE session_events (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     session_id TEXT NOT NULL,
-     stream_id TEXT NOT NULL,
-     message TEXT NOT NULL,
-     created_at INTEGER NOT NULL
-   ) STRICT;
-   CREATE INDEX session_events_stream ON session_events(session_id, stream_id, id);
-   CREATE TABLE notes (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     state_key TEXT NOT NULL,
-     text TEXT NOT NULL,
-     created_at TEXT NOT NULL
-   ) STRICT;
-   CREATE INDEX notes_key ON notes(state_key, id);
-   CREATE TABLE kb_entries (
-     key TEXT PRIMARY KEY,
-     title TEXT NOT NULL,
-     body TEXT NOT NULL,
-     tags TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   ) STRICT;
-   CREATE VIRTUAL TABLE kb_index USING fts5(key UNINDEXED, title, body, tags, tokenize = 'porter unicode61');`,
-];
-
-/**
- * Opens (creating if needed) the app's SQLite database. WAL keeps readers off
- * the writer's back and is what Litestream replicates; `synchronous=NORMAL`
- * in WAL mode loses nothing when the process is killed, only on power loss.
- */
-export function openDatabase(path: string): DatabaseSync {
+export function openDatabase(path: string): NodeSql {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path, { timeout: 5000 });
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-  migrate(db);
-  return db;
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  const sql = new NodeSql(db);
+  migrate(sql, KNOWLEDGE_BASE_MIGRATIONS);
+  return sql;
 }
 
-function migrate(db: DatabaseSync): void {
-  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
-  for (let version = row.user_version; version < MIGRATIONS.length; version++) {
-    db.exec("BEGIN IMMEDIATE");
+/** {@link Sql} over `node:sqlite`, with prepared statements cached by text. */
+export class NodeSql implements Sql {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #depth = 0;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  run(query: string, ...params: SqlValue[]): void {
+    this.#prepare(query).run(...params);
+  }
+
+  all<Row extends object>(query: string, ...params: SqlValue[]): Row[] {
+    return this.#prepare(query).all(...params) as Row[];
+  }
+
+  get<Row extends object>(query: string, ...params: SqlValue[]): Row | undefined {
+    return this.#prepare(query).get(...params) as Row | undefined;
+  }
+
+  transaction<T>(work: () => T): T {
+    // Nested calls join the outer transaction.
+    if (this.#depth > 0) return work();
+    this.#db.exec("BEGIN IMMEDIATE");
+    this.#depth++;
     try {
-      db.exec(MIGRATIONS[version]!);
-      db.exec(`PRAGMA user_version = ${version + 1}`);
-      db.exec("COMMIT");
+      const result = work();
+      this.#db.exec("COMMIT");
+      return result;
     } catch (error) {
-      db.exec("ROLLBACK");
+      this.#db.exec("ROLLBACK");
       throw error;
+    } finally {
+      this.#depth--;
     }
+  }
+
+  hasTable(name: string): boolean {
+    return this.get("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?", name) !== undefined;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #prepare(query: string): StatementSync {
+    let statement = this.#statements.get(query);
+    if (statement === undefined) {
+      statement = this.#db.prepare(query);
+      this.#statements.set(query, statement);
+    }
+    return statement;
   }
 }

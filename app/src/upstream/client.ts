@@ -29,21 +29,38 @@ export async function callUpstreamTool(
   const path = `${base.pathname.replace(/\/$/, "")}/tools/${encodeURIComponent(tool)}`;
   const body = new TextEncoder().encode(JSON.stringify(args ?? {}));
   const headers = await signRequest(origin.secret, "POST", path, body);
-  const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException("deadline", "TimeoutError")), options.timeoutMs);
+  const signals = [deadline.signal, ...(options.signal ? [options.signal] : [])];
+  try {
+    return await send(new URL(path, base), headers, body, AbortSignal.any(signals), tool, options);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function send(
+  url: URL,
+  headers: Record<string, string>,
+  body: Uint8Array<ArrayBuffer>,
+  signal: AbortSignal,
+  tool: string,
+  options: { timeoutMs: number; fetch?: typeof fetch },
+): Promise<unknown> {
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(new URL(path, base), {
+    response = await (options.fetch ?? fetch)(url, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json", accept: "application/json" },
       body,
-      signal: AbortSignal.any(signals),
+      signal,
     });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     throw new UpstreamError(
       timedOut
-        ? `${tool}: the ${base.host} backend did not answer within ${options.timeoutMs} ms`
-        : `${tool}: the ${base.host} backend is unreachable (${describe(error)})`,
+        ? `${tool}: the ${url.host} backend did not answer within ${options.timeoutMs} ms`
+        : `${tool}: the ${url.host} backend is unreachable (${describe(error)})`,
     );
   }
   const text = await response.text();
@@ -58,7 +75,7 @@ export async function callUpstreamTool(
     throw new UpstreamError(`${tool}: ${reason}`);
   }
   if (payload === undefined || !("result" in payload)) {
-    throw new UpstreamError(`${tool}: the ${base.host} backend answered with something other than a JSON result`);
+    throw new UpstreamError(`${tool}: the ${url.host} backend answered with something other than a JSON result`);
   }
   return payload.result;
 }

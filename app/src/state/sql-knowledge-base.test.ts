@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { openDatabase } from "./sqlite-database.ts";
-import { SqliteKnowledgeBase, toMatchExpression } from "./sqlite-knowledge-base.ts";
+import { SqlKnowledgeBase, toMatchExpression } from "./sql-knowledge-base.ts";
 
 test("free text never becomes an FTS5 syntax error", () => {
   assert.equal(toMatchExpression('restore "drill" AND (NEAR'), '"restore"* OR "drill"* OR "AND"* OR "NEAR"*');
@@ -9,7 +9,7 @@ test("free text never becomes an FTS5 syntax error", () => {
 });
 
 test("a title match outranks a body match, and a replaced entry is re-indexed", async () => {
-  const kb = new SqliteKnowledgeBase(openDatabase(":memory:"));
+  const kb = new SqlKnowledgeBase(openDatabase(":memory:"));
   await kb.put({ key: "a", title: "Notes", body: "We once talked about backups here.", tags: [] });
   await kb.put({ key: "b", title: "Backups", body: "Litestream streams the WAL to S3.", tags: ["ops"] });
   assert.deepEqual((await kb.search("backups", 10)).map((hit) => hit.key), ["b", "a"]);

@@ -1,0 +1,48 @@
+/**
+ * The app's tables, one migration per entry. Sessions, their SSE event log
+ * and the scratchpad exist in both runtimes; the knowledge base only where
+ * `fly` tools run, but creating it everywhere costs nothing.
+ */
+export const SESSION_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE sessions (
+       id TEXT PRIMARY KEY,
+       principal TEXT NOT NULL,
+       api_version TEXT NOT NULL,
+       protocol_version TEXT NOT NULL,
+       initialize_request TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       last_seen_at INTEGER NOT NULL
+     ) STRICT`,
+    "CREATE INDEX sessions_last_seen ON sessions(last_seen_at)",
+    `CREATE TABLE session_events (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       session_id TEXT NOT NULL,
+       stream_id TEXT NOT NULL,
+       message TEXT NOT NULL,
+       created_at INTEGER NOT NULL
+     ) STRICT`,
+    "CREATE INDEX session_events_stream ON session_events(session_id, stream_id, id)",
+    `CREATE TABLE notes (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       state_key TEXT NOT NULL,
+       text TEXT NOT NULL,
+       created_at TEXT NOT NULL
+     ) STRICT`,
+    "CREATE INDEX notes_key ON notes(state_key, id)",
+  ],
+];
+
+export const KNOWLEDGE_BASE_MIGRATIONS: readonly (readonly string[])[] = [
+  ...SESSION_MIGRATIONS,
+  [
+    `CREATE TABLE kb_entries (
+       key TEXT PRIMARY KEY,
+       title TEXT NOT NULL,
+       body TEXT NOT NULL,
+       tags TEXT NOT NULL,
+       updated_at TEXT NOT NULL
+     ) STRICT`,
+    "CREATE VIRTUAL TABLE kb_index USING fts5(key UNINDEXED, title, body, tags, tokenize = 'porter unicode61')",
+  ],
+];
