@@ -21,6 +21,11 @@ export interface SessionRouterOptions {
   maxBodyBytes: number;
   /** Called when a session ends (DELETE or expiry), to drop its per-session state. */
   onSessionEnded?: (sessionId: string) => void;
+  /**
+   * The id of a new session. By default a random UUID; a Durable Object takes
+   * the one the Worker minted to address it.
+   */
+  newSessionId?: (request: Request) => string;
   now?: () => number;
 }
 
@@ -81,6 +86,11 @@ export class SessionRouter {
     }
   }
 
+  /** Ends the session's standalone GET stream, if open; the client reconnects with Last-Event-ID. */
+  closeStandaloneStream(sessionId: string): void {
+    this.#live.get(sessionId)?.transport.closeStandaloneSSEStream();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#live].map(async ([id, session]) => this.#forget(id, session)));
   }
@@ -92,7 +102,8 @@ export class SessionRouter {
     if (!isInitializeRequest(body)) {
       return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Bad Request: Mcp-Session-Id header is required (only initialize may start a session)");
     }
-    const session = await this.#open(principal, crypto.randomUUID(), (id) => {
+    const sessionId = this.#options.newSessionId?.(request) ?? crypto.randomUUID();
+    const session = await this.#open(principal, sessionId, (id) => {
       const now = this.#now();
       this.#options.store.create({
         id,

@@ -27,7 +27,7 @@ export async function callUpstreamTool(
 ): Promise<unknown> {
   const base = new URL(origin.url);
   const path = `${base.pathname.replace(/\/$/, "")}/tools/${encodeURIComponent(tool)}`;
-  const body = new TextEncoder().encode(JSON.stringify(args ?? {}));
+  const body = new TextEncoder().encode(JSON.stringify(args ?? {})) as Uint8Array<ArrayBuffer>;
   const headers = await signRequest(origin.secret, "POST", path, body);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new DOMException("deadline", "TimeoutError")), options.timeoutMs);

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import type { McpSession } from "./mcp-session.ts";
+import type { PrincipalState } from "./principal-state.ts";
+
+/** The Worker's bindings, as `wrangler.jsonc` locally and the EdgeWorker component in the cloud declare them. */
+export interface Env {
+  MCP_SESSION: DurableObjectNamespace<McpSession>;
+  PRINCIPAL_STATE: DurableObjectNamespace<PrincipalState>;
+  /** API versions this script serves, comma-separated (one per script in the cloud). */
+  API_VERSIONS?: string;
+  /** Origin of the Fly service (tools placed `fly`). */
+  FLY_ORIGIN?: string;
+  /** The Modal web endpoint of this version's color (tools placed `modal`). */
+  MODAL_URL?: string;
+  /** Secret: HMAC key for calls to Fly and Modal. */
+  MCP_UPSTREAM_SECRET?: string;
+  /** Secret: `token` or `subject=token`, comma-separated; unset means no auth. */
+  MCP_AUTH_TOKEN?: string;
+  MCP_ALLOWED_ORIGINS?: string;
+  MCP_DEFAULT_PRINCIPAL?: string;
+  MCP_TOOL_TIMEOUT_MS?: string;
+  /** Tool calls one session (or principal) may make per minute. */
+  RATE_LIMIT_PER_MINUTE?: string;
+  /** SSE keep-alive comment interval; Cloudflare cuts streams idle for about 100 s. */
+  SSE_KEEPALIVE_MS?: string;
+  /** Longest life of a standalone GET stream, after which the client reconnects. */
+  SSE_GET_MAX_MS?: string;
+  /** The release and color this version runs, reported by /healthz. */
+  RELEASE?: string;
+  COLOR?: string;
+}
+
+const WorkerSettings = z.object({
+  API_VERSIONS: z
+    .string()
+    .default("v1")
+    .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^v\d+$/, "expected v1, v2, …")).min(1)),
+  FLY_ORIGIN: z.url().optional(),
+  MODAL_URL: z.url().optional(),
+  MCP_UPSTREAM_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  MCP_AUTH_TOKEN: z.string().optional(),
+  MCP_ALLOWED_ORIGINS: z
+    .string()
+    .default("localhost")
+    .transform((value) => (value === "localhost" ? ("localhost" as const) : value.split(",").map((part) => part.trim()).filter(Boolean))),
+  MCP_DEFAULT_PRINCIPAL: z.string().min(1).default("local"),
+  MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  SSE_KEEPALIVE_MS: z.coerce.number().int().min(1000).max(90_000).default(15_000),
+  SSE_GET_MAX_MS: z.coerce.number().int().min(0).default(600_000),
+  RELEASE: z.string().default("local"),
+  COLOR: z.string().default("local"),
+});
+
+export type WorkerSettings = z.output<typeof WorkerSettings>;
+
+const cache = new WeakMap<object, WorkerSettings>();
+
+/** Parses the bindings once per isolate; a bad binding names itself and what was expected. */
+export function workerSettings(env: Env): WorkerSettings {
+  let settings = cache.get(env);
+  if (settings === undefined) {
+    const parsed = WorkerSettings.safeParse(env);
+    if (!parsed.success) {
+      throw new Error(`invalid Worker bindings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+    }
+    settings = parsed.data;
+    cache.set(env, settings);
+  }
+  return settings;
+}

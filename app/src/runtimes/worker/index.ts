@@ -1,0 +1,102 @@
+/**
+ * The edge runtime: a Cloudflare Worker serving `/<apiVersion>/mcp` in both
+ * protocol eras. 2026-07-28 requests are answered here, statelessly; each
+ * 2025-11-25 session lives in its own `McpSession` Durable Object.
+ */
+import { isInitializeRequest } from "@modelcontextprotocol/server";
+import { buildMcpServer } from "../../server/build-server.ts";
+import { DEFAULT_MAX_BODY_BYTES, parseTokens } from "../../server/http-policy.ts";
+import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
+import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
+import type { ToolHost } from "../../server/tool-host.ts";
+import { tools } from "../../tools/index.ts";
+import { workerSettings, type Env } from "./env.ts";
+import { FORWARD_HEADERS } from "./mcp-session.ts";
+import { PrincipalNoteStore } from "./principal-state.ts";
+import { upstreamOrigins } from "./upstream.ts";
+
+export { McpSession } from "./mcp-session.ts";
+export { PrincipalState } from "./principal-state.ts";
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const endpoints = new WeakMap<Env, Map<string, McpEndpoint>>();
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const settings = workerSettings(env);
+    const { pathname } = new URL(request.url);
+    if (pathname === "/healthz") {
+      return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR });
+    }
+    const apiVersion = /^\/(v\d+)\/mcp\/?$/.exec(pathname)?.[1];
+    const endpoint = apiVersion === undefined ? undefined : endpointsFor(env).get(apiVersion);
+    if (endpoint === undefined) {
+      const served = settings.API_VERSIONS.map((version) => `/${version}/mcp`).join(", ");
+      return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${served}`);
+    }
+    return endpoint.fetch(request);
+  },
+} satisfies ExportedHandler<Env>;
+
+/** One endpoint per API version, built once per isolate. */
+function endpointsFor(env: Env): Map<string, McpEndpoint> {
+  let byVersion = endpoints.get(env);
+  if (byVersion !== undefined) return byVersion;
+  const settings = workerSettings(env);
+  const host: ToolHost = {
+    local: { edge: { notes: new PrincipalNoteStore(env.PRINCIPAL_STATE) } },
+    upstream: upstreamOrigins(settings),
+    toolTimeoutMs: settings.MCP_TOOL_TIMEOUT_MS,
+    defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
+    logError: (message, error) => console.error(`[tool] ${message}:`, error),
+  };
+  const policy = {
+    allowedOrigins: settings.MCP_ALLOWED_ORIGINS,
+    tokens: parseTokens(settings.MCP_AUTH_TOKEN, settings.MCP_DEFAULT_PRINCIPAL),
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
+  };
+  byVersion = new Map();
+  for (const apiVersion of settings.API_VERSIONS) {
+    byVersion.set(
+      apiVersion,
+      createMcpEndpoint({
+        policy,
+        createServer: () => buildMcpServer(tools, host),
+        legacy: (request, principal, body) => forwardToSession(env, apiVersion, request, principal, body),
+        onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
+      }),
+    );
+  }
+  endpoints.set(env, byVersion);
+  return byVersion;
+}
+
+/**
+ * Sends a 2025-11-25 request to its session's object. Only an initialize
+ * creates a session, under an id minted here; an id that is not ours is
+ * answered 404 without waking any object.
+ */
+async function forwardToSession(env: Env, apiVersion: string, request: Request, principal: string, body: unknown): Promise<Response> {
+  const headers = new Headers(request.headers);
+  for (const name of Object.values(FORWARD_HEADERS)) headers.delete(name);
+  headers.set(FORWARD_HEADERS.principal, principal);
+  headers.set(FORWARD_HEADERS.apiVersion, apiVersion);
+  let sessionId = request.headers.get("mcp-session-id");
+  if (sessionId === null) {
+    if (request.method !== "POST" || !isInitializeRequest(body)) {
+      return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Bad Request: Mcp-Session-Id header is required (only initialize may start a session)");
+    }
+    sessionId = crypto.randomUUID();
+    headers.set(FORWARD_HEADERS.newSession, sessionId);
+  } else if (!SESSION_ID.test(sessionId)) {
+    return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, "Session not found: it expired, was deleted, or never existed; initialize a new one");
+  }
+  const stub = env.MCP_SESSION.get(env.MCP_SESSION.idFromName(sessionId));
+  return stub.fetch(request.url, {
+    method: request.method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: request.signal,
+  });
+}
