@@ -124,6 +124,35 @@ describe("the Worker in workerd", () => {
   });
 });
 
+test("a GET stream carries keep-alive comments, so Cloudflare's idle cut-off never hits it", async () => {
+  const edge = await startEdgeWorker({ bindings: { SSE_KEEPALIVE_MS: "1000" } });
+  try {
+    const initialize = await fetch(edge.mcpUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }),
+    });
+    const sessionId = initialize.headers.get("mcp-session-id")!;
+    await initialize.body?.cancel();
+    const response = await fetch(edge.mcpUrl, {
+      headers: { accept: "text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" },
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = "";
+    while (!received.includes(": keepalive")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += value;
+    }
+    assert.match(received, /^: keepalive$/m);
+    await reader.cancel();
+  } finally {
+    await edge.dispose();
+  }
+});
+
 test("a session survives a restart of workerd when storage is persisted", async () => {
   const persistDir = mkdtempSync(join(tmpdir(), "edge-persist-"));
   try {

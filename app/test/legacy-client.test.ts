@@ -95,6 +95,17 @@ describe("2025-11-25 sessions with the v1 SDK client", () => {
     await client.close();
   });
 
+  test("a reconnecting GET stream replaces the stale one instead of getting 409", async () => {
+    const { client, transport } = await connect();
+    const headers = { accept: "text/event-stream", "mcp-session-id": transport.sessionId!, "mcp-protocol-version": "2025-11-25" };
+    const first = await fetch(server.mcpUrl, { headers });
+    const second = await fetch(server.mcpUrl, { headers });
+    assert.deepEqual([first.status, second.status], [200, 200]);
+    await first.body?.cancel();
+    await second.body?.cancel();
+    await client.close();
+  });
+
   test("a deleted session is gone: its id then gets 404", async () => {
     const { client, transport } = await connect();
     const sessionId = transport.sessionId!;

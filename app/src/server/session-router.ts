@@ -67,6 +67,8 @@ export class SessionRouter {
     }
     session.lastUsed = this.#now();
     this.#options.store.touch(sessionId, session.lastUsed);
+    // A client reconnecting its GET stream replaces the old one, which may not have noticed the drop yet.
+    if (request.method === "GET") session.transport.closeStandaloneSSEStream();
     return session.transport.handleRequest(request, {
       authInfo: authFor(principal),
       ...(parsedBody === undefined ? {} : { parsedBody }),
