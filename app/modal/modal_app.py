@@ -32,12 +32,22 @@ SCALEDOWN_WINDOW = _int_env("MODAL_SCALEDOWN_WINDOW", 300)
 
 app = modal.App(APP_NAME)
 
+
+def _upstream_secret() -> modal.Secret:
+    # The Pulumi ModalApp passes the key in the deploy's environment (never on the
+    # command line); without it, a Modal Secret created by hand is used.
+    value = os.environ.get("MCP_UPSTREAM_SECRET")
+    if value:
+        return modal.Secret.from_dict({"MCP_UPSTREAM_SECRET": value})
+    return modal.Secret.from_name(SECRET_NAME)
+
+
 image = modal.Image.debian_slim(python_version="3.11").add_local_python_source(*LOCAL_MODULES)
 
 
 @app.function(
     image=image,
-    secrets=[modal.Secret.from_name(SECRET_NAME)],  # provides MCP_UPSTREAM_SECRET
+    secrets=[_upstream_secret()],  # provides MCP_UPSTREAM_SECRET
     min_containers=MIN_CONTAINERS,
     scaledown_window=SCALEDOWN_WINDOW,
     timeout=120,

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { bindingsOf, isSecretValue, named, ofType, reveal, T } from "../../test/fixtures/registrations.ts";
+import { evaluateOffline } from "../plan/evaluate.ts";
+import { EdgeWorker, type EdgeWorkerArgs } from "./edge-worker.ts";
+
+const bundle = (release: string) => ({ mainModule: "worker.js", content: `export default {}; // ${release}` });
+
+function args(overrides: Partial<EdgeWorkerArgs> = {}): EdgeWorkerArgs {
+  return {
+    accountId: "9b2e7d4c1a8f4e3b8c6d2a5f7e9b0c31",
+    zoneId: "4f1c0de2b7a94a6e9d3c5b8e2a7f6c10",
+    hostname: "mcp.example.com",
+    apiVersion: "v1",
+    route: "/v1",
+    scriptName: "mcp-test-v1",
+    slots: {
+      blue: { release: "r-3f9a1c7e2b4d", bundle: bundle("blue"), modalUrl: "https://blue.modal.run" },
+      green: { release: "r-8c2e5a1f9d07", bundle: bundle("green"), modalUrl: "https://green.modal.run" },
+    },
+    live: "blue",
+    flyOrigin: "https://mcp-hosting-test.fly.dev",
+    upstreamSecret: pulumi.secret("hmac-key"),
+    authToken: pulumi.secret("bearer"),
+    ...overrides,
+  };
+}
+
+/** Mock ids are fresh UUIDs, remembered by resource name, as the Workers API issues version ids. */
+async function evaluate(a: EdgeWorkerArgs) {
+  const ids = new Map<string, string>();
+  const evaluation = await evaluateOffline("test", () => ({ url: new EdgeWorker("edge-v1", a).url }), {
+    newResource: (r) => {
+      const id = randomUUID();
+      ids.set(r.name, id);
+      return { id, state: r.inputs };
+    },
+  });
+  return { ...evaluation, ids };
+}
+
+test("each color is a Worker version bound to both Durable Objects, with the SQLite-class migration", async () => {
+  const { registrations } = await evaluate(args());
+  const versions = ofType(registrations, T.version);
+  assert.deepEqual(versions.map((v) => v.name).sort(), ["edge-v1-blue", "edge-v1-green"]);
+  for (const version of versions) {
+    const bindings = bindingsOf(version);
+    assert.deepEqual(bindings.get("MCP_SESSION"), { type: "durable_object_namespace", name: "MCP_SESSION", className: "McpSession" });
+    assert.deepEqual(bindings.get("PRINCIPAL_STATE"), { type: "durable_object_namespace", name: "PRINCIPAL_STATE", className: "PrincipalState" });
+    assert.deepEqual(version.inputs.migrations, { newTag: "v1", newSqliteClasses: ["McpSession", "PrincipalState"] });
+    assert.equal(version.inputs.mainModule, "worker.js");
+    assert.deepEqual(version.inputs.compatibilityFlags, ["enable_request_signal"]);
+  }
+});
+
+test("secrets reach Cloudflare as secret_text bindings whose text stays secret; settings stay plain", async () => {
+  const { registrations } = await evaluate(args({ upstreamSecret: "given-as-a-plain-string" }));
+  const bindings = bindingsOf(named(registrations, "edge-v1-green"));
+  for (const name of ["MCP_UPSTREAM_SECRET", "MCP_AUTH_TOKEN"]) {
+    assert.equal(bindings.get(name)?.type, "secret_text");
+    assert.ok(isSecretValue(bindings.get(name)?.text), `${name} text is marked secret`);
+  }
+  for (const name of ["FLY_ORIGIN", "MODAL_URL", "API_VERSIONS", "RATE_LIMIT_PER_MINUTE", "RELEASE", "COLOR"]) {
+    assert.equal(bindings.get(name)?.type, "plain_text");
+    assert.equal(typeof bindings.get(name)?.text, "string", `${name} is plain`);
+  }
+  assert.equal(bindings.get("MODAL_URL")?.text, "https://green.modal.run");
+  assert.equal(bindings.get("COLOR")?.text, "green");
+});
+
+test("without an auth token there is no MCP_AUTH_TOKEN binding", async () => {
+  const { registrations } = await evaluate(args({ authToken: undefined }));
+  assert.equal(bindingsOf(named(registrations, "edge-v1-blue")).has("MCP_AUTH_TOKEN"), false);
+});
+
+test("with no canary the live color's version takes all traffic", async () => {
+  const { registrations, ids } = await evaluate(args({ live: "green" }));
+  const deployment = named(registrations, "edge-v1-deployment");
+  assert.equal(deployment.inputs.strategy, "percentage");
+  assert.deepEqual(deployment.inputs.versions, [{ versionId: ids.get("edge-v1-green"), percentage: 100 }]);
+});
+
+test("a canary sends its share to the other color, listed in a fixed color order", async () => {
+  const { registrations, ids } = await evaluate(args({ live: "green", canaryPercent: 10 }));
+  assert.deepEqual(named(registrations, "edge-v1-deployment").inputs.versions, [
+    { versionId: ids.get("edge-v1-blue"), percentage: 10 },
+    { versionId: ids.get("edge-v1-green"), percentage: 90 },
+  ]);
+});
+
+test("the Worker uploads no code of its own, so the deployment is the only thing sending traffic", async () => {
+  const { registrations, ids } = await evaluate(args());
+  assert.equal(ofType(registrations, T.script).length, 0);
+  assert.equal(ofType(registrations, T.deployment).length, 1);
+  const worker = named(registrations, "edge-v1-worker");
+  assert.equal(worker.inputs.name, "mcp-test-v1");
+  for (const version of ofType(registrations, T.version)) assert.equal(version.inputs.workerId, ids.get("edge-v1-worker"));
+});
+
+test("a route serves the version's path; only the Worker claiming the hostname gets the custom domain", async () => {
+  const plain = await evaluate(args());
+  assert.equal(named(plain.registrations, "edge-v1-route").inputs.pattern, "mcp.example.com/v1/*");
+  assert.equal(ofType(plain.registrations, T.domain).length, 0);
+  const claiming = await evaluate(args({ claimHostname: true }));
+  const domain = named(claiming.registrations, "edge-v1-domain");
+  assert.equal(domain.inputs.hostname, "mcp.example.com");
+  assert.equal(domain.inputs.service, "mcp-test-v1");
+});
+
+test("the url is the MCP endpoint of the version", async () => {
+  const { outputs } = await evaluate(args());
+  assert.deepEqual(outputs, { url: "https://mcp.example.com/v1/mcp" });
+});
+
+test("a bundle file is read at program time and uploaded as the main module", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mcp-edge-"));
+  writeFileSync(join(dir, "worker.js"), "export default { fetch() {} };\n");
+  const a = args();
+  a.slots.blue = { ...a.slots.blue, bundle: { path: join(dir, "worker.js") } };
+  const { registrations } = await evaluate(a);
+  const [module] = reveal(named(registrations, "edge-v1-blue").inputs.modules) as { name: string; contentBase64: string; contentType: string }[];
+  assert.equal(module?.name, "worker.js");
+  assert.equal(module?.contentType, "application/javascript+module");
+  assert.equal(Buffer.from(module?.contentBase64 ?? "", "base64").toString(), "export default { fetch() {} };\n");
+});
+
+test("transform hooks adjust a child without forking the component", async () => {
+  const { registrations } = await evaluate(
+    args({
+      transform: {
+        worker: { logpush: true },
+        version: (versionArgs) => {
+          versionArgs.compatibilityDate = "2026-11-01";
+        },
+      },
+    }),
+  );
+  assert.equal(named(registrations, "edge-v1-worker").inputs.logpush, true);
+  for (const version of ofType(registrations, T.version)) assert.equal(version.inputs.compatibilityDate, "2026-11-01");
+});

@@ -1,0 +1,261 @@
+/**
+ * One API version at the edge: a Cloudflare Worker with two versions (the blue
+ * and green slots), a deployment that splits traffic between them, and a route
+ * for the version's path.
+ *
+ * Cloudflare v6 resources: `Worker` holds the name and settings and uploads no
+ * code, so it never creates a deployment of its own; each `WorkerVersion` is
+ * an immutable upload (any input change replaces it; deleting one is a no-op);
+ * `WorkersDeployment` is the only thing that sends traffic. (`WorkersScript`
+ * would upload *and* deploy at 100% on every change, fighting the deployment.)
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import { type Color, COLORS } from "../../stacks/schema.ts";
+import { applyTransform, type Transform } from "./transform.ts";
+
+/** An ES-module Worker bundle, given inline or as a file read at program time. */
+export type EdgeBundle = { mainModule: string; content: string } | { path: string; mainModule?: string };
+
+export interface EdgeSlot {
+  /**
+   * The release this slot runs.
+   * @example "r-3f9a1c7e2b4d"
+   */
+  release: string;
+  /**
+   * The edge bundle of that release.
+   * @example { path: "dist/edge/worker.js" }
+   */
+  bundle: EdgeBundle;
+  /**
+   * URL of the Modal app of the same color, bound as `MODAL_URL`.
+   * @example "https://acme-main--mcp-prod-v1-blue-web.modal.run"
+   */
+  modalUrl: pulumi.Input<string>;
+}
+
+export interface DurableObjectSettings {
+  /** Binding name of the session Durable Object namespace. @default "MCP_SESSION" @example "MCP_SESSION" */
+  sessionBinding?: string;
+  /** Exported class of the session Durable Object. @default "McpSession" @example "McpSession" */
+  sessionClass?: string;
+  /** Binding name of the per-principal state namespace. @default "PRINCIPAL_STATE" @example "PRINCIPAL_STATE" */
+  principalBinding?: string;
+  /** Exported class of the per-principal state. @default "PrincipalState" @example "PrincipalState" */
+  principalClass?: string;
+  /**
+   * Tag of the migration that creates both classes with SQLite storage.
+   * @default "v1"
+   * @example "v1"
+   */
+  migrationTag?: string;
+}
+
+export interface EdgeWorkerArgs {
+  /** Cloudflare account id. @example "9b2e7d4c1a8f4e3b8c6d2a5f7e9b0c31" */
+  accountId: pulumi.Input<string>;
+  /** Cloudflare zone id of `hostname`. @example "4f1c0de2b7a94a6e9d3c5b8e2a7f6c10" */
+  zoneId: pulumi.Input<string>;
+  /** Public hostname. @example "mcp.example.com" */
+  hostname: string;
+  /** API version this Worker serves, bound as `API_VERSIONS`. @example "v1" */
+  apiVersion: string;
+  /** Path prefix of the version; the route is `<hostname><route>/*`. @example "/v1" */
+  route: string;
+  /** Worker name in the account. @example "mcp-prod-v1" */
+  scriptName: string;
+  /** What each color runs. @example { blue: { release: "r-3f9a1c7e2b4d", … }, green: { … } } */
+  slots: Record<Color, EdgeSlot>;
+  /** The color that takes `100 - canaryPercent` of the traffic. @example "blue" */
+  live: Color;
+  /** Share of traffic, in percent, sent to the other color. @default 0 @example 10 */
+  canaryPercent?: number;
+  /**
+   * Attach `hostname` to this Worker as a Custom Domain (DNS record and
+   * certificate). A hostname has one Custom Domain, so exactly one EdgeWorker
+   * per hostname claims it; routes of other versions take precedence on their paths.
+   * @default false
+   * @example true
+   */
+  claimHostname?: boolean;
+  /** Origin of the Fly app, bound as `FLY_ORIGIN`. @example "https://mcp-hosting-prod.fly.dev" */
+  flyOrigin: pulumi.Input<string>;
+  /** HMAC key shared with Fly and Modal, bound as secret `MCP_UPSTREAM_SECRET`. @example cfg.upstreamSecret */
+  upstreamSecret: pulumi.Input<string>;
+  /** Optional bearer token clients must send, bound as secret `MCP_AUTH_TOKEN`. @default undefined @example cfg.authToken */
+  authToken?: pulumi.Input<string>;
+  /** Calls per minute per principal, bound as `RATE_LIMIT_PER_MINUTE`. @default 120 @example 240 */
+  rateLimitPerMinute?: number;
+  /** Workers runtime compatibility date. @default the one in `app/src/runtimes/worker/platform.json` @example "2026-11-01" */
+  compatibilityDate?: string;
+  /** Workers compatibility flags. @default the ones in `app/src/runtimes/worker/platform.json` @example ["enable_request_signal"] */
+  compatibilityFlags?: string[];
+  /** Durable Object bindings and migration. @default {} (see DurableObjectSettings) @example { migrationTag: "v1" } */
+  durableObjects?: DurableObjectSettings;
+  /**
+   * Adjust what the component creates.
+   * @default {}
+   * @example { worker: { logpush: true } }
+   */
+  transform?: {
+    worker?: Transform<cloudflare.WorkerArgs>;
+    version?: Transform<cloudflare.WorkerVersionArgs>;
+    deployment?: Transform<cloudflare.WorkersDeploymentArgs>;
+    route?: Transform<cloudflare.WorkersRouteArgs>;
+    customDomain?: Transform<cloudflare.WorkersCustomDomainArgs>;
+  };
+}
+
+/** The Worker's platform needs, shared with the edge build, dev:edge and the tests. */
+const PLATFORM = JSON.parse(readFileSync(new URL("../../app/src/runtimes/worker/platform.json", import.meta.url), "utf8")) as {
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+};
+
+/** The module a bundle uploads, with the sha256 of its bytes. */
+export function readBundle(bundle: EdgeBundle): { mainModule: string; contentBase64: string; sha256: string } {
+  const bytes = "path" in bundle ? readFileSync(bundle.path) : Buffer.from(bundle.content, "utf8");
+  const mainModule = bundle.mainModule ?? ("path" in bundle ? basename(bundle.path) : "worker.js");
+  return { mainModule, contentBase64: bytes.toString("base64"), sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+function plain(name: string, text: pulumi.Input<string>): cloudflare.types.input.WorkerVersionBinding {
+  return { type: "plain_text", name, text };
+}
+
+/** A secret_text binding; its text is marked secret whatever the caller passed. */
+function secretText(name: string, text: pulumi.Input<string>): cloudflare.types.input.WorkerVersionBinding {
+  return { type: "secret_text", name, text: pulumi.secret(text) };
+}
+
+/** Traffic split: colors in a fixed order (so Durable Objects keep their version as a canary grows), zero shares left out. */
+export function trafficSplit(live: Color, canaryPercent: number): { color: Color; percentage: number }[] {
+  return COLORS.map((color) => ({ color, percentage: color === live ? 100 - canaryPercent : canaryPercent })).filter(
+    (share) => share.percentage > 0,
+  );
+}
+
+export class EdgeWorker extends pulumi.ComponentResource {
+  /** The MCP endpoint of this API version. */
+  readonly url: pulumi.Output<string>;
+  readonly scriptName: pulumi.Output<string>;
+  readonly versionIds: Record<Color, pulumi.Output<string>>;
+  readonly deploymentId: pulumi.Output<string>;
+
+  constructor(name: string, args: EdgeWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const canary = args.canaryPercent ?? 0;
+    if (!Number.isInteger(canary) || canary < 0 || canary > 100) {
+      throw new Error(`EdgeWorker ${name}: canaryPercent ${canary} is not a whole number in 0..100`);
+    }
+    // Read both bundles first: a missing file stops the program before anything registers.
+    const modules = { blue: readBundle(args.slots.blue.bundle), green: readBundle(args.slots.green.bundle) };
+    super("mcp-hosting:edge:Worker", name, {}, opts);
+    const t = args.transform ?? {};
+    const objects = {
+      sessionBinding: "MCP_SESSION",
+      sessionClass: "McpSession",
+      principalBinding: "PRINCIPAL_STATE",
+      principalClass: "PrincipalState",
+      migrationTag: "v1",
+      ...args.durableObjects,
+    };
+
+    const worker = new cloudflare.Worker(
+      ...applyTransform(
+        t.worker,
+        `${name}-worker`,
+        { accountId: args.accountId, name: args.scriptName, observability: { enabled: true }, subdomain: { enabled: false } },
+        { parent: this },
+      ),
+    );
+
+    const versions = {} as Record<Color, cloudflare.WorkerVersion>;
+    for (const color of COLORS) {
+      const slot = args.slots[color];
+      const module = modules[color];
+      versions[color] = new cloudflare.WorkerVersion(
+        ...applyTransform(
+          t.version,
+          `${name}-${color}`,
+          {
+            accountId: args.accountId,
+            workerId: worker.id,
+            mainModule: module.mainModule,
+            modules: [{ name: module.mainModule, contentType: "application/javascript+module", contentBase64: module.contentBase64 }],
+            compatibilityDate: args.compatibilityDate ?? PLATFORM.compatibilityDate,
+            compatibilityFlags: args.compatibilityFlags ?? PLATFORM.compatibilityFlags,
+            bindings: [
+              { type: "durable_object_namespace", name: objects.sessionBinding, className: objects.sessionClass },
+              { type: "durable_object_namespace", name: objects.principalBinding, className: objects.principalClass },
+              secretText("MCP_UPSTREAM_SECRET", args.upstreamSecret),
+              ...(args.authToken === undefined ? [] : [secretText("MCP_AUTH_TOKEN", args.authToken)]),
+              plain("FLY_ORIGIN", args.flyOrigin),
+              plain("MODAL_URL", slot.modalUrl),
+              plain("API_VERSIONS", args.apiVersion),
+              plain("RATE_LIMIT_PER_MINUTE", String(args.rateLimitPerMinute ?? 120)),
+              plain("RELEASE", slot.release),
+              plain("COLOR", color),
+            ],
+            migrations: {
+              newTag: objects.migrationTag,
+              newSqliteClasses: [objects.sessionClass, objects.principalClass],
+            },
+            annotations: {
+              workersTag: slot.release,
+              workersMessage: `${args.apiVersion} ${color} ${slot.release} sha256:${module.sha256.slice(0, 12)}`,
+            },
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    const deployment = new cloudflare.WorkersDeployment(
+      ...applyTransform(
+        t.deployment,
+        `${name}-deployment`,
+        {
+          accountId: args.accountId,
+          scriptName: worker.name,
+          strategy: "percentage",
+          versions: trafficSplit(args.live, canary).map((share) => ({
+            versionId: versions[share.color].id,
+            percentage: share.percentage,
+          })),
+          annotations: { workersMessage: `${args.apiVersion}: live ${args.live}, canary ${canary}%` },
+        },
+        { parent: this },
+      ),
+    );
+
+    if (args.claimHostname) {
+      new cloudflare.WorkersCustomDomain(
+        ...applyTransform(
+          t.customDomain,
+          `${name}-domain`,
+          { accountId: args.accountId, zoneId: args.zoneId, hostname: args.hostname, service: worker.name },
+          { parent: this, dependsOn: [deployment] },
+        ),
+      );
+    }
+
+    const route = new cloudflare.WorkersRoute(
+      ...applyTransform(
+        t.route,
+        `${name}-route`,
+        { zoneId: args.zoneId, pattern: `${args.hostname}${args.route}/*`, script: worker.name },
+        { parent: this, dependsOn: [deployment] },
+      ),
+    );
+
+    this.url = route.id.apply(() => `https://${args.hostname}${args.route}/mcp`);
+    this.scriptName = worker.name;
+    this.versionIds = { blue: versions.blue.id, green: versions.green.id };
+    this.deploymentId = deployment.id;
+    this.registerOutputs({ url: this.url, scriptName: this.scriptName, deploymentId: this.deploymentId });
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * FlyService: the MCP server's stateful tier on Fly.io. One app, public IPs,
+ * app secrets, and in every region a volume and a machine that mounts it. One
+ * region is the writer (`PRIMARY_REGION`); the others replay writes to it.
+ * Machines roll one region at a time, primary first: Fly allows neither
+ * blue-green nor canaries for machines with volumes.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { MachineGuestSpec } from "../providers/fly/machine-config.ts";
+import {
+  FlyApp,
+  FlyIpAssignment,
+  FlyMachine,
+  FlySecrets,
+  FlyVolume,
+  type FlyMachineArgs,
+  type FlyVolumeArgs,
+} from "../providers/fly/resources.ts";
+
+/**
+ * Adjusts what the component creates without forking it: either args merged
+ * over the component's, or a function that edits args and options in place.
+ */
+export type Transform<T> = Partial<T> | ((args: T, opts: pulumi.CustomResourceOptions, name: string) => void);
+
+export interface FlyServiceArgs {
+  /**
+   * The Fly app name; unique across all of Fly.io, and the `<app>.fly.dev` host.
+   * @example "mcp-hosting-prod"
+   */
+  appName: string;
+  /**
+   * Slug of the Fly organization that owns the app.
+   * @example "personal"
+   */
+  org: string;
+  /**
+   * The single writer region. It must be one of `regions`, and it rolls first.
+   * @example "ams"
+   */
+  primaryRegion: string;
+  /**
+   * Every region that runs a machine (with its own volume).
+   * @example ["ams", "iad", "sin", "syd"]
+   */
+  regions: string[];
+  /**
+   * The size of each machine.
+   * @example { cpuKind: "shared", cpus: 1, memoryMb: 512 }
+   */
+  machine: MachineGuestSpec;
+  /**
+   * Size of each region's `data` volume, mounted at `/data`. It can grow later, never shrink.
+   * @example 1
+   */
+  volumeSizeGb: number;
+  /**
+   * The image every machine runs.
+   * @example "registry.fly.io/mcp-hosting-prod:rel-2024-06-01-abc123"
+   */
+  image: pulumi.Input<string>;
+  /**
+   * The release id, recorded on each machine as metadata `mcp_hosting_release`.
+   * @default the image's tag
+   * @example "rel-2024-06-01-abc123"
+   */
+  release?: pulumi.Input<string>;
+  /**
+   * Plain environment variables of every machine. `PRIMARY_REGION` is set by the component.
+   * @default {}
+   * @example { LOG_LEVEL: "info", LITESTREAM_BUCKET: bucket.bucket }
+   */
+  env?: Record<string, pulumi.Input<string>>;
+  /**
+   * App secrets. They stay Pulumi secrets end to end, and a change rolls the machines.
+   * @default {} (no FlySecrets resource)
+   * @example { LITESTREAM_ACCESS_KEY_ID: key.id, LITESTREAM_SECRET_ACCESS_KEY: key.secret, MCP_UPSTREAM_SECRET: upstream.result }
+   */
+  secrets?: Record<string, pulumi.Input<string>>;
+  /**
+   * The port the server listens on inside the machine.
+   * @default 8080
+   */
+  internalPort?: number;
+  /**
+   * The Machines API base URL (tests point it at a fake).
+   * @default env FLY_API_BASE_URL, else "https://api.machines.dev/v1"
+   */
+  apiBaseUrl?: string;
+  /**
+   * Hooks to adjust the child resources.
+   * @example { machine: (args) => { args.autostop = "suspend"; } }
+   */
+  transform?: {
+    machine?: Transform<FlyMachineArgs>;
+    volume?: Transform<FlyVolumeArgs>;
+  };
+}
+
+/** The mount path of each region's volume. */
+export const dataPath = "/data";
+
+function applyTransform<T extends object>(
+  transform: Transform<T> | undefined,
+  name: string,
+  args: T,
+  opts: pulumi.CustomResourceOptions,
+): [T, pulumi.CustomResourceOptions] {
+  if (typeof transform === "function") transform(args, opts, name);
+  else if (transform) Object.assign(args, transform);
+  return [args, opts];
+}
+
+/** The regions in rolling order: the primary first, then the others as given. */
+export function rollingOrder(primaryRegion: string, regions: string[]): string[] {
+  if (regions.length === 0) throw new Error("FlyService: regions is empty; give at least the primary region");
+  const duplicates = regions.filter((region, i) => regions.indexOf(region) !== i);
+  if (duplicates.length > 0) throw new Error(`FlyService: regions lists ${duplicates.join(", ")} more than once`);
+  if (!regions.includes(primaryRegion)) {
+    throw new Error(`FlyService: primaryRegion "${primaryRegion}" is not one of regions [${regions.join(", ")}]`);
+  }
+  return [primaryRegion, ...regions.filter((region) => region !== primaryRegion)];
+}
+
+export class FlyService extends pulumi.ComponentResource {
+  readonly appName: pulumi.Output<string>;
+  /** `<app>.fly.dev` */
+  readonly hostname: pulumi.Output<string>;
+  /** `https://<app>.fly.dev` */
+  readonly origin: pulumi.Output<string>;
+  /** Machine id per region. */
+  readonly machineIds: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: FlyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mcp-hosting:fly:Service", name, {}, opts);
+    const order = rollingOrder(args.primaryRegion, args.regions);
+    const api = { apiBaseUrl: args.apiBaseUrl };
+    const internalPort = args.internalPort ?? 8080;
+    const release = args.release ?? pulumi.output(args.image).apply((image) => image.split(":").at(-1) ?? image);
+    const guest = args.machine;
+    const child = { parent: this };
+
+    const app = new FlyApp(`${name}-app`, { ...api, name: args.appName, org: args.org }, child);
+    const appName = app.name;
+    const ipOpts = { parent: this, dependsOn: [app] };
+    new FlyIpAssignment(`${name}-ipv6`, { ...api, appName, type: "v6" }, ipOpts);
+    new FlyIpAssignment(`${name}-ipv4`, { ...api, appName, type: "shared_v4" }, ipOpts);
+
+    const secretValues = args.secrets ?? {};
+    const secrets =
+      Object.keys(secretValues).length > 0
+        ? new FlySecrets(`${name}-secrets`, { ...api, appName, values: pulumi.secret(pulumi.all(secretValues)) }, child)
+        : undefined;
+
+    const env = pulumi.all({ ...args.env, PRIMARY_REGION: args.primaryRegion });
+    const machineIds: Record<string, pulumi.Output<string>> = {};
+    let previous: FlyMachine | undefined;
+    for (const region of order) {
+      const [volumeArgs, volumeOpts] = applyTransform<FlyVolumeArgs>(
+        args.transform?.volume,
+        `${name}-volume-${region}`,
+        { ...api, appName, name: "data", region, sizeGb: args.volumeSizeGb, compute: { cpu_kind: guest.cpuKind, cpus: guest.cpus, memory_mb: guest.memoryMb } },
+        { parent: this, dependsOn: [app] },
+      );
+      const volume = new FlyVolume(`${name}-volume-${region}`, volumeArgs, volumeOpts);
+
+      const [machineArgs, machineOpts] = applyTransform<FlyMachineArgs>(
+        args.transform?.machine,
+        `${name}-machine-${region}`,
+        {
+          ...api,
+          appName,
+          name: `app-${region}`,
+          region,
+          image: args.image,
+          guest,
+          env,
+          mount: volume.volumeId.apply((volumeId) => ({ volume: volumeId, path: dataPath })),
+          internalPort,
+          release,
+          minSecretsVersion: secrets?.version,
+        },
+        // Rolling: each machine waits for the previous region's machine.
+        { parent: this, dependsOn: previous ? [previous] : secrets ? [secrets] : [app] },
+      );
+      const machine = new FlyMachine(`${name}-machine-${region}`, machineArgs, machineOpts);
+      machineIds[region] = machine.machineId;
+      previous = machine;
+    }
+
+    this.appName = appName;
+    this.hostname = pulumi.interpolate`${appName}.fly.dev`;
+    this.origin = pulumi.interpolate`https://${this.hostname}`;
+    this.machineIds = pulumi.all(machineIds);
+    this.registerOutputs({ appName: this.appName, hostname: this.hostname, origin: this.origin, machineIds: this.machineIds });
+  }
+}

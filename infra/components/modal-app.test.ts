@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { appendFileSync } from "node:fs";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { modalSourceDir } from "../../test/fixtures/releases.ts";
+import { clearStrings, isSecretValue, named, reveal } from "../../test/fixtures/registrations.ts";
+import { evaluateOffline, recordRegistrations } from "../plan/evaluate.ts";
+import { ModalApp, type ModalAppArgs, parseModalWebUrl } from "./modal-app.ts";
+
+function args(sourceDir: string, overrides: Partial<ModalAppArgs> = {}): ModalAppArgs {
+  return {
+    appName: "mcp-test-v1-blue",
+    environment: "test",
+    release: "r-3f9a1c7e2b4d",
+    sourceDir,
+    minContainers: 1,
+    scaledownWindow: 600,
+    tokenId: pulumi.secret("ak-token-id"),
+    tokenSecret: pulumi.secret("as-token-secret"),
+    deployEnvironment: { MCP_UPSTREAM_SECRET: pulumi.secret("hmac-key") },
+    ...overrides,
+  };
+}
+
+async function deployOf(a: ModalAppArgs) {
+  const { registrations } = await evaluateOffline("test", () => ({ url: new ModalApp("modal-v1-blue", a).url }));
+  return named(registrations, "modal-v1-blue-deploy").inputs;
+}
+
+test("a change to a Modal source re-runs modal deploy in place, without replacing the app", async () => {
+  const dir = modalSourceDir();
+  const before = await deployOf(args(dir));
+  appendFileSync(`${dir}/compute.py`, "\ndef mul(a, b):\n    return a * b\n");
+  const after = await deployOf(args(dir));
+  const hash = (inputs: Record<string, unknown>) => (reveal(inputs.environment) as Record<string, string>).MCP_MODAL_SOURCE_SHA256;
+  assert.match(String(hash(before)), /^[0-9a-f]{64}$/);
+  assert.notEqual(hash(after), hash(before));
+  assert.deepEqual(after.triggers, before.triggers);
+});
+
+test("renaming the app replaces it (deploy the new name, then stop the old)", async () => {
+  const dir = modalSourceDir();
+  const blue = await deployOf(args(dir));
+  const renamed = await deployOf(args(dir, { appName: "mcp-test-v1-green" }));
+  assert.notDeepEqual(renamed.triggers, blue.triggers);
+});
+
+test("tokens reach the Modal CLI as secret environment, never on its command line", async () => {
+  const inputs = await deployOf(args(modalSourceDir()));
+  const environment = inputs.environment as Record<string, unknown>;
+  for (const key of ["MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET", "MCP_UPSTREAM_SECRET"]) assert.ok(isSecretValue(environment[key]), `${key} is secret`);
+  const inTheClear = clearStrings(inputs).join("\n");
+  for (const secret of ["ak-token-id", "as-token-secret", "hmac-key"]) assert.ok(!inTheClear.includes(secret), `${secret} appears in the clear`);
+  assert.match(String(inputs.create), /^modal deploy '.+\/modal_app\.py' --name 'mcp-test-v1-blue' --env 'test' --tag 'r-3f9a1c7e2b4d'$/);
+});
+
+test("the deploy carries the scaling settings and asks for unwrapped, uncolored output", async () => {
+  const environment = reveal((await deployOf(args(modalSourceDir()))).environment) as Record<string, string>;
+  assert.equal(environment.MODAL_MIN_CONTAINERS, "1");
+  assert.equal(environment.MODAL_SCALEDOWN_WINDOW, "600");
+  assert.equal(environment.NO_COLOR, "1");
+  assert.ok(Number(environment.COLUMNS) >= 200);
+});
+
+test("delete stops the same app in the same environment without a prompt", async () => {
+  const inputs = await deployOf(args(modalSourceDir()));
+  assert.match(String(inputs.delete), /modal app stop 'mcp-test-v1-blue' --env 'test' --yes/);
+});
+
+test("an app without Modal sources is refused before anything registers", async () => {
+  const registrations = await recordRegistrations("test");
+  assert.throws(() => new ModalApp("modal-v1-blue", args("/nonexistent/modal")), /no Modal sources \(\*\.py\) in \/nonexistent\/modal/);
+  await pulumi.runtime.disconnect();
+  assert.equal(registrations.length, 0);
+});
+
+const transcript = [
+  "\u001b[32m✓\u001b[0m Initialized. \u001b[38;5;244mView run at https://modal.com/apps/acme/test/ap-123\u001b[0m",
+  "\u001b[32m✓\u001b[0m Created objects.",
+  "├── 🔨 Created mount /home/ci/app/modal/modal_app.py",
+  "├── 🔨 Created function compute.",
+  "└── 🔨 Created web function web => \u001b[35;4mhttps://acme-test--mcp-test-v1-blue-web.modal.run\u001b[0m",
+  "\u001b[32m✓\u001b[0m App deployed in 3.512s! 🎉",
+  "",
+  "View Deployment: https://modal.com/apps/acme/test/deployed/mcp-test-v1-blue",
+].join("\n");
+
+test("the web endpoint is read from modal deploy's output, colors and all", () => {
+  assert.equal(parseModalWebUrl(transcript, "mcp-test-v1-blue"), "https://acme-test--mcp-test-v1-blue-web.modal.run");
+});
+
+test("a deploy that printed no web endpoint fails with what was expected", () => {
+  const noWeb = transcript.replace(/└── .*\n/, "");
+  assert.throws(() => parseModalWebUrl(noWeb, "mcp-test-v1-blue"), /modal deploy of mcp-test-v1-blue printed no web endpoint \(expected a line "Created web function <name> => https:\/\/….modal.run"\)/);
+});
+
+test("with several web endpoints, webFunction picks one and is required", () => {
+  const two = `${transcript}\n└── 🔨 Created web function admin => https://acme-test--mcp-test-v1-blue-admin.modal.run`;
+  assert.throws(() => parseModalWebUrl(two, "mcp-test-v1-blue"), /several web endpoints \(web, admin\); set webFunction/);
+  assert.equal(parseModalWebUrl(two, "mcp-test-v1-blue", "admin"), "https://acme-test--mcp-test-v1-blue-admin.modal.run");
+  assert.throws(() => parseModalWebUrl(two, "mcp-test-v1-blue", "api"), /has no web function "api" \(found web, admin\)/);
+});

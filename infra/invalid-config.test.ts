@@ -1,0 +1,89 @@
+/**
+ * A bad config is refused at the boundary, with the path of the bad value and
+ * what was expected, before the program registers a single resource.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
+import { clone, type RawStack, setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
+import { testReleases } from "../test/fixtures/releases.ts";
+import { recordRegistrations } from "./plan/evaluate.ts";
+import { buildStack } from "./stack.ts";
+
+const releases = testReleases();
+
+/** Runs what infra/index.ts runs, under mocks. */
+async function runProgram(raw: RawStack) {
+  const registrations = await recordRegistrations("test");
+  setStackConfig(raw);
+  let error: unknown;
+  try {
+    buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases });
+  } catch (caught) {
+    error = caught;
+  }
+  await pulumi.runtime.disconnect();
+  return { error, registrations };
+}
+
+type Edit = (raw: any) => void;
+const corpus: [string, Edit, string][] = [
+  ["an unknown Fly region", (r) => (r.fly.regions = ["iad", "lax", "xyz"]), 'fly.regions[2]: "xyz" is not a Fly region (expected one of ams, arn, bom,'],
+  ["a route without its slash", (r) => (r.apiVersions.v2 = { ...r.apiVersions.v1, route: "v2" }), "apiVersions.v2.route: must start with /"],
+  ["a badly named API version", (r) => (r.apiVersions.version2 = r.apiVersions.v1), 'apiVersions.version2: "version2" is not an API version name (expected v1, v2, …)'],
+  ["a live color that is not a color", (r) => (r.apiVersions.v1.live = "red"), 'apiVersions.v1.live: "red" is not a color (expected blue or green)'],
+  ["a canary above 100%", (r) => (r.apiVersions.v1.canaryPercent = 150), "apiVersions.v1.canaryPercent: 150 is above 100 (expected 0..100)"],
+  ["a release that is not content-addressed", (r) => (r.apiVersions.v1.slots.green.release = "latest"), 'apiVersions.v1.slots.green.release: "latest" is not a release id (expected r-<12 hex> or local)'],
+  ["a primary region outside the regions", (r) => (r.fly.primaryRegion = "ams"), 'fly.primaryRegion: "ams" is not one of fly.regions (expected one of iad)'],
+  ["a region listed twice", (r) => (r.fly.regions = ["iad", "lax", "iad"]), 'fly.regions[2]: "iad" is listed twice (first at fly.regions[0])'],
+  ["memory a machine size cannot take", (r) => (r.fly.machine = { size: "performance-1x", memoryMb: 1024 }), "fly.machine.memoryMb: 1024 does not fit performance-1x (expected 2048..8192, a multiple of 2048)"],
+  ["an unknown machine size", (r) => (r.fly.machine.size = "shared-cpu-3x"), 'fly.machine.size: "shared-cpu-3x" is not a Fly machine size (expected one of shared-cpu-1x,'],
+  ["an empty volume", (r) => (r.fly.volumeSizeGb = 0), "fly.volumeSizeGb: 0 is below 1 (expected 1..500)"],
+  ["a volume size given as words", (r) => (r.fly.volumeSizeGb = "ten"), 'fly.volumeSizeGb: expected number, got string "ten"'],
+  ["an AWS region without its number", (r) => (r.backup.region = "us-east"), 'backup.region: "us-east" is not an AWS region (expected e.g. us-east-1)'],
+  ["a backup prefix without its slash", (r) => (r.backup.prefix = "litestream"), 'backup.prefix: "litestream" is not a key prefix (expected e.g. litestream/, ending in /)'],
+  ["a zone id that is not one", (r) => (r.zoneId = "example.com"), 'zoneId: "example.com" is not a Cloudflare zone id (expected 32 lowercase hex characters)'],
+  ["a Modal scaledown window below Modal's minimum", (r) => (r.modal.scaledownWindow = 1), "modal.scaledownWindow: 1 is below 2 (expected 2..3600)"],
+  ["a missing secret", (r) => delete r.upstreamSecret, "upstreamSecret: secret is missing (set it with: pulumi config set --secret upstreamSecret <value>)"],
+  ["a misspelt key", (r) => ((r.fly.regoins = r.fly.regions), delete r.fly.regions), "fly.regoins: unknown key (expected one of org, app, primaryRegion, regions,"],
+  ["a misspelt top-level key", (r) => ((r.domian = r.domain), delete r.domain), "domian: unknown key (expected one of domain, zoneId,"],
+  ["two versions on one route", (r) => (r.apiVersions.v2 = clone(r.apiVersions.v1)), 'apiVersions.v2.route: "/v1" is already the route of v1'],
+  ["a pinned release with no artifact store", (r) => delete r.artifactStore, 'fly.release: "r-8c2e5a1f9d07" pins a release but artifactStore is not set (expected artifactStore or local)'],
+  ["no API version at all", (r) => (r.apiVersions = {}), "apiVersions: at least one API version is required (e.g. v1)"],
+];
+
+for (const [what, edit, expected] of corpus) {
+  test(`${what} is refused by path and nothing is registered`, async () => {
+    const raw = validRawStack();
+    edit(raw);
+    const { error, registrations } = await runProgram(raw);
+    assert.ok(error instanceof StackConfigError, `expected a StackConfigError, got ${String(error)}`);
+    assert.ok(
+      error.issues.some((line) => line.startsWith(expected)),
+      `expected a line starting with\n  ${expected}\ngot\n  ${error.issues.join("\n  ")}`,
+    );
+    assert.equal(registrations.length, 0);
+  });
+}
+
+test("every problem of a config comes back in one error, one line each", async () => {
+  const raw = validRawStack() as any;
+  raw.fly.regions = ["iad", "xyz"];
+  raw.backup.region = "nowhere";
+  delete raw.modalTokenSecret;
+  const { error, registrations } = await runProgram(raw);
+  assert.ok(error instanceof StackConfigError);
+  assert.deepEqual(
+    error.issues.map((line) => line.split(":")[0]),
+    ["fly.regions[1]", "backup.region", "modalTokenSecret"],
+  );
+  assert.equal(error.message.split("\n").length, 4);
+  assert.equal(registrations.length, 0);
+});
+
+test("a valid config goes through the same boundary and registers the stack", async () => {
+  const { error, registrations } = await runProgram(validRawStack());
+  assert.equal(error, undefined);
+  assert.ok(registrations.length > 0);
+});

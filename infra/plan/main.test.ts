@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const root = join(import.meta.dirname, "..", "..");
+const main = join(import.meta.dirname, "main.ts");
+
+function plan(args: string[], cwd = root) {
+  const run = spawnSync(process.execPath, [main, ...args], { cwd, encoding: "utf8" });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A project dir with one stack file and the Modal sources the plan hashes. */
+function projectWith(stackFile: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "mcp-plan-"));
+  writeFileSync(join(dir, stackFile), text);
+  mkdirSync(join(dir, "app", "modal"), { recursive: true });
+  copyFileSync(join(root, "app", "modal", "modal_app.py"), join(dir, "app", "modal", "modal_app.py"));
+  return dir;
+}
+
+test("the plan of prod lists every resource and says it is not pulumi preview", () => {
+  const { code, stdout } = plan(["--stack", "prod"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /This is NOT `pulumi preview`/);
+  assert.match(stdout, /^TYPE\s+NAME\s+PARENT\s+KEY INPUTS$/m);
+  assert.match(stdout, /cloudflare:WorkerVersion\s+edge-v2-green\s+edge-v2/);
+  assert.match(stdout, /binding MCP_UPSTREAM_SECRET = \[secret\] \(secret_text\)/);
+  assert.match(stdout, /^\d+ resources; config parsed in \d+ ms, program evaluated in \d+ ms/m);
+});
+
+test("the JSON plan marks itself offline and shows every secret as [secret]", () => {
+  const { code, stdout } = plan(["--stack", "staging", "--json"]);
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout) as { offline: boolean; stack: string; resources: { type: string; inputs: unknown }[] };
+  assert.equal(report.offline, true);
+  assert.equal(report.stack, "staging");
+  const secretEnvs = report.resources
+    .filter((r) => r.type === "command:local:Command")
+    .map((r) => (r.inputs as { environment: Record<string, string> }).environment);
+  assert.ok(secretEnvs.length > 0);
+  for (const env of secretEnvs) assert.equal(env.MODAL_TOKEN_SECRET, "[secret]");
+});
+
+test("a bad stack file prints each bad setting by path and exits non-zero", () => {
+  const good = readFileSync(join(root, "Pulumi.staging.yaml"), "utf8");
+  const dir = projectWith("Pulumi.broken.yaml", good.replace("regions: [iad]", "regions: [iad, xyz]").replace("canaryPercent: 0", "canaryPercent: 150"));
+  const { code, stdout, stderr } = plan(["--stack", "broken", "--root", dir]);
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.match(stderr, /has 2 invalid settings:/);
+  assert.match(stderr, /^ {2}apiVersions\.v1\.canaryPercent: 150 is above 100 \(expected 0\.\.100\)$/m);
+  assert.match(stderr, /^ {2}fly\.regions\[1\]: "xyz" is not a Fly region \(expected one of ams, /m);
+});
+
+test("asking for a stack that has no file says where it looked", () => {
+  const { code, stderr } = plan(["--stack", "nope"]);
+  assert.equal(code, 1);
+  assert.match(stderr, /\(file\): cannot read Pulumi\.nope\.yaml \(expected the stack file Pulumi\.nope\.yaml next to Pulumi\.yaml\)/);
+});

@@ -1,0 +1,122 @@
+/**
+ * The composition of a stack: typed config in, components out. No Pulumi
+ * config is read here and nothing runs at import time, so tests and the
+ * offline plan call buildStack under mocks.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
+import { type Color, COLORS, type StackConfig } from "../stacks/schema.ts";
+import { BackupBucket } from "./components/backup-bucket.ts";
+import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
+import { FlyService } from "./components/fly-service.ts";
+import { ModalApp } from "./components/modal-app.ts";
+import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
+
+export interface StackDeps {
+  /** Stack name, used in cloud resource names. @example "prod" */
+  stack: string;
+  /** Where release artifacts come from. */
+  releases: ReleaseSource;
+  /**
+   * The project root, relative to the program's working directory; the Modal
+   * CLI runs there. @default "."
+   */
+  projectDir?: string;
+}
+
+export interface StackOutputs {
+  /** MCP endpoint per API version. */
+  urls: Record<string, pulumi.Output<string>>;
+  flyApp: pulumi.Output<string>;
+  backupBucket: pulumi.Output<string>;
+}
+
+/** The Fly image of a release; images are pushed under the release id. */
+export function flyImage(app: string, release: string): string {
+  return `registry.fly.io/${app}:${release}`;
+}
+
+/** API versions in numeric order: v1, v2, …, v10. */
+export function apiVersionsInOrder(config: StackConfig): string[] {
+  return Object.keys(config.apiVersions).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
+export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
+  // Find every release's artifacts first: a missing one stops the program before anything registers.
+  const order = apiVersionsInOrder(config);
+  const artifacts = new Map<string, ReleaseArtifacts>();
+  for (const apiVersion of order) {
+    for (const color of COLORS) artifacts.set(`${apiVersion}-${color}`, deps.releases.resolve(config.apiVersions[apiVersion]!.slots[color].release));
+  }
+
+  const backup = new BackupBucket("backup", {
+    bucketName: config.backup.bucket,
+    region: config.backup.region,
+    prefix: config.backup.prefix,
+    noncurrentRetentionDays: config.backup.noncurrentRetentionDays,
+    abortIncompleteUploadDays: config.backup.abortIncompleteUploadDays,
+  });
+
+  const size = FLY_MACHINE_SIZES[config.fly.machine.size];
+  const fly = new FlyService("fly", {
+    appName: config.fly.app,
+    org: config.fly.org,
+    primaryRegion: config.fly.primaryRegion,
+    regions: [...config.fly.regions],
+    machine: { cpuKind: size.cpuKind, cpus: size.cpus, memoryMb: config.fly.machine.memoryMb },
+    volumeSizeGb: config.fly.volumeSizeGb,
+    image: flyImage(config.fly.app, config.fly.release),
+    env: {
+      MCP_RELEASE: config.fly.release,
+      LITESTREAM_BUCKET: backup.bucketName,
+      LITESTREAM_REGION: backup.region,
+      LITESTREAM_PREFIX: backup.prefix,
+    },
+    secrets: {
+      MCP_UPSTREAM_SECRET: config.upstreamSecret,
+      LITESTREAM_ACCESS_KEY_ID: backup.accessKeyId,
+      LITESTREAM_SECRET_ACCESS_KEY: backup.secretAccessKey,
+    },
+  });
+
+  const urls: Record<string, pulumi.Output<string>> = {};
+  order.forEach((apiVersion, index) => {
+    const version = config.apiVersions[apiVersion]!;
+    const slots = {} as Record<Color, EdgeSlot>;
+    for (const color of COLORS) {
+      const release = artifacts.get(`${apiVersion}-${color}`)!;
+      const modal = new ModalApp(`modal-${apiVersion}-${color}`, {
+        appName: `${config.modal.appPrefix}-${apiVersion}-${color}`,
+        environment: config.modal.environment,
+        release: release.release,
+        projectDir: deps.projectDir ?? ".",
+        sourceDir: release.modalSourceDir,
+        minContainers: config.modal.minContainers,
+        scaledownWindow: config.modal.scaledownWindow,
+        tokenId: config.modalTokenId,
+        tokenSecret: config.modalTokenSecret,
+        deployEnvironment: { MCP_UPSTREAM_SECRET: config.upstreamSecret, MCP_API_VERSION: apiVersion, MCP_COLOR: color },
+      });
+      slots[color] = { release: release.release, bundle: release.edgeBundle, modalUrl: modal.url };
+    }
+    const edge = new EdgeWorker(`edge-${apiVersion}`, {
+      accountId: config.cloudflareAccountId,
+      zoneId: config.zoneId,
+      hostname: config.domain,
+      apiVersion,
+      route: version.route,
+      scriptName: `mcp-${deps.stack}-${apiVersion}`,
+      slots,
+      live: version.live,
+      canaryPercent: version.canaryPercent,
+      claimHostname: index === 0,
+      flyOrigin: fly.origin,
+      upstreamSecret: config.upstreamSecret,
+      authToken: config.authToken,
+      rateLimitPerMinute: version.rateLimit?.callsPerMinute ?? config.rateLimit.callsPerMinute,
+    });
+    urls[apiVersion] = edge.url;
+  });
+
+  return { urls, flyApp: fly.appName, backupBucket: backup.bucketName };
+}

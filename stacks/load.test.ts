@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
+import { formatPath } from "./config-error.ts";
+import { loadStackConfig, parseStackFile, StackConfigError } from "./load.ts";
+import { SECRET_KEYS } from "./schema.ts";
+
+const root = join(import.meta.dirname, "..");
+
+function stackFileWith(edit: (text: string) => string, stack = "edited"): string {
+  const dir = mkdtempSync(join(tmpdir(), "mcp-stack-"));
+  const path = join(dir, `Pulumi.${stack}.yaml`);
+  writeFileSync(path, edit(readFileSync(join(root, "Pulumi.staging.yaml"), "utf8")));
+  return path;
+}
+
+function issuesOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.issues;
+    throw error;
+  }
+  assert.fail("expected a StackConfigError");
+}
+
+test("the committed staging and prod stacks are valid", () => {
+  const staging = parseStackFile(join(root, "Pulumi.staging.yaml"));
+  const prod = parseStackFile(join(root, "Pulumi.prod.yaml"));
+  assert.equal(staging.stack, "staging");
+  assert.deepEqual(staging.config.fly.regions, ["iad"]);
+  assert.equal(prod.stack, "prod");
+  assert.deepEqual(prod.config.fly.regions, ["iad", "lax", "ams", "nrt"]);
+  assert.deepEqual(Object.keys(prod.config.apiVersions), ["v1", "v2"]);
+});
+
+test("secure values of a stack file become secret Outputs, never strings", async () => {
+  const { config } = parseStackFile(join(root, "Pulumi.prod.yaml"));
+  for (const key of SECRET_KEYS) {
+    const value = config[key];
+    assert.ok(pulumi.Output.isInstance(value), `${key} is an Output`);
+    assert.equal(await pulumi.isSecret(value), true, `${key} is secret`);
+  }
+});
+
+test("a secret written in plain text in a stack file is refused", () => {
+  const path = stackFileWith((text) => text.replace(/mcp-hosting:modalTokenId:\n\s+secure: \S+/, "mcp-hosting:modalTokenId: ak-123"));
+  assert.deepEqual(issuesOf(() => parseStackFile(path)), [
+    "modalTokenId: is stored in plain text (expected a secure: value; run pulumi config set --secret modalTokenId <value>)",
+  ]);
+});
+
+test("a secure value where plain config belongs is refused with its path", () => {
+  const path = stackFileWith((text) => text.replace("    org: acme", "    org:\n      secure: v1:abc"));
+  assert.ok(issuesOf(() => parseStackFile(path)).includes("fly.org: is a secure value (expected plain config; secrets are upstreamSecret, authToken, modalTokenId, modalTokenSecret)"));
+});
+
+test("a stack file that is not YAML names the file and the problem", () => {
+  const path = stackFileWith((text) => `${text}\n  mcp-hosting:broken: [unclosed\n`);
+  const [line = ""] = issuesOf(() => parseStackFile(path));
+  assert.match(line, /^\(yaml\): /);
+});
+
+test("inside a program, config is read once and secrets stay secret Outputs", async () => {
+  await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "mcp-hosting", "test");
+  setStackConfig(validRawStack());
+  const config = loadStackConfig(new pulumi.Config());
+  for (const key of SECRET_KEYS) assert.equal(await pulumi.isSecret(config[key] as pulumi.Output<string>), true, `${key} is secret`);
+  assert.equal(config.fly.regions.length, 1);
+});
+
+test("omitted settings take their documented defaults", async () => {
+  const { config } = parseStackFile(stackFileWith((text) => text.replace(/\n    prefix: litestream\/\n    noncurrentRetentionDays: 7\n    abortIncompleteUploadDays: 3/, "").replace(/\n  mcp-hosting:rateLimit:\n    callsPerMinute: 600/, "")));
+  assert.equal(config.backup.prefix, "litestream/");
+  assert.equal(config.backup.noncurrentRetentionDays, 30);
+  assert.equal(config.backup.abortIncompleteUploadDays, 7);
+  assert.equal(config.rateLimit.callsPerMinute, 120);
+});
+
+test("paths read like the YAML they point into", () => {
+  assert.equal(formatPath(["fly", "regions", 2]), "fly.regions[2]");
+  assert.equal(formatPath(["apiVersions", "v2", "slots", "blue", "release"]), "apiVersions.v2.slots.blue.release");
+});

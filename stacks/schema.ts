@@ -1,0 +1,170 @@
+/**
+ * The one schema of everything a stack differs in. A `Pulumi.<stack>.yaml` holds
+ * these keys in the project namespace (`mcp-hosting:fly`, …) as structured
+ * objects, so `pulumi config set --path 'apiVersions.v1.live' green` edits one
+ * field. Secrets are the four keys in SECRET_KEYS, set with
+ * `pulumi config set --secret <key> <value>`; they arrive as secret Outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
+
+export const COLORS = ["blue", "green"] as const;
+export type Color = (typeof COLORS)[number];
+
+/**
+ * A release is an immutable, content-addressed build: `r-` and the first 12 hex
+ * characters of the sha256 of its artifacts. The literal `local` means "the
+ * bundle in the working tree" and is meant for dev stacks only.
+ */
+export const RELEASE_PATTERN = /^(local|r-[0-9a-f]{12})$/;
+
+/** Renders a config value inside an error message. */
+export function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function pattern(re: RegExp, expected: string) {
+  return z.string().regex(re, { error: (iss) => `${show(iss.input)} is not ${expected}` });
+}
+
+function int(min: number, max: number) {
+  return z
+    .number()
+    .int({ error: (iss) => `${show(iss.input)} is not a whole number (expected ${min}..${max})` })
+    .min(min, { error: (iss) => `${show(iss.input)} is below ${min} (expected ${min}..${max})` })
+    .max(max, { error: (iss) => `${show(iss.input)} is above ${max} (expected ${min}..${max})` });
+}
+
+/** An object that refuses unknown keys and names the keys it knows. */
+function strict<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === "unrecognized_keys" ? `expected one of ${known}` : undefined),
+  });
+}
+
+function secret(key: string) {
+  return z.custom<pulumi.Output<string>>((value) => pulumi.Output.isInstance(value), {
+    error: `secret is missing (set it with: pulumi config set --secret ${key} <value>)`,
+  });
+}
+
+const hex32 = (what: string) => pattern(/^[0-9a-f]{32}$/, `a ${what} (expected 32 lowercase hex characters)`);
+const release = pattern(RELEASE_PATTERN, "a release id (expected r-<12 hex> or local)");
+const awsRegion = pattern(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$/, "an AWS region (expected e.g. us-east-1)");
+const s3Bucket = pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (expected 3-63 of a-z 0-9 . -)");
+const slug = pattern(/^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, "a name (expected 2-40 of a-z 0-9 -)");
+const flyName = pattern(/^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/, "a Fly name (expected 2-63 of a-z 0-9 -)");
+const flyRegion = z.enum(FLY_REGIONS, {
+  error: (iss) => `${show(iss.input)} is not a Fly region (expected one of ${FLY_REGIONS.join(", ")})`,
+});
+const color = z.enum(COLORS, { error: (iss) => `${show(iss.input)} is not a color (expected blue or green)` });
+
+const callsPerMinute = int(1, 100_000);
+
+const apiVersion = strict({
+  route: z.string().regex(/^\/[a-z0-9-]+$/, {
+    error: (iss) =>
+      String(iss.input).startsWith("/") ? `${show(iss.input)} is not one path segment (expected e.g. /v1)` : "must start with /",
+  }),
+  slots: strict({ blue: strict({ release }), green: strict({ release }) }),
+  live: color,
+  canaryPercent: int(0, 100).default(0),
+  /** Overrides the stack's rateLimit for this version. */
+  rateLimit: strict({ callsPerMinute }).optional(),
+});
+
+const apiVersionName = z.string().regex(/^v[0-9]+$/, {
+  error: (iss) => `${show(iss.input)} is not an API version name (expected v1, v2, …)`,
+});
+
+export const SECRET_KEYS = ["upstreamSecret", "authToken", "modalTokenId", "modalTokenSecret"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+const settingsShape = {
+  domain: pattern(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a hostname (expected e.g. mcp.example.com)"),
+  zoneId: hex32("Cloudflare zone id"),
+  cloudflareAccountId: hex32("Cloudflare account id"),
+  apiVersions: z
+    .record(apiVersionName, apiVersion)
+    .refine((versions) => Object.keys(versions).length > 0, { error: "at least one API version is required (e.g. v1)" }),
+  fly: strict({
+    org: flyName,
+    app: flyName,
+    primaryRegion: flyRegion,
+    regions: z.array(flyRegion).min(1, { error: "at least one region is required (e.g. [iad])" }),
+    machine: strict({
+      size: z.enum(MACHINE_SIZE_NAMES, {
+        error: (iss) => `${show(iss.input)} is not a Fly machine size (expected one of ${MACHINE_SIZE_NAMES.join(", ")})`,
+      }),
+      memoryMb: int(256, 131_072),
+    }),
+    volumeSizeGb: int(1, 500),
+    release,
+  }),
+  backup: strict({
+    bucket: s3Bucket,
+    region: awsRegion,
+    prefix: pattern(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/, "a key prefix (expected e.g. litestream/, ending in /)").default("litestream/"),
+    noncurrentRetentionDays: int(1, 3650).default(30),
+    abortIncompleteUploadDays: int(1, 365).default(7),
+  }),
+  modal: strict({
+    workspace: slug,
+    environment: pattern(/^[A-Za-z0-9._-]{1,64}$/, "a Modal environment name (expected e.g. main)"),
+    appPrefix: slug,
+    minContainers: int(0, 100).default(0),
+    // Modal's client refuses <= 0; its server answers "scaledown_window must be between 2 and 3600".
+    scaledownWindow: int(2, 3600).default(300),
+  }),
+  rateLimit: strict({ callsPerMinute: callsPerMinute.default(120) }).default({ callsPerMinute: 120 }),
+  /** Where releases are stored (used by the release store and promotion). */
+  artifactStore: strict({ bucket: s3Bucket, region: awsRegion }).optional(),
+};
+
+const secretsShape = {
+  upstreamSecret: secret("upstreamSecret"),
+  authToken: secret("authToken").optional(),
+  modalTokenId: secret("modalTokenId"),
+  modalTokenSecret: secret("modalTokenSecret"),
+} satisfies Record<SecretKey, z.ZodType>;
+
+export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).superRefine((stack, ctx) => {
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+  const { fly } = stack;
+  if (!fly.regions.includes(fly.primaryRegion)) {
+    issue(["fly", "primaryRegion"], `${show(fly.primaryRegion)} is not one of fly.regions (expected one of ${fly.regions.join(", ")})`);
+  }
+  fly.regions.forEach((region, i) => {
+    const first = fly.regions.indexOf(region);
+    if (first !== i) issue(["fly", "regions", i], `${show(region)} is listed twice (first at fly.regions[${first}])`);
+  });
+  const size = FLY_MACHINE_SIZES[fly.machine.size];
+  const memory = fly.machine.memoryMb;
+  if (memory < size.minMemoryMb || memory > size.maxMemoryMb || memory % size.memoryStepMb !== 0) {
+    issue(["fly", "machine", "memoryMb"], `${memory} does not fit ${fly.machine.size} (expected ${describeMemoryRange(size)})`);
+  }
+
+  const routes = new Map<string, string>();
+  for (const [name, version] of Object.entries(stack.apiVersions)) {
+    const owner = routes.get(version.route);
+    if (owner) issue(["apiVersions", name, "route"], `${show(version.route)} is already the route of ${owner}`);
+    routes.set(version.route, name);
+  }
+
+  if (!stack.artifactStore) {
+    const pins: [PropertyKey[], string][] = [[["fly", "release"], fly.release]];
+    for (const [name, version] of Object.entries(stack.apiVersions)) {
+      for (const c of COLORS) pins.push([["apiVersions", name, "slots", c, "release"], version.slots[c].release]);
+    }
+    for (const [path, pinned] of pins) {
+      if (pinned !== "local") issue(path, `${show(pinned)} pins a release but artifactStore is not set (expected artifactStore or local)`);
+    }
+  }
+});
+
+/** A validated stack: typed, defaults applied, secrets as secret Outputs. */
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type ApiVersionConfig = StackConfig["apiVersions"][string];
