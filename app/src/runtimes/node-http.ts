@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { DRAIN_LIMIT_BYTES } from "../server/http-policy.ts";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -59,8 +60,6 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   await writeResponse(res, response);
 }
 
-/** Past this many bytes an oversized body is no longer drained: the connection is cut. */
-const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Buffers the body (MCP messages are small), refusing it once it passes the

@@ -1,5 +1,5 @@
 import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
-import { admitRequest, tooLarge, type HttpPolicy } from "./http-policy.ts";
+import { admitRequest, DRAIN_LIMIT_BYTES, tooLarge, type HttpPolicy } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
 /** Serves a 2025-11-25 (sessionful) request for an authenticated principal. */
@@ -62,6 +62,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (!/^application\/json\s*(;|$)/i.test(contentType)) {
         return jsonRpcErrorResponse(415, JsonRpcCode.invalidRequest, "Unsupported Media Type: Content-Type must be application/json");
       }
+      if (Number(request.headers.get("content-length") ?? 0) > DRAIN_LIMIT_BYTES) return tooLarge(policy.maxBodyBytes);
       const body = await readBody(request, policy.maxBodyBytes);
       if (body === undefined) return tooLarge(policy.maxBodyBytes);
       try {
@@ -92,7 +93,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   };
 }
 
-/** Reads the body as text, or `undefined` when it exceeds the limit. */
+/** Reads the body as text, or `undefined` when it exceeds the limit (draining the rest, up to a bound). */
 async function readBody(request: Request, maxBytes: number): Promise<string | undefined> {
   if (request.body === null) return "";
   const reader = request.body.getReader();
@@ -102,12 +103,13 @@ async function readBody(request: Request, maxBytes: number): Promise<string | un
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > maxBytes) {
+    if (size > DRAIN_LIMIT_BYTES) {
       await reader.cancel();
       return undefined;
     }
-    chunks.push(value);
+    if (size <= maxBytes) chunks.push(value);
   }
+  if (size > maxBytes) return undefined;
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
