@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
 import { int, pattern, show, strict } from "./rules.ts";
 
@@ -97,6 +98,11 @@ const settingsShape = {
   rateLimit: strict({ callsPerMinute: callsPerMinute.default(120) }).default({ callsPerMinute: 120 }),
   /** Where releases are stored (used by the release store and promotion). */
   artifactStore: strict({ bucket: s3Bucket, region: awsRegion }).optional(),
+  /**
+   * Traffic assumptions and price overrides of `npm run cost` (stacks/cost/).
+   * Only the cost estimate reads it; the Pulumi program creates nothing from it.
+   */
+  cost: costBlockSchema.optional(),
 };
 
 const secretsShape = {
