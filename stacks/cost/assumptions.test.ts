@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { StackConfigError } from "../config-error.ts";
+import { issuesOf } from "../../test/fixtures/config-issues.ts";
 import { parseStackFile } from "../load.ts";
 import { ASSUMPTIONS, parseAssumptionFlags, resolveAssumptions } from "./assumptions.ts";
 
@@ -15,16 +15,6 @@ function stagingWithCost(block: string): string {
   const path = join(dir, "Pulumi.staging.yaml");
   writeFileSync(path, `${readFileSync(join(root, "Pulumi.staging.yaml"), "utf8").replace(/\nconfig:\n/, `\nconfig:\n  mcp-hosting:cost:\n${block}\n`)}`);
   return path;
-}
-
-function issuesOf(run: () => unknown): readonly string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof StackConfigError) return error.issues;
-    throw error;
-  }
-  assert.fail("expected a StackConfigError");
 }
 
 test("a stack's cost block is typed: its assumptions and prices arrive as numbers", () => {

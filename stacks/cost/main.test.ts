@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { gitRepo } from "../../test/fixtures/git-repo.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const main = join(import.meta.dirname, "main.ts");
@@ -16,14 +16,10 @@ function cost(args: string[], cwd = root) {
 
 /** A git repository holding prod as committed, with `edit` applied to its working tree. */
 function prodRepo(edit: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), "mcp-cost-cli-"));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
-  git("init", "-q", "-b", "main");
-  writeFileSync(join(dir, "Pulumi.prod.yaml"), prodText);
-  git("add", ".");
-  git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "prod");
-  writeFileSync(join(dir, "Pulumi.prod.yaml"), edit(prodText));
-  return dir;
+  const repo = gitRepo();
+  repo.commit({ "Pulumi.prod.yaml": prodText }, "prod");
+  writeFileSync(join(repo.dir, "Pulumi.prod.yaml"), edit(prodText));
+  return repo.dir;
 }
 
 test("the prod estimate has a subtotal per platform, a total, the assumptions and the unconfirmed prices", () => {
