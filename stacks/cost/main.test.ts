@@ -90,3 +90,9 @@ test("a bad cost block, a bad flag and a bad ref each exit non-zero naming what 
   assert.match(badRef.stderr, /no-such-ref is not a commit, branch or tag/);
   assert.equal(badRef.stdout, "");
 });
+
+test("the prod estimate pasted in the README is what a run prints", () => {
+  const { stdout } = cost(["--stack", "prod"]);
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  assert.ok(readme.includes(`\`\`\`\n${stdout}\`\`\``), "README.md's What it costs block differs from `npm run cost -- --stack prod`; paste the new output");
+});
