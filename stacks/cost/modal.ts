@@ -7,6 +7,7 @@
 import { COLORS, type StackConfig } from "../schema.ts";
 import { type Assumptions, MODAL_GPUS } from "./assumptions.ts";
 import { type CostLine, SECONDS_PER_MONTH } from "./line.ts";
+import { amount } from "./money.ts";
 import { charge, type PriceBook, type PriceId } from "./price-book.ts";
 
 /** What one container of the assumed size costs per second (CPU and memory; GPU apart). */
@@ -28,7 +29,7 @@ export function modalLines(config: StackConfig, a: Assumptions, book: PriceBook)
     {
       platform,
       driver: "modal.calls",
-      label: `tool calls: ${calls.toLocaleString("en-US")} × ${a.modalSeconds} s (${container})`,
+      label: `tool calls: ${amount(calls)} × ${a.modalSeconds} s (${container})`,
       quantity: callSeconds,
       unit: "container-second",
       included: 0,
