@@ -51,6 +51,8 @@ const corpus: [string, Edit, string][] = [
   ["two versions on one route", (r) => (r.apiVersions.v2 = clone(r.apiVersions.v1)), 'apiVersions.v2.route: "/v1" is already the route of v1'],
   ["a pinned release with no artifact store", (r) => delete r.artifactStore, 'fly.release: "r-8c2e5a1f9d07" pins a release but artifactStore is not set (expected artifactStore or local)'],
   ["no API version at all", (r) => (r.apiVersions = {}), "apiVersions: at least one API version is required (e.g. v1)"],
+  ["cost shares that do not add up", (r) => (r.cost = { placement: { edge: 0.9, fly: 0.3, modal: 0 } }), "cost.placement: edge + fly + modal add up to 1.2 (expected 1)"],
+  ["a cost price that does not exist", (r) => (r.cost = { prices: { flyMachine: 2 } }), "cost.prices.flyMachine: unknown key (expected one of workersPaidPlan,"],
 ];
 
 for (const [what, edit, expected] of corpus) {
@@ -86,4 +88,15 @@ test("a valid config goes through the same boundary and registers the stack", as
   const { error, registrations } = await runProgram(validRawStack());
   assert.equal(error, undefined);
   assert.ok(registrations.length > 0);
+});
+
+test("a cost block is accepted by the program and changes nothing it registers", async () => {
+  const plain = await runProgram(validRawStack());
+  const raw = validRawStack();
+  raw.cost = { toolCallsPerMonth: 5_000_000, placement: { edge: 0.2, fly: 0.2, modal: 0.6 }, modalGpu: "T4", prices: { flyVolume: 0.2 } };
+  const withCost = await runProgram(raw);
+  assert.equal(withCost.error, undefined);
+  const shape = (r: typeof plain.registrations) => r.map((x) => `${x.type} ${x.name}`);
+  assert.deepEqual(shape(withCost.registrations), shape(plain.registrations));
+  assert.ok(withCost.registrations.every((x) => !JSON.stringify(x.inputs).includes("toolCallsPerMonth")), "no resource receives the cost block");
 });

@@ -4,7 +4,7 @@
  *   apiVersions.v2.route: must start with /
  */
 import type * as z from "zod";
-import { show } from "./schema.ts";
+import { show } from "./rules.ts";
 
 export class StackConfigError extends Error {
   readonly issues: readonly string[];

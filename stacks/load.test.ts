@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { issuesOf } from "../test/fixtures/config-issues.ts";
 import { setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
 import { formatPath } from "./config-error.ts";
-import { loadStackConfig, parseStackFile, StackConfigError } from "./load.ts";
+import { loadStackConfig, parseStackFile } from "./load.ts";
 import { SECRET_KEYS } from "./schema.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -16,16 +17,6 @@ function stackFileWith(edit: (text: string) => string, stack = "edited"): string
   const path = join(dir, `Pulumi.${stack}.yaml`);
   writeFileSync(path, edit(readFileSync(join(root, "Pulumi.staging.yaml"), "utf8")));
   return path;
-}
-
-function issuesOf(run: () => unknown): readonly string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof StackConfigError) return error.issues;
-    throw error;
-  }
-  assert.fail("expected a StackConfigError");
 }
 
 test("the committed staging and prod stacks are valid", () => {

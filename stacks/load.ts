@@ -74,6 +74,11 @@ export interface StackFile {
   config: StackConfig;
 }
 
+/** The stack a file name like `Pulumi.<stack>.yaml` belongs to, if it is one. */
+export function stackOfFileName(path: string): string | undefined {
+  return /^Pulumi\.(.+)\.ya?ml$/.exec(basename(path))?.[1];
+}
+
 /**
  * Reads and validates a `Pulumi.<stack>.yaml` without the Pulumi CLI. `secure:`
  * values are opaque: each secret becomes a secret Output holding
@@ -82,7 +87,7 @@ export interface StackFile {
  */
 export function parseStackFile(path: string): StackFile {
   const name = basename(path);
-  const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(name)?.[1];
+  const stack = stackOfFileName(path);
   if (!stack) throw new StackConfigError(path, [`(file name): expected Pulumi.<stack>.yaml, got ${name}`]);
 
   let text: string;
@@ -91,15 +96,27 @@ export function parseStackFile(path: string): StackFile {
   } catch {
     throw new StackConfigError(path, [`(file): cannot read ${path} (expected the stack file Pulumi.${stack}.yaml next to Pulumi.yaml)`]);
   }
+  return parseStackText(text, { stack, source: path });
+}
+
+export interface StackText {
+  /** The stack the text is the config of. @example "prod" */
+  stack: string;
+  /** Where the text came from, named in errors. @example "origin/main:Pulumi.prod.yaml" */
+  source: string;
+}
+
+/** Validates the text of a stack file (from disk, a git blob, …), as parseStackFile does. */
+export function parseStackText(text: string, { stack, source }: StackText): StackFile {
   let document: unknown;
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new StackConfigError(path, [`(yaml): ${(error as Error).message.split("\n")[0]}`]);
+    throw new StackConfigError(source, [`(yaml): ${(error as Error).message.split("\n")[0]}`]);
   }
   const config = (document as { config?: unknown } | null)?.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new StackConfigError(path, ["config: expected a map of settings"]);
+    throw new StackConfigError(source, ["config: expected a map of settings"]);
   }
 
   const raw: Record<string, unknown> = {};
@@ -119,7 +136,7 @@ export function parseStackFile(path: string): StackFile {
       raw[key] = pulumi.secret(SECRET_PLACEHOLDER);
     }
   }
-  return { stack, config: validateStack(raw, path, earlier) };
+  return { stack, config: validateStack(raw, source, earlier) };
 }
 
 export { StackConfigError };

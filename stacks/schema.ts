@@ -7,7 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
+import { int, pattern, show, strict } from "./rules.ts";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -18,31 +20,6 @@ export type Color = (typeof COLORS)[number];
  * bundle in the working tree" and is meant for dev stacks only.
  */
 export const RELEASE_PATTERN = /^(local|r-[0-9a-f]{12})$/;
-
-/** Renders a config value inside an error message. */
-export function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-function pattern(re: RegExp, expected: string) {
-  return z.string().regex(re, { error: (iss) => `${show(iss.input)} is not ${expected}` });
-}
-
-function int(min: number, max: number) {
-  return z
-    .number()
-    .int({ error: (iss) => `${show(iss.input)} is not a whole number (expected ${min}..${max})` })
-    .min(min, { error: (iss) => `${show(iss.input)} is below ${min} (expected ${min}..${max})` })
-    .max(max, { error: (iss) => `${show(iss.input)} is above ${max} (expected ${min}..${max})` });
-}
-
-/** An object that refuses unknown keys and names the keys it knows. */
-function strict<Shape extends z.ZodRawShape>(shape: Shape) {
-  const known = Object.keys(shape).join(", ");
-  return z.strictObject(shape, {
-    error: (iss) => (iss.code === "unrecognized_keys" ? `expected one of ${known}` : undefined),
-  });
-}
 
 function secret(key: string) {
   return z.custom<pulumi.Output<string>>((value) => pulumi.Output.isInstance(value), {
@@ -121,6 +98,11 @@ const settingsShape = {
   rateLimit: strict({ callsPerMinute: callsPerMinute.default(120) }).default({ callsPerMinute: 120 }),
   /** Where releases are stored (used by the release store and promotion). */
   artifactStore: strict({ bucket: s3Bucket, region: awsRegion }).optional(),
+  /**
+   * Traffic assumptions and price overrides of `npm run cost` (stacks/cost/).
+   * Only the cost estimate reads it; the Pulumi program creates nothing from it.
+   */
+  cost: costBlockSchema.optional(),
 };
 
 const secretsShape = {
