@@ -14,6 +14,7 @@ import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
 import { SessionRouter } from "../server/session-router.ts";
 import { createSignedToolEndpoint, SIGNED_TOOL_PATH } from "../server/signed-tool-endpoint.ts";
 import type { ToolHost } from "../server/tool-host.ts";
+import type { RegionRole } from "../server/writer-region.ts";
 import { SqlSessionStore } from "../sessions/sql.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
@@ -57,9 +58,11 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
   const sessions = new SqlSessionStore(db);
+  const region = regionRole(config);
   const host: ToolHost = {
     local: { edge: { notes }, fly: { knowledgeBase: new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
+    region,
     toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
@@ -117,7 +120,13 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
       if (rebinding) return rebinding;
       const { pathname } = new URL(request.url);
       if (pathname === "/healthz") {
-        return Response.json({ ok: true, apiVersions: config.MCP_API_VERSIONS, liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0) });
+        return Response.json({
+          ok: true,
+          apiVersions: config.MCP_API_VERSIONS,
+          liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0),
+          region: region.region ?? null,
+          primaryRegion: region.kind === "primary" ? (region.region ?? null) : region.primaryRegion,
+        });
       }
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
       if (endpoint) return endpoint.fetch(request);
@@ -129,6 +138,19 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
       await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
       db.close();
     },
+  };
+}
+
+/** This server's place among the Fly regions; locally (no regions) it is its own primary. */
+function regionRole(config: NodeConfig): RegionRole {
+  const writer = config.writer;
+  if (writer === undefined) return { kind: "primary", ...(config.FLY_REGION ? { region: config.FLY_REGION } : {}) };
+  return {
+    kind: "replica",
+    region: writer.region,
+    primaryRegion: writer.primaryRegion,
+    primary: { url: writer.primaryOrigin, secret: writer.secret },
+    localReads: () => false,
   };
 }
 
