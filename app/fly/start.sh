@@ -1,0 +1,36 @@
+#!/bin/sh
+# The Fly machine's entry point. A new or replaced machine has an empty volume:
+# restore this region's database from its latest backup first (nothing to do
+# when the volume already has one, or when no backup exists yet). Then run the
+# server under Litestream, which streams every committed write to the bucket
+# and exits when the server exits, so the server's exit ends the container.
+set -eu
+
+app_dir=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+: "${MCP_DATA_DIR:=/data}"
+: "${LITESTREAM:=litestream}"
+: "${LITESTREAM_CONFIG:=$app_dir/fly/litestream.yml}"
+: "${NODE:=node}"
+
+# Fly mounts the volume owned by root: hand it to the unprivileged user, then
+# run everything (Litestream and the server) as that user.
+if [ "$(id -u)" = 0 ] && [ -n "${MCP_RUN_AS:-}" ]; then
+  mkdir -p "$MCP_DATA_DIR"
+  chown -R "$(id -u "$MCP_RUN_AS"):$(id -g "$MCP_RUN_AS")" "$MCP_DATA_DIR"
+  exec setpriv --reuid="$(id -u "$MCP_RUN_AS")" --regid="$(id -g "$MCP_RUN_AS")" --init-groups -- sh "$0" "$@"
+fi
+
+# This region's replica, unless overridden (the restore drill points it elsewhere).
+if [ -z "${LITESTREAM_REPLICA_URL:-}" ]; then
+  : "${FLY_REGION:?is not set: expected the machine's region (Fly sets it), or an explicit LITESTREAM_REPLICA_URL}"
+  : "${LITESTREAM_BUCKET:?is not set: expected the backup bucket's name, or an explicit LITESTREAM_REPLICA_URL}"
+  LITESTREAM_REPLICA_URL="s3://${LITESTREAM_BUCKET}/${LITESTREAM_PREFIX:-litestream/}${FLY_REGION}/mcp.sqlite"
+fi
+export MCP_DATA_DIR LITESTREAM_REPLICA_URL
+
+database="$MCP_DATA_DIR/mcp.sqlite"
+mkdir -p "$MCP_DATA_DIR"
+echo "start: restoring $database from its backup unless the volume has it"
+"$LITESTREAM" restore -config "$LITESTREAM_CONFIG" -if-db-not-exists -if-replica-exists "$database"
+echo "start: serving under litestream replicate"
+exec "$LITESTREAM" replicate -config "$LITESTREAM_CONFIG" -exec "'$NODE' '$app_dir/src/runtimes/node-main.ts'"
