@@ -20,13 +20,24 @@ if [ "$(id -u)" = 0 ] && [ -n "${MCP_RUN_AS:-}" ]; then
   exec setpriv --reuid="$(id -u "$MCP_RUN_AS")" --regid="$(id -g "$MCP_RUN_AS")" --init-groups -- sh "$0" "$@"
 fi
 
+# Each region replicates to its own prefix: one writer per replica.
+replica_of() {
+  echo "s3://${LITESTREAM_BUCKET}/${LITESTREAM_PREFIX:-litestream/}$1/mcp.sqlite"
+}
+
 # This region's replica, unless overridden (the restore drill points it elsewhere).
 if [ -z "${LITESTREAM_REPLICA_URL:-}" ]; then
   : "${FLY_REGION:?is not set: expected the machine's region (Fly sets it), or an explicit LITESTREAM_REPLICA_URL}"
   : "${LITESTREAM_BUCKET:?is not set: expected the backup bucket's name, or an explicit LITESTREAM_REPLICA_URL}"
-  LITESTREAM_REPLICA_URL="s3://${LITESTREAM_BUCKET}/${LITESTREAM_PREFIX:-litestream/}${FLY_REGION}/mcp.sqlite"
+  LITESTREAM_REPLICA_URL=$(replica_of "$FLY_REGION")
 fi
-export MCP_DATA_DIR LITESTREAM_REPLICA_URL
+# Outside the primary region, the server reads the knowledge base from a copy of the primary's replica.
+if [ -z "${MCP_FOLLOW_REPLICA_URL:-}" ] && [ -n "${LITESTREAM_BUCKET:-}" ] && [ -n "${PRIMARY_REGION:-}" ] \
+  && [ -n "${FLY_REGION:-}" ] && [ "$FLY_REGION" != "$PRIMARY_REGION" ]; then
+  MCP_FOLLOW_REPLICA_URL=$(replica_of "$PRIMARY_REGION")
+  export MCP_FOLLOW_REPLICA_URL
+fi
+export MCP_DATA_DIR LITESTREAM LITESTREAM_REPLICA_URL
 
 database="$MCP_DATA_DIR/mcp.sqlite"
 mkdir -p "$MCP_DATA_DIR"

@@ -74,6 +74,13 @@ describe("one writer region", () => {
     assert.deepEqual(await searchKeys(iad, "large forwarded"), ["replay/large"]);
   });
 
+  test("without a copy of the primary in lax, a signed kb_search there is replayed to iad too", async () => {
+    const send = await signedCall("kb_search", { query: "anything at all" });
+    const answer = await send(lax);
+    assert.equal(answer.status, 409);
+    assert.equal(answer.headers.get("fly-replay"), "region=iad");
+  });
+
   test("tools placed on the edge are served in lax itself", async () => {
     const send = await signedCall("echo", { text: "served in lax" });
     const answer = await send(lax);

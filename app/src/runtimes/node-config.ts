@@ -39,6 +39,12 @@ const NodeEnv = z.object({
   FLY_APP_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a Fly app name").optional(),
   /** Where a non-primary region reaches the primary's signed tool endpoint. */
   MCP_PRIMARY_ORIGIN: z.url().optional(),
+  /** The primary's Litestream replica; a non-primary region restores it into a read-only copy for reads. */
+  MCP_FOLLOW_REPLICA_URL: z.string().regex(/^[a-z0-9]+:\/\/\S+$/, "expected a replica URL such as s3://bucket/litestream/iad/mcp.sqlite").optional(),
+  /** Seconds between restores of the primary's replica. */
+  MCP_FOLLOW_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** The Litestream binary. */
+  LITESTREAM: z.string().min(1).default("litestream"),
 });
 
 export type NodeConfig = ReturnType<typeof loadNodeConfig>;

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import {
   hostHeaderValidationResponse,
@@ -22,6 +23,7 @@ import { SqlNoteStore } from "../state/sql-notes.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
+import { PrimaryCopy } from "./primary-copy.ts";
 import { serveFetch } from "./node-http.ts";
 
 export interface NodeAppOptions {
@@ -58,9 +60,10 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
   const sessions = new SqlSessionStore(db);
-  const region = regionRole(config);
+  const primaryCopy = openPrimaryCopy(config);
+  const region = regionRole(config, primaryCopy);
   const host: ToolHost = {
-    local: { edge: { notes }, fly: { knowledgeBase: new SqlKnowledgeBase(db) } },
+    local: { edge: { notes }, fly: { knowledgeBase: primaryCopy?.knowledgeBase ?? new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
     region,
     toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
@@ -126,6 +129,8 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
           liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0),
           region: region.region ?? null,
           primaryRegion: region.kind === "primary" ? (region.region ?? null) : region.primaryRegion,
+          knowledgeBaseReads: region.kind === "primary" ? "local" : region.localReads() ? "primary-copy" : "primary",
+          primaryCopyAgeSeconds: primaryCopy?.ageSeconds ?? null,
         });
       }
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
@@ -135,14 +140,32 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     },
     async close() {
       clearInterval(sweeper);
+      primaryCopy?.close();
       await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
       db.close();
     },
   };
 }
 
+/** In a region that is not the primary, the copy of the primary's database that reads are served from. */
+function openPrimaryCopy(config: NodeConfig): PrimaryCopy | undefined {
+  if (config.writer === undefined || config.MCP_FOLLOW_REPLICA_URL === undefined) return undefined;
+  const intervalMs = config.MCP_FOLLOW_INTERVAL_SECONDS * 1000;
+  const copy = new PrimaryCopy({
+    replicaUrl: config.MCP_FOLLOW_REPLICA_URL,
+    dataDir: dirname(config.databasePath),
+    intervalMs,
+    // A few missed restores are tolerated; past that, reads go to the primary rather than serve stale data.
+    maxAgeMs: Math.max(60_000, intervalMs * 4),
+    litestream: config.LITESTREAM,
+    log: (line) => console.error(`[primary-copy] ${line}`),
+  });
+  copy.start();
+  return copy;
+}
+
 /** This server's place among the Fly regions; locally (no regions) it is its own primary. */
-function regionRole(config: NodeConfig): RegionRole {
+function regionRole(config: NodeConfig, primaryCopy: PrimaryCopy | undefined): RegionRole {
   const writer = config.writer;
   if (writer === undefined) return { kind: "primary", ...(config.FLY_REGION ? { region: config.FLY_REGION } : {}) };
   return {
@@ -150,7 +173,7 @@ function regionRole(config: NodeConfig): RegionRole {
     region: writer.region,
     primaryRegion: writer.primaryRegion,
     primary: { url: writer.primaryOrigin, secret: writer.secret },
-    localReads: () => false,
+    localReads: () => primaryCopy?.fresh ?? false,
   };
 }
 
