@@ -64,7 +64,7 @@ describe("one writer region", () => {
     assert.match((await answer.json()).error, /runs in the primary region iad/);
   });
 
-  test("a kb_put too large for Fly to replay (over 1 MiB) is forwarded by lax to iad instead", async () => {
+  test("a kb_put too large for Fly to replay (over 1 MB) is forwarded by lax to iad instead", async () => {
     // Control characters are escaped to six bytes each in JSON: 200 000 of them make a 1.2 MB body.
     const body = "\u0001".repeat(200_000);
     const send = await signedCall("kb_put", { key: "replay/large", title: "Large forwarded", body });

@@ -18,8 +18,8 @@ export type RegionRole =
       localReads: () => boolean;
     };
 
-/** Fly's proxy replays no request body larger than this. */
-export const FLY_REPLAY_MAX_BYTES = 1024 * 1024;
+/** Fly's proxy replays no request larger than 1 MB. */
+export const FLY_REPLAY_MAX_BYTES = 1_000_000;
 
 /**
  * Whether a call of this tool must run in the primary region: every `fly`
