@@ -11,7 +11,7 @@ export interface ToolHost {
   local: Partial<PlacementState>;
   /** Placements reached over signed HTTP. */
   upstream: Partial<Record<Placement, UpstreamOrigin>>;
-  /** Set on Fly: in a region that is not the primary, `fly` writes run in the primary. */
+  /** Set on Fly: in a region that is not the primary, `fly` tools that need the primary's data run there. */
   region?: RegionRole;
   /** Per-call limit; a tool that runs longer gets an error result. */
   toolTimeoutMs: number;
