@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 
+const flyRegion = z.string().regex(/^[a-z]{3}$/, "expected a Fly region code such as iad");
+
 /** Environment of the Node runtime; every variable is optional locally. */
 const NodeEnv = z.object({
   HOST: z.string().default("127.0.0.1"),
@@ -29,6 +31,20 @@ const NodeEnv = z.object({
   MODAL_URL: z.url().optional(),
   /** Set to `0` to serve without starting the local Python compute runner. */
   MCP_START_COMPUTE: z.enum(["0", "1"]).default("1"),
+  /** This machine's region; Fly sets it. Unset locally. */
+  FLY_REGION: flyRegion.optional(),
+  /** The single writer region; the Fly component sets it. Unset locally. */
+  PRIMARY_REGION: flyRegion.optional(),
+  /** The Fly app's name; Fly sets it. Names the primary on the private network. */
+  FLY_APP_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a Fly app name").optional(),
+  /** Where a non-primary region reaches the primary's signed tool endpoint. */
+  MCP_PRIMARY_ORIGIN: z.url().optional(),
+  /** The primary's Litestream replica; a non-primary region restores it into a read-only copy for reads. */
+  MCP_FOLLOW_REPLICA_URL: z.string().regex(/^[a-z0-9]+:\/\/\S+$/, "expected a replica URL such as s3://bucket/litestream/iad/mcp.sqlite").optional(),
+  /** Seconds between restores of the primary's replica. */
+  MCP_FOLLOW_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** The Litestream binary. */
+  LITESTREAM: z.string().min(1).default("litestream"),
 });
 
 export type NodeConfig = ReturnType<typeof loadNodeConfig>;
@@ -41,5 +57,24 @@ export function loadNodeConfig(env: Record<string, string | undefined> = process
     throw new Error(`invalid environment:\n${lines.join("\n")}`);
   }
   const value = parsed.data;
-  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite") };
+  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value) };
+}
+
+/**
+ * The primary region as a non-primary region sees it, or `undefined` when
+ * this server is the primary (both variables unset, either unset, or equal).
+ */
+function writerOf(env: z.output<typeof NodeEnv>): { region: string; primaryRegion: string; primaryOrigin: string; secret: string } | undefined {
+  const { FLY_REGION: region, PRIMARY_REGION: primaryRegion } = env;
+  if (region === undefined || primaryRegion === undefined || region === primaryRegion) return undefined;
+  const where = `FLY_REGION=${region} is not PRIMARY_REGION=${primaryRegion}`;
+  if (env.MCP_UPSTREAM_SECRET === undefined) {
+    throw new Error(`invalid environment:\n  MCP_UPSTREAM_SECRET: required where ${where}: writes are forwarded to the primary, signed with it`);
+  }
+  // Fly's private network: <region>.<app>.internal reaches the machines of that region (IPv6).
+  const primaryOrigin = env.MCP_PRIMARY_ORIGIN ?? (env.FLY_APP_NAME ? `http://${primaryRegion}.${env.FLY_APP_NAME}.internal:${env.PORT}` : undefined);
+  if (primaryOrigin === undefined) {
+    throw new Error(`invalid environment:\n  FLY_APP_NAME or MCP_PRIMARY_ORIGIN: required where ${where}, to reach the primary`);
+  }
+  return { region, primaryRegion, primaryOrigin, secret: env.MCP_UPSTREAM_SECRET };
 }

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import {
   hostHeaderValidationResponse,
@@ -14,6 +15,7 @@ import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
 import { SessionRouter } from "../server/session-router.ts";
 import { createSignedToolEndpoint, SIGNED_TOOL_PATH } from "../server/signed-tool-endpoint.ts";
 import type { ToolHost } from "../server/tool-host.ts";
+import type { RegionRole } from "../server/writer-region.ts";
 import { SqlSessionStore } from "../sessions/sql.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
@@ -21,6 +23,7 @@ import { SqlNoteStore } from "../state/sql-notes.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
+import { PrimaryCopy } from "./primary-copy.ts";
 import { serveFetch } from "./node-http.ts";
 
 export interface NodeAppOptions {
@@ -57,9 +60,12 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
   const sessions = new SqlSessionStore(db);
+  const primaryCopy = openPrimaryCopy(config);
+  const region = regionRole(config, primaryCopy);
   const host: ToolHost = {
-    local: { edge: { notes }, fly: { knowledgeBase: new SqlKnowledgeBase(db) } },
+    local: { edge: { notes }, fly: { knowledgeBase: primaryCopy?.knowledgeBase ?? new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
+    region,
     toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
@@ -117,7 +123,15 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
       if (rebinding) return rebinding;
       const { pathname } = new URL(request.url);
       if (pathname === "/healthz") {
-        return Response.json({ ok: true, apiVersions: config.MCP_API_VERSIONS, liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0) });
+        return Response.json({
+          ok: true,
+          apiVersions: config.MCP_API_VERSIONS,
+          liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0),
+          region: region.region ?? null,
+          primaryRegion: region.kind === "primary" ? (region.region ?? null) : region.primaryRegion,
+          knowledgeBaseReads: region.kind === "primary" ? "local" : region.localReads() ? "primary-copy" : "primary",
+          primaryCopyAgeSeconds: primaryCopy?.ageSeconds ?? null,
+        });
       }
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
       if (endpoint) return endpoint.fetch(request);
@@ -126,9 +140,40 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     },
     async close() {
       clearInterval(sweeper);
+      primaryCopy?.close();
       await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
       db.close();
     },
+  };
+}
+
+/** In a region that is not the primary, the copy of the primary's database that reads are served from. */
+function openPrimaryCopy(config: NodeConfig): PrimaryCopy | undefined {
+  if (config.writer === undefined || config.MCP_FOLLOW_REPLICA_URL === undefined) return undefined;
+  const intervalMs = config.MCP_FOLLOW_INTERVAL_SECONDS * 1000;
+  const copy = new PrimaryCopy({
+    replicaUrl: config.MCP_FOLLOW_REPLICA_URL,
+    dataDir: dirname(config.databasePath),
+    intervalMs,
+    // A few missed restores are tolerated; past that, reads go to the primary rather than serve stale data.
+    maxAgeMs: Math.max(60_000, intervalMs * 4),
+    litestream: config.LITESTREAM,
+    log: (line) => console.error(`[primary-copy] ${line}`),
+  });
+  copy.start();
+  return copy;
+}
+
+/** This server's place among the Fly regions; locally (no regions) it is its own primary. */
+function regionRole(config: NodeConfig, primaryCopy: PrimaryCopy | undefined): RegionRole {
+  const writer = config.writer;
+  if (writer === undefined) return { kind: "primary", ...(config.FLY_REGION ? { region: config.FLY_REGION } : {}) };
+  return {
+    kind: "replica",
+    region: writer.region,
+    primaryRegion: writer.primaryRegion,
+    primary: { url: writer.primaryOrigin, secret: writer.secret },
+    localReads: () => primaryCopy?.fresh ?? false,
   };
 }
 

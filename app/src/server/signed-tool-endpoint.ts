@@ -2,6 +2,7 @@ import type { ToolDefinition } from "../tools/define.ts";
 import { ReplayGuard, verifySignature } from "../upstream/signing.ts";
 import { invokeTool, isLocal } from "./tool-invoker.ts";
 import type { ToolHost } from "./tool-host.ts";
+import { FLY_REPLAY_MAX_BYTES, replayedToWrongRegion, replayInPrimary, runsInPrimary } from "./writer-region.ts";
 
 export interface SignedToolEndpointOptions {
   tools: readonly ToolDefinition[];
@@ -35,6 +36,13 @@ export function createSignedToolEndpoint(options: SignedToolEndpointOptions): (r
     if (!replays.admit(verdict.signature)) return answer(401, { error: "replayed request: this signature was already used" });
     const tool = name === undefined ? undefined : byName.get(name);
     if (tool === undefined) return answer(404, { error: `no tool ${JSON.stringify(name ?? url.pathname)} is served here` });
+    // Stateless and signed, this request can run in any region: let Fly's proxy replay it in the primary.
+    const role = options.host.region;
+    if (role?.kind === "replica" && runsInPrimary(tool, role)) {
+      if (request.headers.has("fly-replay-src")) return replayedToWrongRegion(tool.name, role);
+      // A larger body cannot be replayed; the invoker below forwards it to the primary instead.
+      if (body.byteLength <= FLY_REPLAY_MAX_BYTES) return replayInPrimary(tool.name, role);
+    }
     let args: unknown;
     try {
       args = JSON.parse(new TextDecoder().decode(body));

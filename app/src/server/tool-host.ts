@@ -1,5 +1,6 @@
 import type { Placement, PlacementState } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
+import type { RegionRole } from "./writer-region.ts";
 
 /**
  * What a runtime brings to the registry: the state of the placements it runs
@@ -10,6 +11,8 @@ export interface ToolHost {
   local: Partial<PlacementState>;
   /** Placements reached over signed HTTP. */
   upstream: Partial<Record<Placement, UpstreamOrigin>>;
+  /** Set on Fly: in a region that is not the primary, `fly` tools that need the primary's data run there. */
+  region?: RegionRole;
   /** Per-call limit; a tool that runs longer gets an error result. */
   toolTimeoutMs: number;
   /** Principal for requests without a bearer subject (local use). */

@@ -1,6 +1,7 @@
 import type { ToolDefinition } from "../tools/define.ts";
 import { callUpstreamTool, UpstreamError } from "../upstream/client.ts";
 import type { ToolHost } from "./tool-host.ts";
+import { runsInPrimary } from "./writer-region.ts";
 
 /** A tool failure whose message is meant for the model. */
 export class ToolError extends Error {
@@ -49,6 +50,10 @@ export function isLocal(tool: ToolDefinition, host: ToolHost): boolean {
 }
 
 async function dispatch(tool: ToolDefinition, args: unknown, scope: CallScope, host: ToolHost, signal: AbortSignal): Promise<unknown> {
+  // A session lives in this region's SQLite, so its writes cannot be replayed elsewhere: forward the call itself.
+  if (host.region?.kind === "replica" && runsInPrimary(tool, host.region)) {
+    return callUpstreamTool(host.region.primary, tool.name, args, { timeoutMs: host.toolTimeoutMs, signal, ...(host.fetch ? { fetch: host.fetch } : {}) });
+  }
   if (tool.placement === "edge" && host.local.edge) {
     return tool.handler(args as never, { ...scope, signal, state: host.local.edge });
   }

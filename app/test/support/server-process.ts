@@ -1,24 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnServing, type ServingProcess } from "../../scripts/serving-process.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/runtimes/node-main.ts", import.meta.url));
 
-export interface ServerProcess {
-  /** Base URL, e.g. http://127.0.0.1:41234 */
-  origin: string;
-  /** The v1 MCP endpoint. */
-  mcpUrl: URL;
+export interface ServerProcess extends ServingProcess {
   dataDir: string;
-  child: ChildProcess;
-  /** Output so far, for failure messages. */
-  output(): string;
-  /** SIGKILL: no shutdown code runs, as in a crash. */
-  kill(): Promise<void>;
-  /** SIGTERM and wait. */
-  stop(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -33,7 +22,8 @@ export interface StartOptions {
 /** Starts the real server as a child process on a free loopback port. */
 export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "mcp-hosting-test-"));
-  const child = spawn(process.execPath, [options.entry ?? MAIN], {
+  const server = await spawnServing(process.execPath, [options.entry ?? MAIN], {
+    timeoutMs: 15_000,
     env: {
       ...process.env,
       HOST: "127.0.0.1",
@@ -41,42 +31,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       MCP_DATA_DIR: dataDir,
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 15 s:\n${output}`)), 15_000);
-    const onData = () => {
-      const match = /listening on (http:\/\/[^/\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    origin,
-    mcpUrl: new URL("/v1/mcp", origin),
-    dataDir,
-    child,
-    output: () => output,
-    async kill() {
-      child.kill("SIGKILL");
-      await exited;
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return { ...server, dataDir };
 }
 
 export function removeDataDir(dir: string): void {
