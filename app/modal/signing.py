@@ -3,13 +3,15 @@
 Scheme v1 (the TypeScript signer implements the same bytes):
 
     x-mcp-timestamp: <unix seconds, decimal integer>
+    x-mcp-nonce:     <16-64 lowercase hex digits, random per request>
     x-mcp-signature: v1=<lowercase hex HMAC-SHA256>
 
-    message = METHOD "\\n" path_with_query "\\n" timestamp "\\n" sha256_hex(body)
+    message = METHOD "\\n" path_with_query "\\n" timestamp "\\n" nonce "\\n" sha256_hex(body)
     key     = the shared secret, UTF-8
 
 A timestamp more than WINDOW_SECONDS away from now is refused, and a signature
-seen before inside that window is refused as a replay. Reasons never contain
+seen before inside that window is refused as a replay. The nonce keeps two
+identical calls in the same second (a retry) from looking like a replay. Reasons never contain
 the secret.
 """
 
@@ -25,11 +27,13 @@ from dataclasses import dataclass
 from typing import Mapping
 
 TIMESTAMP_HEADER = "x-mcp-timestamp"
+NONCE_HEADER = "x-mcp-nonce"
 SIGNATURE_HEADER = "x-mcp-signature"
 WINDOW_SECONDS = 60
 SCHEME = "v1"
 
 _TIMESTAMP = re.compile(r"[0-9]{1,15}", re.ASCII)
+_NONCE = re.compile(r"[0-9a-f]{16,64}", re.ASCII)
 _SIGNATURE = re.compile(r"v1=([0-9a-f]{64})", re.ASCII)
 
 
@@ -47,16 +51,16 @@ class VerifiedRequest:
     signature: str
 
 
-def canonical_message(method: str, target: str, timestamp: int | str, body: bytes) -> bytes:
+def canonical_message(method: str, target: str, timestamp: int | str, nonce: str, body: bytes) -> bytes:
     """The exact bytes that are signed."""
     body_hash = hashlib.sha256(body).hexdigest()
-    return f"{method.upper()}\n{target}\n{timestamp}\n{body_hash}".encode("utf-8")
+    return f"{method.upper()}\n{target}\n{timestamp}\n{nonce}\n{body_hash}".encode("utf-8")
 
 
-def sign(secret: str, method: str, target: str, timestamp: int | str, body: bytes) -> str:
+def sign(secret: str, method: str, target: str, timestamp: int | str, nonce: str, body: bytes) -> str:
     """Return the `x-mcp-signature` header value; used by tests and local callers."""
     digest = hmac.new(
-        secret.encode("utf-8"), canonical_message(method, target, timestamp, body), hashlib.sha256
+        secret.encode("utf-8"), canonical_message(method, target, timestamp, nonce, body), hashlib.sha256
     ).hexdigest()
     return f"{SCHEME}={digest}"
 
@@ -114,9 +118,13 @@ def verify(
         raise SignatureError("server has no shared secret configured")
     lowered = {key.lower(): value for key, value in headers.items()}
     raw_timestamp = lowered.get(TIMESTAMP_HEADER)
+    raw_nonce = lowered.get(NONCE_HEADER)
     raw_signature = lowered.get(SIGNATURE_HEADER)
-    if raw_timestamp is None or raw_signature is None:
-        raise SignatureError(f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+    if raw_timestamp is None or raw_nonce is None or raw_signature is None:
+        raise SignatureError(f"missing {TIMESTAMP_HEADER}, {NONCE_HEADER} or {SIGNATURE_HEADER} header")
+    nonce = raw_nonce.strip()
+    if not _NONCE.fullmatch(nonce):
+        raise SignatureError(f"malformed {NONCE_HEADER}: expected 16 to 64 lowercase hex digits")
     timestamp_text = raw_timestamp.strip()
     if not _TIMESTAMP.fullmatch(timestamp_text):
         raise SignatureError(f"malformed {TIMESTAMP_HEADER}: expected unix seconds as an integer")
@@ -127,7 +135,7 @@ def verify(
     current = time.time() if now is None else now
     if abs(current - timestamp) > WINDOW_SECONDS:
         raise SignatureError(f"stale or future timestamp (allowed skew is {WINDOW_SECONDS} s)")
-    expected = sign(secret, method, target, timestamp_text, body)  # the bytes as sent
+    expected = sign(secret, method, target, timestamp_text, nonce, body)  # the bytes as sent
     if not hmac.compare_digest(expected, raw_signature.strip()):
         raise SignatureError("signature mismatch")
     if not guard.first_sighting(match.group(1), timestamp, current):

@@ -53,6 +53,7 @@ describe("edge → Fly and Modal over signed HTTP", () => {
     for (const recorded of [...flyProxy.requests, ...modalProxy.requests]) {
       assert.match(recorded.headers["x-mcp-signature"] ?? "", /^v1=[0-9a-f]{64}$/);
       assert.match(recorded.headers["x-mcp-timestamp"] ?? "", /^\d+$/);
+      assert.match(recorded.headers["x-mcp-nonce"] ?? "", /^[0-9a-f]{32}$/);
     }
   });
 

@@ -15,6 +15,8 @@ import asgi  # noqa: E402
 import endpoint  # noqa: E402
 from signing import sign  # noqa: E402
 
+NONCE = "00112233445566778899aabbccddeeff"
+
 SECRET = "asgi-secret"
 PATH = "/tools/csv_profile"
 
@@ -50,7 +52,7 @@ def run(app, method, path, *, chunks=(b"",), headers=(), query=b"", raw_path=Non
 
 def signed(body: bytes, target: str = PATH, secret: str = SECRET):
     ts = str(int(time.time()))
-    return [("X-MCP-Timestamp", ts), ("X-MCP-Signature", sign(secret, "POST", target, ts, body))]
+    return [("X-MCP-Timestamp", ts), ("X-MCP-Nonce", NONCE), ("X-MCP-Signature", sign(secret, "POST", target, ts, NONCE, body))]
 
 
 class AsgiAdapter(unittest.TestCase):

@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import endpoint  # noqa: E402
 from signing import ReplayGuard, sign  # noqa: E402
 
+NONCE = "00112233445566778899aabbccddeeff"
+
 SECRET = "endpoint-secret"
 NOW = 1_700_000_000
 PATH = "/tools/csv_profile"
@@ -35,7 +37,7 @@ class Client:
         body = arguments if isinstance(arguments, bytes) else json.dumps(arguments).encode()
         headers = {
             "x-mcp-timestamp": str(NOW),
-            "x-mcp-signature": sign(SECRET, "POST", signed_path or path, NOW, body),
+            "x-mcp-nonce": NONCE, "x-mcp-signature": sign(SECRET, "POST", signed_path or path, NOW, NONCE, body),
         }
         return self.call("POST", path, body, headers)
 
@@ -87,7 +89,7 @@ class ProfileCalls(unittest.TestCase):
 
     def test_a_replayed_call_is_401(self):
         body = b'{"csv":"a\\n1\\n"}'
-        headers = {"x-mcp-timestamp": str(NOW), "x-mcp-signature": sign(SECRET, "POST", PATH, NOW, body)}
+        headers = {"x-mcp-timestamp": str(NOW), "x-mcp-nonce": NONCE, "x-mcp-signature": sign(SECRET, "POST", PATH, NOW, NONCE, body)}
         self.assertEqual(self.client.call("POST", PATH, body, headers)[0], 200)
         status, answer = self.client.call("POST", PATH, body, headers)
         self.assertEqual(status, 401)

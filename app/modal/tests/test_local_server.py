@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from signing import sign  # noqa: E402
 
+NONCE = "00112233445566778899aabbccddeeff"
+
 SERVER = Path(__file__).resolve().parents[1] / "local_server.py"
 SECRET = "local-secret"
 PATH = "/tools/csv_profile"
@@ -81,7 +83,7 @@ class LocalRunner(unittest.TestCase):
         headers = {
             "content-type": "application/json",
             "x-mcp-timestamp": str(ts),
-            "x-mcp-signature": sign(secret, "POST", PATH, ts, body),
+            "x-mcp-nonce": NONCE, "x-mcp-signature": sign(secret, "POST", PATH, ts, NONCE, body),
         }
         return body, headers, self.request("POST", PATH, body, headers)
 

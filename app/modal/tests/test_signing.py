@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import signing  # noqa: E402
 from signing import ReplayGuard, SignatureError, sign, verify  # noqa: E402
 
+NONCE = "00112233445566778899aabbccddeeff"
+
 SECRET = "test-secret"
 TARGET = "/tools/csv_profile"
 BODY = b'{"csv":"a\\n1\\n"}'
@@ -16,20 +18,20 @@ NOW = 1_700_000_000
 
 
 def signed_headers(ts=NOW, body=BODY, target=TARGET, secret=SECRET) -> dict:
-    return {"x-mcp-timestamp": str(ts), "x-mcp-signature": sign(secret, "POST", target, ts, body)}
+    return {"x-mcp-timestamp": str(ts), "x-mcp-nonce": NONCE, "x-mcp-signature": sign(secret, "POST", target, ts, NONCE, body)}
 
 
 class KnownAnswer(unittest.TestCase):
     def test_signature_matches_a_vector_computed_with_openssl(self):
-        # printf 'POST\n/tools/csv_profile\n1700000000\n<sha256 of body>' | openssl dgst -sha256 -hmac test-secret
+        # printf 'POST\n/tools/csv_profile\n1700000000\n<nonce>\n<sha256 of body>' | openssl dgst -sha256 -hmac test-secret
         self.assertEqual(
-            signing.canonical_message("post", TARGET, NOW, BODY),
-            b"POST\n/tools/csv_profile\n1700000000\n"
+            signing.canonical_message("post", TARGET, NOW, NONCE, BODY),
+            b"POST\n/tools/csv_profile\n1700000000\n00112233445566778899aabbccddeeff\n"
             b"994d38da9ba735c2a42969117b660a2a1f4b75020da0f9a8e4fa56d4126783a0",
         )
         self.assertEqual(
-            sign(SECRET, "POST", TARGET, NOW, BODY),
-            "v1=2ad5d89b8dadcb469e941e52fa0a483b553e316a0baf57fac73f47cf8023a92e",
+            sign(SECRET, "POST", TARGET, NOW, NONCE, BODY),
+            "v1=1f1822b8c1bcd131c48d44fcc6166c1bdf9ad6f23ed283bec526346bac95fcd0",
         )
 
 
@@ -50,7 +52,7 @@ class Verification(unittest.TestCase):
         self.assertEqual(result.timestamp, NOW)
 
     def test_header_names_are_case_insensitive_and_method_case_does_not_matter(self):
-        headers = {"X-MCP-Timestamp": str(NOW), "X-Mcp-Signature": sign(SECRET, "POST", TARGET, NOW, BODY)}
+        headers = {"X-MCP-Timestamp": str(NOW), "X-MCP-Nonce": NONCE, "X-Mcp-Signature": sign(SECRET, "POST", TARGET, NOW, NONCE, BODY)}
         self.check(headers, method="post")
 
     def test_timestamps_within_sixty_seconds_either_way_pass(self):
@@ -73,6 +75,17 @@ class Verification(unittest.TestCase):
         self.assertRejected("malformed x-mcp-signature", {**good, "x-mcp-signature": upper})
         bare = good["x-mcp-signature"][3:]
         self.assertRejected("malformed x-mcp-signature", {**good, "x-mcp-signature": bare})
+
+    def test_the_nonce_is_required_well_formed_and_signed(self):
+        good = signed_headers()
+        self.assertRejected("missing", {k: v for k, v in good.items() if k != "x-mcp-nonce"})
+        self.assertRejected("malformed x-mcp-nonce", {**good, "x-mcp-nonce": "short"})
+        self.assertRejected("signature mismatch", {**good, "x-mcp-nonce": "ffeeddccbbaa99887766554433221100"})
+
+    def test_identical_calls_in_the_same_second_with_their_own_nonces_both_pass(self):
+        other = "0123456789abcdef0123456789abcdef"
+        self.check(signed_headers())
+        self.check({"x-mcp-timestamp": str(NOW), "x-mcp-nonce": other, "x-mcp-signature": sign(SECRET, "POST", TARGET, NOW, other, BODY)})
 
     def test_anything_signed_differently_is_a_mismatch(self):
         self.assertRejected("signature mismatch", signed_headers(secret="other-secret"))

@@ -5,10 +5,11 @@ import { ReplayGuard, signRequest, verifySignature } from "./signing.ts";
 const body = new TextEncoder().encode(String.raw`{"csv":"a\n1\n"}`);
 
 test("the signature matches the vector the Python verifier was built against", async () => {
-  const headers = await signRequest("test-secret", "POST", "/tools/csv_profile", body, 1_700_000_000);
+  const headers = await signRequest("test-secret", "POST", "/tools/csv_profile", body, 1_700_000_000, "00112233445566778899aabbccddeeff");
   assert.deepEqual(headers, {
     "x-mcp-timestamp": "1700000000",
-    "x-mcp-signature": "v1=2ad5d89b8dadcb469e941e52fa0a483b553e316a0baf57fac73f47cf8023a92e",
+    "x-mcp-nonce": "00112233445566778899aabbccddeeff",
+    "x-mcp-signature": "v1=1f1822b8c1bcd131c48d44fcc6166c1bdf9ad6f23ed283bec526346bac95fcd0",
   });
 });
 
@@ -26,6 +27,13 @@ test("verification accepts a fresh signature and names what is wrong with a bad 
     verdicts.map((verdict) => (verdict.ok ? "ok" : verdict.reason)),
     ["stale or future timestamp (more than 60 s off)", "signature mismatch", "signature mismatch", "missing signature headers"],
   );
+});
+
+test("two identical calls in the same second carry different nonces, so a retry is not a replay", async () => {
+  const first = await signRequest("k".repeat(32), "POST", "/tools/kb_put", body, 1_700_000_000);
+  const second = await signRequest("k".repeat(32), "POST", "/tools/kb_put", body, 1_700_000_000);
+  assert.notEqual(first["x-mcp-nonce"], second["x-mcp-nonce"]);
+  assert.notEqual(first["x-mcp-signature"], second["x-mcp-signature"]);
 });
 
 test("an exact replay within the window is refused", () => {

@@ -1,10 +1,12 @@
 /**
  * Shared-secret request signatures between the edge, the Fly service and the
- * Modal app: HMAC-SHA256 over method, path, timestamp and the body's SHA-256.
- * Web Crypto only, so the same code runs on Node and in workerd. The Python
- * side (`app/modal/signing.py`) implements the identical scheme.
+ * Modal app: HMAC-SHA256 over method, path, timestamp, a random nonce and the
+ * body's SHA-256. The nonce keeps a quick retry of an identical call from
+ * looking like a replay. Web Crypto only, so the same code runs on Node and in
+ * workerd. The Python side (`app/modal/signing.py`) implements the identical scheme.
  */
 export const TIMESTAMP_HEADER = "x-mcp-timestamp";
+export const NONCE_HEADER = "x-mcp-nonce";
 export const SIGNATURE_HEADER = "x-mcp-signature";
 /** How old (or how far in the future) a signed request may be. */
 export const MAX_SKEW_SECONDS = 60;
@@ -17,10 +19,11 @@ export async function signRequest(
   pathWithQuery: string,
   body: Uint8Array<ArrayBuffer>,
   nowSeconds = Math.floor(Date.now() / 1000),
+  nonce = toHex(crypto.getRandomValues(new Uint8Array(16)).buffer),
 ): Promise<Record<string, string>> {
   const timestamp = String(nowSeconds);
-  const signature = await hmacHex(secret, await canonical(method, pathWithQuery, timestamp, body));
-  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${signature}` };
+  const signature = await hmacHex(secret, await canonical(method, pathWithQuery, timestamp, nonce, body));
+  return { [TIMESTAMP_HEADER]: timestamp, [NONCE_HEADER]: nonce, [SIGNATURE_HEADER]: `v1=${signature}` };
 }
 
 export type Verdict = { ok: true; signature: string } | { ok: false; reason: string };
@@ -38,15 +41,17 @@ export async function verifySignature(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<Verdict> {
   const timestamp = headers.get(TIMESTAMP_HEADER);
+  const nonce = headers.get(NONCE_HEADER);
   const signature = headers.get(SIGNATURE_HEADER);
-  if (timestamp === null || signature === null) return { ok: false, reason: "missing signature headers" };
+  if (timestamp === null || nonce === null || signature === null) return { ok: false, reason: "missing signature headers" };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed timestamp" };
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) return { ok: false, reason: "malformed nonce" };
   if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) {
     return { ok: false, reason: `stale or future timestamp (more than ${MAX_SKEW_SECONDS} s off)` };
   }
   const match = /^v1=([0-9a-f]{64})$/.exec(signature);
   if (match === null) return { ok: false, reason: "malformed signature" };
-  const expected = await hmacHex(secret, await canonical(method, pathWithQuery, timestamp, body));
+  const expected = await hmacHex(secret, await canonical(method, pathWithQuery, timestamp, nonce, body));
   if (!constantTimeEqual(expected, match[1]!)) return { ok: false, reason: "signature mismatch" };
   return { ok: true, signature: match[1]! };
 }
@@ -75,9 +80,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-async function canonical(method: string, pathWithQuery: string, timestamp: string, body: Uint8Array<ArrayBuffer>): Promise<string> {
+async function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, body: Uint8Array<ArrayBuffer>): Promise<string> {
   const bodyHash = toHex(await crypto.subtle.digest("SHA-256", body));
-  return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${bodyHash}`;
+  return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${nonce}\n${bodyHash}`;
 }
 
 async function hmacHex(secret: string, message: string): Promise<string> {
