@@ -91,6 +91,12 @@ export function parseStackFile(path: string): StackFile {
   } catch {
     throw new StackConfigError(path, [`(file): cannot read ${path} (expected the stack file Pulumi.${stack}.yaml next to Pulumi.yaml)`]);
   }
+  return parseStackText(text, stack, path);
+}
+
+/** Validates the text of a stack file of `stack`; `source` names it in errors. */
+export function parseStackText(text: string, stack: string, source: string): StackFile {
+  const path = source;
   let document: unknown;
   try {
     document = parseYaml(text);
