@@ -11,7 +11,7 @@ import { pinnedReleases } from "../stacks/pins.ts";
 import type { StackConfig } from "../stacks/schema.ts";
 import { RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./manifest.ts";
 import { ArtifactStore } from "./store.ts";
-import { runCommand, UsageError } from "../stacks/cli.ts";
+import { runCommand, UsageError, missingFlag } from "../stacks/cli.ts";
 
 
 export interface FetchedRelease {
@@ -47,7 +47,7 @@ export async function ensureReleases(config: StackConfig, root: string, env: Nod
 if (import.meta.main) {
   await runCommand("usage: npm run release:fetch -- --stack <name>", async () => {
     const { values } = parseArgs({ options: { stack: { type: "string", short: "s" } } });
-    if (!values.stack) throw new UsageError("--stack is required");
+    if (!values.stack) throw missingFlag("--stack");
     const { config } = parseStackFile(`Pulumi.${values.stack}.yaml`);
     const fetched = await ensureReleases(config, ".");
     for (const [release, { from }] of fetched) process.stdout.write(`${release}: ${from === "cache" ? "verified in" : "fetched into"} ${RELEASE_CACHE}/${release}\n`);

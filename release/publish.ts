@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runCommand, UsageError } from "../stacks/cli.ts";
+import { runCommand, UsageError, missingFlag } from "../stacks/cli.ts";
 import { parseStackFile } from "../stacks/load.ts";
 import { RELEASE_CACHE } from "./manifest.ts";
 import { ArtifactStore } from "./store.ts";
@@ -17,7 +17,7 @@ const USAGE = "usage: npm run release:publish -- --stack <name> [--release r-<12
 if (import.meta.main) {
   await runCommand(USAGE, async () => {
     const { values } = parseArgs({ options: { stack: { type: "string", short: "s" }, release: { type: "string", multiple: true } } });
-    if (!values.stack) throw new UsageError("--stack is required (its artifactStore names the bucket)");
+    if (!values.stack) throw missingFlag("--stack", "its artifactStore names the bucket");
     const { config } = parseStackFile(`Pulumi.${values.stack}.yaml`);
     if (!config.artifactStore) throw new UsageError(`Pulumi.${values.stack}.yaml has no artifactStore (expected artifactStore.bucket and artifactStore.region)`);
     const local = existsSync(RELEASE_CACHE) ? readdirSync(RELEASE_CACHE).filter((name) => /^r-[0-9a-f]{12}$/.test(name)) : [];

@@ -9,11 +9,19 @@ import { StackConfigError } from "./config-error.ts";
 export class UsageError extends Error {
   /** The process exit code; 1 unless a caller can act on a finer one. */
   readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
+  /** Print the command's usage after the message. */
+  readonly withUsage: boolean;
+  constructor(message: string, exitCode = 1, withUsage = false) {
     super(message);
     this.name = "UsageError";
     this.exitCode = exitCode;
+    this.withUsage = withUsage;
   }
+}
+
+/** A required flag that was not given. */
+export function missingFlag(flag: string, hint = ""): UsageError {
+  return new UsageError(`${flag} is required${hint ? ` (${hint})` : ""}`, 1, true);
 }
 
 const USER_ERRORS = new Set(["UsageError", "StackConfigError", "ReleaseIntegrityError", "ArtifactStoreError", "ReleaseNotFoundError", "MigrationSplitError", "StackSourceError"]);
@@ -31,7 +39,7 @@ export async function runCommand(usage: string, body: () => Promise<void> | void
     await body();
   } catch (error) {
     if (!isUserError(error)) throw error;
-    const parse = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") || error instanceof UsageError;
+    const parse = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") || (error instanceof UsageError && error.withUsage);
     process.stderr.write(`${error.message}${parse && usage ? `\n${usage}` : ""}\n`);
     process.exitCode = error instanceof UsageError ? error.exitCode : 1;
   }

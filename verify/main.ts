@@ -10,7 +10,7 @@
  * an override Cloudflare did not apply fails instead of testing the live color.
  */
 import { parseArgs } from "node:util";
-import { parseDuration, runCommand, UsageError } from "../stacks/cli.ts";
+import { parseDuration, runCommand, UsageError, missingFlag } from "../stacks/cli.ts";
 import { headersFrom } from "./headers.ts";
 import { expectRelease } from "./release-check.ts";
 import { watch } from "./watch.ts";
@@ -32,7 +32,7 @@ await runCommand(USAGE, async () => {
       "expect-release": { type: "string" },
     },
   });
-  if (!values.url) throw new UsageError("--url is required");
+  if (!values.url) throw missingFlag("--url");
   let url: URL;
   try {
     url = new URL(values.url);

@@ -11,7 +11,7 @@
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { runCommand, UsageError } from "../../stacks/cli.ts";
+import { runCommand, UsageError, missingFlag } from "../../stacks/cli.ts";
 import { parseStackFile } from "../../stacks/load.ts";
 import { MigrationSplitError } from "../../stacks/migrations.ts";
 import { COLORS, type StackConfig } from "../../stacks/schema.ts";
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const { values: options } = parseArgs({
     options: { stack: { type: "string", short: "s" }, json: { type: "boolean" }, root: { type: "string" }, diff: { type: "string" } },
   });
-  if (!options.stack) throw new UsageError("--stack is required");
+  if (!options.stack) throw missingFlag("--stack");
   const root = options.root ?? ".";
   const projectDir = relative(process.cwd(), root) || ".";
 
