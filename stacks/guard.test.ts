@@ -6,18 +6,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { removeDataDir, type ServerProcess, startServer } from "../app/test/support/server-process.ts";
+import { test } from "node:test";
+import { serverForTests } from "../app/test/support/server-process.ts";
 import { runScript, scratchProject } from "../test/fixtures/commands.ts";
 
-let server: ServerProcess;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.stop();
-  removeDataDir(server.dataDir);
-});
+const server = serverForTests();
 
 const liveOf = (dir: string) => /\n {6}live: (\w+)\n/.exec(readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8"))?.[1];
 const applies = (dir: string) => readFileSync(join(dir, "applied.log"), "utf8").trim().split("\n").length;
@@ -25,7 +18,7 @@ const applies = (dir: string) => readFileSync(join(dir, "applied.log"), "utf8").
 test("a breach during the guard window leads to the rollback edit, applied", async () => {
   const dir = scratchProject(["staging"]);
   assert.equal(liveOf(dir), "green");
-  const broken = new URL("/v9/mcp", server.origin).href; // answers 404 to every session
+  const broken = new URL("/v9/mcp", server().origin).href; // answers 404 to every session
   const run = await runScript("stacks/cutover-main.ts", [
     "--stack", "staging", "--api", "v1", "--to", "blue", "--root", dir,
     "--guard", "10s", "--interval", "100ms", "--url", broken, "--apply", `echo applied >> ${join(dir, "applied.log")}`,
@@ -42,7 +35,7 @@ test("a window without a breach keeps the cutover", async () => {
   const dir = scratchProject(["staging"]);
   const run = await runScript("stacks/cutover-main.ts", [
     "--stack", "staging", "--api", "v1", "--to", "blue", "--root", dir,
-    "--guard", "1s", "--interval", "1100ms", "--url", server.mcpUrl.href, "--apply", `echo applied >> ${join(dir, "applied.log")}`,
+    "--guard", "1s", "--interval", "1100ms", "--url", server().mcpUrl.href, "--apply", `echo applied >> ${join(dir, "applied.log")}`,
   ]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /guard: held · error rate 0\.00%/);

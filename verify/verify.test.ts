@@ -3,36 +3,18 @@
  * its numbers as it goes, and an endpoint that fails is a breach (exit 1).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { after, before, test } from "node:test";
-import { removeDataDir, type ServerProcess, startServer } from "../app/test/support/server-process.ts";
+import { test } from "node:test";
+import { serverForTests } from "../app/test/support/server-process.ts";
 import { tools } from "../app/src/tools/index.ts";
+import { runScript } from "../test/fixtures/commands.ts";
 import { versionOverrideHeader } from "./headers.ts";
 
-const main = new URL("./main.ts", import.meta.url).pathname;
+const runVerify = (args: string[]) => runScript("verify/main.ts", args);
 
-export function runVerify(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-let server: ServerProcess;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.stop();
-  removeDataDir(server.dataDir);
-});
+const server = serverForTests();
 
 test("once, verify is a smoke test: initialize, list, and every registry tool called with its example", async () => {
-  const { code, stdout } = await runVerify(["--url", server.mcpUrl.href]);
+  const { code, stdout } = await runVerify(["--url", server().mcpUrl.href]);
   const steps = 2 + tools.length;
   assert.equal(code, 0, stdout);
   assert.match(stdout, new RegExp(`session 1: ${steps}/${steps} ok · error rate 0\\.00% \\(0/${steps} steps, 1 session\\), p95 \\d+ ms`));
@@ -41,14 +23,14 @@ test("once, verify is a smoke test: initialize, list, and every registry tool ca
 
 test("with --watch it repeats for the window and prints the error rate and p95 after each session", async () => {
   // Sessions at least a second apart: identical signed calls to the compute runner within one second are refused as replays.
-  const { code, stdout } = await runVerify(["--url", server.mcpUrl.href, "--watch", "2500ms", "--interval", "1100ms"]);
+  const { code, stdout } = await runVerify(["--url", server().mcpUrl.href, "--watch", "2500ms", "--interval", "1100ms"]);
   assert.equal(code, 0, stdout);
   const sessions = stdout.match(/session \d+: .* p95 \d+ ms/g) ?? [];
   assert.ok(sessions.length >= 2, `several sessions in the window:\n${stdout}`);
 });
 
 test("an endpoint that fails crosses the threshold: the watch stops and exits 1", async () => {
-  const { code, stdout, stderr } = await runVerify(["--url", new URL("/v9/mcp", server.origin).href, "--watch", "30s", "--interval", "100ms"]);
+  const { code, stdout, stderr } = await runVerify(["--url", new URL("/v9/mcp", server().origin).href, "--watch", "30s", "--interval", "100ms"]);
   assert.equal(code, 1);
   assert.match(stdout, /session 1: 0\/1 ok · error rate 100\.00% \(1\/1 steps, 1 session\)/);
   assert.match(stderr, /verify: error rate 100\.00% .*: above --max-error-rate 0\.01 \(breach\)/);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/runtimes/node-main.ts", import.meta.url));
@@ -81,4 +82,20 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
 
 export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts a server before a test file's tests and stops it after them; call the result for the server. */
+export function serverForTests(options: StartOptions = {}): () => ServerProcess {
+  let server: ServerProcess | undefined;
+  before(async () => {
+    server = await startServer(options);
+  });
+  after(async () => {
+    await server?.stop();
+    if (server) removeDataDir(server.dataDir);
+  });
+  return () => {
+    if (!server) throw new Error("the test server is not started yet");
+    return server;
+  };
 }
