@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { serverForTests } from "../app/test/support/server-process.ts";
+import { removeDataDir, serverForTests, startServer } from "../app/test/support/server-process.ts";
 import { tools } from "../app/src/tools/index.ts";
 import { runScript } from "../test/fixtures/commands.ts";
 import { versionOverrideHeader } from "./headers.ts";
@@ -22,8 +22,13 @@ test("once, verify is a smoke test: initialize, list, and every registry tool ca
 });
 
 test("with --watch it repeats for the window and prints the error rate and p95 after each session", async () => {
-  // Sessions at least a second apart: identical signed calls to the compute runner within one second are refused as replays.
-  const { code, stdout } = await runVerify(["--url", server().mcpUrl.href, "--watch", "2500ms", "--interval", "1100ms"]);
+  // Its own server, and sessions more than a second apart: the compute runner refuses an identical
+  // signed call within the same second as a replay (see the signing scheme in app/src/upstream/signing.ts).
+  const own = await startServer();
+  const { code, stdout } = await runVerify(["--url", own.mcpUrl.href, "--watch", "2500ms", "--interval", "1100ms"]).finally(async () => {
+    await own.stop();
+    removeDataDir(own.dataDir);
+  });
   assert.equal(code, 0, stdout);
   const sessions = stdout.match(/session \d+: .* p95 \d+ ms/g) ?? [];
   assert.ok(sessions.length >= 2, `several sessions in the window:\n${stdout}`);
