@@ -117,3 +117,16 @@ test("a --dry-run prints the diff and writes nothing", async () => {
   assert.match(run.stdout, /dry run: nothing written/);
   assert.equal(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8"), before);
 });
+
+test("pin puts a fresh release into every idle slot of a stack and its Fly release, nothing else", async () => {
+  const dir = scratchProject(["staging"]);
+  const before = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8");
+  const run = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--root", dir]);
+  assert.equal(run.code, 0, run.stderr);
+  const staging = parseStackFile(join(dir, "Pulumi.staging.yaml")).config;
+  assert.equal(staging.apiVersions.v1!.slots.blue.release, "r-0123456789ab", "blue is staging's idle color");
+  assert.equal(staging.apiVersions.v1!.live, "green");
+  assert.equal(staging.fly.release, "r-0123456789ab");
+  const changed = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8").split("\n").filter((line, i) => line !== before.split("\n")[i]);
+  assert.deepEqual(changed, ["          release: r-0123456789ab", "    release: r-0123456789ab"]);
+});
