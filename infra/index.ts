@@ -5,27 +5,37 @@
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { ReleaseIntegrityError } from "../release/manifest.ts";
+import { ensureReleases } from "../release/fetch.ts";
+import { ArtifactStoreError } from "../release/store.ts";
 import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
+import { MigrationSplitError } from "../stacks/migrations.ts";
 import { localReleases, ReleaseNotFoundError } from "./releases.ts";
 import { buildStack, type StackOutputs } from "./stack.ts";
 
 // Pulumi runs this program in infra/ (the directory of `main`); paths start from the project root.
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-function build(): StackOutputs {
+const USER_ERRORS = [StackConfigError, ReleaseNotFoundError, ReleaseIntegrityError, ArtifactStoreError, MigrationSplitError];
+
+async function build(): Promise<StackOutputs> {
   try {
     const config = loadStackConfig(new pulumi.Config());
+    // Pinned releases missing here come from the artifact store; every one is checked against its manifest.
+    await ensureReleases(config, root);
     const projectDir = relative(process.cwd(), root) || ".";
     return buildStack(config, { stack: pulumi.getStack(), releases: localReleases(root), projectDir });
   } catch (error) {
     // A user's mistake is reported as a message, not a stack trace.
-    if (error instanceof StackConfigError || error instanceof ReleaseNotFoundError) throw new pulumi.RunError(error.message);
+    if (USER_ERRORS.some((kind) => error instanceof kind)) throw new pulumi.RunError((error as Error).message);
     throw error;
   }
 }
 
-const stack = build();
+const stack = await build();
 
 export const urls = stack.urls;
+/** Per API version: the Worker script and the version id of each color (for `Cloudflare-Workers-Version-Overrides`). */
+export const edge = stack.edge;
 export const flyApp = stack.flyApp;
 export const backupBucket = stack.backupBucket;

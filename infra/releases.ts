@@ -1,15 +1,17 @@
 /**
  * Where the program finds the artifacts of a pinned release: the edge bundle
- * uploaded as a Worker version and the Modal sources deployed per color.
+ * uploaded as a Worker version, the Modal sources deployed per color, and the
+ * Worker's platform needs (its Durable Object migrations).
  *
- *   local       → the working tree: dist/edge/worker.js (npm run build:edge) and app/modal/
- *   r-<12 hex>  → the release cache: .releases/<id>/edge/worker.js and .releases/<id>/modal/
- *
- * The release cache is filled from the artifact store before `pulumi up` (a
- * later issue); this module only reads files.
+ *   local       → the working tree: dist/edge/worker.js (npm run build:edge),
+ *                 app/modal/ and app/src/runtimes/worker/platform.json
+ *   r-<12 hex>  → the release cache .releases/<id>/, filled from the artifact
+ *                 store (release/fetch.ts); every file is checked against the
+ *                 release's manifest, and a mismatch stops the program
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { EDGE_BUNDLE_PATH, MODAL_DIR, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir, type WorkerPlatform, workerPlatformSchema } from "../release/manifest.ts";
 import type { EdgeBundle } from "./components/edge-worker.ts";
 
 export interface ReleaseArtifacts {
@@ -17,6 +19,10 @@ export interface ReleaseArtifacts {
   edgeBundle: EdgeBundle;
   /** Directory of the Modal sources (`*.py`), relative to the project root (or absolute). */
   modalSourceDir: string;
+  /** The Worker's platform needs; undefined when not known (a placeholder). */
+  worker: WorkerPlatform | undefined;
+  /** The verified manifest of a pinned release; undefined for `local` and placeholders. */
+  manifest: ReleaseManifest | undefined;
   /** True when the artifacts are stand-ins (offline plan only). */
   placeholder: boolean;
 }
@@ -25,36 +31,67 @@ export interface ReleaseSource {
   resolve(release: string): ReleaseArtifacts;
 }
 
-export const WORKING_TREE = { edgeBundle: join("dist", "edge", "worker.js"), modalSourceDir: join("app", "modal") };
-export const RELEASE_CACHE = ".releases";
+export const WORKING_TREE = {
+  edgeBundle: join("dist", "edge", "worker.js"),
+  modalSourceDir: join("app", "modal"),
+  platform: join("app", "src", "runtimes", "worker", "platform.json"),
+};
+export { RELEASE_CACHE };
 
 export class ReleaseNotFoundError extends Error {
   constructor(release: string, missing: string) {
-    const hint = release === "local" ? "build it with npm run build:edge" : `fetch release ${release} into ${RELEASE_CACHE}/ first`;
+    const hint = release === "local" ? "build it with npm run build:edge" : `fetch it with npm run release:fetch, or build it with npm run release:build`;
     super(`release ${release}: ${missing} does not exist (${hint})`);
     this.name = "ReleaseNotFoundError";
   }
 }
 
-function paths(release: string): { edge: string; modal: string } {
-  if (release === "local") return { edge: WORKING_TREE.edgeBundle, modal: WORKING_TREE.modalSourceDir };
-  return { edge: join(RELEASE_CACHE, release, "edge", "worker.js"), modal: join(RELEASE_CACHE, release, "modal") };
+export function workingTreePlatform(root: string): WorkerPlatform {
+  return workerPlatformSchema.parse(JSON.parse(readFileSync(join(root, WORKING_TREE.platform), "utf8")));
 }
 
-/** The real artifacts under the project root `root`; a missing one is an error. */
+/** The real artifacts under the project root `root`; a missing or changed one is an error. */
 export function localReleases(root = "."): ReleaseSource {
+  const verified = new Map<string, ReleaseManifest>();
   return {
     resolve(release) {
-      const { edge, modal } = paths(release);
-      for (const path of [edge, modal]) if (!existsSync(join(root, path))) throw new ReleaseNotFoundError(release, path);
-      return { release, edgeBundle: { path: join(root, edge), mainModule: "worker.js" }, modalSourceDir: modal, placeholder: false };
+      if (release === "local") {
+        for (const path of [WORKING_TREE.edgeBundle, WORKING_TREE.modalSourceDir]) {
+          if (!existsSync(join(root, path))) throw new ReleaseNotFoundError(release, path);
+        }
+        return {
+          release,
+          edgeBundle: { path: join(root, WORKING_TREE.edgeBundle), mainModule: "worker.js" },
+          modalSourceDir: WORKING_TREE.modalSourceDir,
+          worker: workingTreePlatform(root),
+          manifest: undefined,
+          placeholder: false,
+        };
+      }
+      const dir = join(RELEASE_CACHE, release);
+      if (!existsSync(join(root, dir))) throw new ReleaseNotFoundError(release, join(dir, EDGE_BUNDLE_PATH));
+      let manifest = verified.get(release);
+      if (!manifest) {
+        manifest = verifyReleaseDir(join(root, dir), release);
+        verified.set(release, manifest);
+      }
+      return {
+        release,
+        edgeBundle: { path: join(root, dir, EDGE_BUNDLE_PATH), mainModule: "worker.js" },
+        modalSourceDir: join(dir, MODAL_DIR),
+        worker: manifest.worker,
+        manifest,
+        placeholder: false,
+      };
     },
   };
 }
 
 /**
  * For the offline plan: the real artifacts where they exist, otherwise a
- * placeholder edge module and the working tree's Modal sources.
+ * placeholder edge module (one per release id, so a changed pin still shows)
+ * and the working tree's Modal sources. A placeholder's Durable Object
+ * migrations are unknown.
  */
 export function placeholderReleases(root = "."): ReleaseSource {
   const real = localReleases(root);
@@ -65,9 +102,14 @@ export function placeholderReleases(root = "."): ReleaseSource {
       } catch (error) {
         if (!(error instanceof ReleaseNotFoundError)) throw error;
         const content = `// placeholder for release ${release}: its bundle is not on this machine\nexport default {};\n`;
-        const modal = paths(release).modal;
-        const modalSourceDir = existsSync(join(root, modal)) ? modal : WORKING_TREE.modalSourceDir;
-        return { release, edgeBundle: { mainModule: "worker.js", content }, modalSourceDir, placeholder: true };
+        return {
+          release,
+          edgeBundle: { mainModule: "worker.js", content },
+          modalSourceDir: WORKING_TREE.modalSourceDir,
+          worker: undefined,
+          manifest: undefined,
+          placeholder: true,
+        };
       }
     },
   };

@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
+import { MigrationSplitError, splitRefusal } from "../stacks/migrations.ts";
 import { type Color, COLORS, type StackConfig } from "../stacks/schema.ts";
 import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
@@ -24,9 +25,19 @@ export interface StackDeps {
   projectDir?: string;
 }
 
+/** How to reach one color of an API version directly (the version-override header). */
+export interface EdgeColors {
+  scriptName: pulumi.Output<string>;
+  versionIds: Record<Color, pulumi.Output<string>>;
+  live: Color;
+  canaryPercent: number;
+}
+
 export interface StackOutputs {
   /** MCP endpoint per API version. */
   urls: Record<string, pulumi.Output<string>>;
+  /** Worker script and version ids per API version. */
+  edge: Record<string, EdgeColors>;
   flyApp: pulumi.Output<string>;
   backupBucket: pulumi.Output<string>;
 }
@@ -47,6 +58,13 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   const artifacts = new Map<string, ReleaseArtifacts>();
   for (const apiVersion of order) {
     for (const color of COLORS) artifacts.set(`${apiVersion}-${color}`, deps.releases.resolve(config.apiVersions[apiVersion]!.slots[color].release));
+    const { live, canaryPercent } = config.apiVersions[apiVersion]!;
+    const slot = (color: Color) => {
+      const found = artifacts.get(`${apiVersion}-${color}`)!;
+      return { color, release: found.release, migrations: found.worker?.migrations };
+    };
+    const refusal = splitRefusal(apiVersion, canaryPercent, slot(live), slot(live === "blue" ? "green" : "blue"));
+    if (refusal) throw new MigrationSplitError(refusal);
   }
 
   const backup = new BackupBucket("backup", {
@@ -80,6 +98,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   });
 
   const urls: Record<string, pulumi.Output<string>> = {};
+  const edges: Record<string, EdgeColors> = {};
   order.forEach((apiVersion, index) => {
     const version = config.apiVersions[apiVersion]!;
     const slots = {} as Record<Color, EdgeSlot>;
@@ -116,7 +135,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       rateLimitPerMinute: version.rateLimit?.callsPerMinute ?? config.rateLimit.callsPerMinute,
     });
     urls[apiVersion] = edge.url;
+    edges[apiVersion] = { scriptName: edge.scriptName, versionIds: edge.versionIds, live: version.live, canaryPercent: version.canaryPercent };
   });
 
-  return { urls, flyApp: fly.appName, backupBucket: backup.bucketName };
+  return { urls, edge: edges, flyApp: fly.appName, backupBucket: backup.bucketName };
 }

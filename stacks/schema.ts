@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
+import { releasePins } from "./pins.ts";
 import { int, pattern, show, strict } from "./rules.ts";
 
 export const COLORS = ["blue", "green"] as const;
@@ -96,8 +97,12 @@ const settingsShape = {
     scaledownWindow: int(2, 3600).default(300),
   }),
   rateLimit: strict({ callsPerMinute: callsPerMinute.default(120) }).default({ callsPerMinute: 120 }),
-  /** Where releases are stored (used by the release store and promotion). */
-  artifactStore: strict({ bucket: s3Bucket, region: awsRegion }).optional(),
+  /** Where releases are stored: an existing S3 bucket, or an S3-compatible store through `endpoint`. */
+  artifactStore: strict({
+    bucket: s3Bucket,
+    region: awsRegion,
+    endpoint: pattern(/^https?:\/\/[^\s/]+\/?$/, "an endpoint URL (expected e.g. https://<account>.r2.cloudflarestorage.com)").optional(),
+  }).optional(),
   /**
    * Traffic assumptions and price overrides of `npm run cost` (stacks/cost/).
    * Only the cost estimate reads it; the Pulumi program creates nothing from it.
@@ -137,11 +142,7 @@ export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).s
   }
 
   if (!stack.artifactStore) {
-    const pins: [PropertyKey[], string][] = [[["fly", "release"], fly.release]];
-    for (const [name, version] of Object.entries(stack.apiVersions)) {
-      for (const c of COLORS) pins.push([["apiVersions", name, "slots", c, "release"], version.slots[c].release]);
-    }
-    for (const [path, pinned] of pins) {
+    for (const { path, release: pinned } of releasePins(stack)) {
       if (pinned !== "local") issue(path, `${show(pinned)} pins a release but artifactStore is not set (expected artifactStore or local)`);
     }
   }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { runScript } from "../../test/fixtures/commands.ts";
 import { assertScenarioPasses, TRANSPORT_SCENARIOS } from "./support/conformance.ts";
 
 const DEV_EDGE = fileURLToPath(new URL("../scripts/dev-edge.ts", import.meta.url));
@@ -60,6 +61,17 @@ describe("conformance suite against dev:edge", () => {
   test("dev:edge serves the same tools as npm start, through workerd", async () => {
     const health = await (await fetch(new URL("/healthz", url))).json();
     assert.deepEqual(health.apiVersions, ["v1", "v2"]);
+  });
+
+  test("each API path reports the release and color serving it, which verify --expect-release checks", async () => {
+    const health = await (await fetch(new URL("/v2/healthz", url))).json();
+    assert.deepEqual([health.release, health.color], ["local", "local"]);
+    const served = await runScript("verify/main.ts", ["--url", new URL("/v1/mcp", url).href, "--expect-release", "local"]);
+    assert.equal(served.code, 0, served.stdout + served.stderr);
+    assert.match(served.stdout, /serves release local \(local\)/);
+    const other = await runScript("verify/main.ts", ["--url", new URL("/v1/mcp", url).href, "--expect-release", "r-0123456789ab"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /is served by release local \(local\), not r-0123456789ab; a version override applies only to a version in the current deployment/);
   });
 
   // The shipped edge build has no fixture tools, so the fixture scenarios run on Node only (conformance.test.ts).

@@ -56,14 +56,25 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
   );
 }
 
+export interface RecordOptions {
+  /** Evaluate as a preview: outputs a mock leaves out are unknown, as in `pulumi preview`. @default false */
+  preview?: boolean;
+  /** Sees each registration (inputs as sent) before the mock answers it. */
+  beforeRegister?: (registration: Registration) => void | Promise<void>;
+}
+
 /** Sets up mocks and a recorder; returns the list that fills as resources register. */
-export async function recordRegistrations(stack: string, mocks: Partial<pulumi.runtime.Mocks> = {}): Promise<Registration[]> {
+export async function recordRegistrations(
+  stack: string,
+  mocks: Partial<pulumi.runtime.Mocks> = {},
+  options: RecordOptions = {},
+): Promise<Registration[]> {
   const registrations: Registration[] = [];
   await pulumi.runtime.setMocks(
     { newResource: mocks.newResource ?? fakeNewResource, call: mocks.call ?? fakeCall },
     PROJECT,
     stack,
-    false,
+    options.preview ?? false,
   );
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
   const register = monitor.registerResource.bind(monitor);
@@ -78,10 +89,16 @@ export async function recordRegistrations(stack: string, mocks: Partial<pulumi.r
       ...(parentUrn ? { parent: parentUrn.split("::").pop() ?? parentUrn } : {}),
     };
     registrations.push(entry);
-    register(request, (error, response) => {
-      if (response) entry.urn = response.getUrn();
-      callback(error, response);
-    });
+    const answer = () =>
+      register(request, (error, response) => {
+        if (response) entry.urn = response.getUrn();
+        callback(error, response);
+      });
+    if (options.beforeRegister) {
+      Promise.resolve(options.beforeRegister(entry)).then(answer, (error: unknown) => callback(error));
+    } else {
+      answer();
+    }
   };
   return registrations;
 }
@@ -102,11 +119,13 @@ export async function evaluateOffline<T>(
   stack: string,
   program: () => T,
   mocks: Partial<pulumi.runtime.Mocks> = {},
+  options: RecordOptions = {},
 ): Promise<Evaluation<T>> {
   const started = performance.now();
-  const registrations = await recordRegistrations(stack, mocks);
+  const registrations = await recordRegistrations(stack, mocks, options);
   const result = program();
-  const outputs = await resolveAll(result);
+  // In a preview an unknown output never resolves: then only the registrations are awaited.
+  const outputs = options.preview ? undefined : await resolveAll(result);
   await pulumi.runtime.disconnect();
   return { registrations, outputs, result, elapsedMs: performance.now() - started };
 }

@@ -1,83 +1,120 @@
 /**
- * `npm run plan -- --stack prod [--json]`: evaluates the Pulumi program offline
- * for one stack and lists every resource it would register. The stack's YAML is
- * parsed directly; secure values stay opaque placeholders; release bundles that
- * are not on this machine are placeholders too. This is NOT `pulumi preview`:
+ * `npm run plan -- --stack prod [--json] [--diff <git-ref|file>]`: evaluates the
+ * Pulumi program offline for one stack and lists every resource it would
+ * register, or with `--diff`, what changing the stack file from that ref (or
+ * file) to the working tree does: creates, updates, replaces and deletes, with
+ * the changed inputs. The stack's YAML is parsed directly; secure values stay
+ * opaque placeholders; release bundles that are not on this machine are
+ * placeholders too, and the report says which. This is NOT `pulumi preview`:
  * it consults no provider, no cloud account and no state.
  */
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { parseStackFile, StackConfigError } from "../../stacks/load.ts";
+import { runCommand, UsageError, missingFlag } from "../../stacks/cli.ts";
+import { parseStackFile } from "../../stacks/load.ts";
+import { MigrationSplitError } from "../../stacks/migrations.ts";
+import { COLORS, type StackConfig } from "../../stacks/schema.ts";
+import { readStackSource } from "../../stacks/stack-source.ts";
 import { placeholderReleases, type ReleaseSource } from "../releases.ts";
 import { buildStack } from "../stack.ts";
+import { diffPrograms } from "./diff.ts";
 import { evaluateOffline } from "./evaluate.ts";
 import { renderTable, toJson } from "./render.ts";
+import { diffToJson, renderDiff } from "./render-diff.ts";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json] [--root <dir>]";
+const USAGE = "usage: npm run plan -- --stack <name> [--json] [--diff <git-ref|file>] [--root <dir>]";
+const OFFLINE = "This is NOT `pulumi preview`: no provider, cloud account or state was consulted; secrets are shown as [secret].";
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
+/** Release sources that remember which releases were placeholders. */
+function trackingReleases(root: string): { releases: ReleaseSource; placeholders: Set<string> } {
+  const source = placeholderReleases(root);
+  const placeholders = new Set<string>();
+  return {
+    placeholders,
+    releases: {
+      resolve(release) {
+        const artifacts = source.resolve(release);
+        if (artifacts.placeholder) placeholders.add(release);
+        return artifacts;
+      },
+    },
+  };
+}
+
+/** Canaries whose migration check could not be made, because a release is not here. */
+function uncheckedSplits(config: StackConfig, placeholders: Set<string>): string[] {
+  const notes: string[] = [];
+  for (const [name, version] of Object.entries(config.apiVersions)) {
+    if (version.canaryPercent <= 0 || version.canaryPercent >= 100) continue;
+    const absent = COLORS.map((color) => version.slots[color].release).filter((release) => placeholders.has(release));
+    if (absent.length > 0) {
+      notes.push(
+        `apiVersions.${name}: the ${version.canaryPercent}% canary was not checked for Durable Object migrations: ${[...new Set(absent)].join(", ")} not on this machine (npm run release:fetch -- --stack <stack>)`,
+      );
+    }
+  }
+  return notes;
+}
+
+function placeholderLine(placeholders: Set<string>): string[] {
+  return placeholders.size === 0 ? [] : [`placeholder bundles (not on this machine, so their code is not compared): ${[...placeholders].join(", ")}`];
 }
 
 async function main(): Promise<void> {
-  let options: { stack?: string; json?: boolean; root?: string };
-  try {
-    options = parseArgs({
-      options: { stack: { type: "string", short: "s" }, json: { type: "boolean" }, root: { type: "string" } },
-    }).values;
-  } catch (error) {
-    fail(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (!options.stack) fail(`--stack is required\n${USAGE}`);
+  const { values: options } = parseArgs({
+    options: { stack: { type: "string", short: "s" }, json: { type: "boolean" }, root: { type: "string" }, diff: { type: "string" } },
+  });
+  if (!options.stack) throw missingFlag("--stack");
   const root = options.root ?? ".";
-  const file = join(root, `Pulumi.${options.stack}.yaml`);
+  const projectDir = relative(process.cwd(), root) || ".";
 
   const started = performance.now();
-  let parsed;
-  try {
-    parsed = parseStackFile(file);
-  } catch (error) {
-    if (error instanceof StackConfigError) fail(error.message);
-    throw error;
-  }
-  const parseMs = performance.now() - started;
+  const { stack, config } = parseStackFile(join(root, `Pulumi.${options.stack}.yaml`));
+  const parseMs = Math.round(performance.now() - started);
+  const { releases, placeholders } = trackingReleases(root);
 
-  const placeholders: string[] = [];
-  const source = placeholderReleases(root);
-  const releases: ReleaseSource = {
-    resolve(release) {
-      const artifacts = source.resolve(release);
-      if (artifacts.placeholder && !placeholders.includes(release)) placeholders.push(release);
-      return artifacts;
-    },
-  };
-
-  const { stack, config } = parsed;
-  let evaluation;
-  try {
-    const projectDir = relative(process.cwd(), root) || ".";
-    evaluation = await evaluateOffline(stack, () => buildStack(config, { stack, releases, projectDir }));
-  } catch (error) {
-    fail(`offline evaluation of stack ${stack} failed: ${(error as Error).message}`);
+  if (options.diff !== undefined) {
+    const base = readStackSource(options.diff, options.stack, { root });
+    const diff = await diffPrograms(
+      stack,
+      () => buildStack(base.config, { stack, releases, projectDir }),
+      () => buildStack(config, { stack, releases, projectDir }),
+    );
+    const from = base.origin;
+    const to = `Pulumi.${stack}.yaml in the working tree`;
+    const notes = [...uncheckedSplits(config, placeholders), ...placeholderLine(placeholders)];
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ offline: true, note: OFFLINE, stack, from, to, ...diffToJson(diff), notes }, null, 2)}\n`);
+      return;
+    }
+    const lines = [`Offline diff of stack "${stack}": ${from} → ${to}, under Pulumi mocks. ${OFFLINE}`, "", renderDiff(diff)];
+    if (notes.length > 0) lines.push("", ...notes);
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return;
   }
 
-  const note = `Offline evaluation of stack "${stack}" under Pulumi mocks. This is NOT \`pulumi preview\`: no provider, cloud account or state was consulted; secrets are shown as [secret].`;
-  const timing = { parseMs: Math.round(parseMs), evaluateMs: Math.round(evaluation.elapsedMs) };
+  const evaluation = await evaluateOffline(stack, () => buildStack(config, { stack, releases, projectDir }));
+  const note = `Offline evaluation of stack "${stack}" under Pulumi mocks. ${OFFLINE}`;
+  const timing = { parseMs, evaluateMs: Math.round(evaluation.elapsedMs) };
+  const notes = uncheckedSplits(config, placeholders);
   if (options.json) {
-    const report = { offline: true, note, stack, timing, placeholderReleases: placeholders, outputs: evaluation.outputs, resources: toJson(evaluation.registrations) };
+    const report = { offline: true, note, stack, timing, placeholderReleases: [...placeholders], notes, outputs: evaluation.outputs, resources: toJson(evaluation.registrations) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const lines = [note, "", renderTable(evaluation.registrations), "", `outputs: ${JSON.stringify(evaluation.outputs)}`];
-  if (placeholders.length > 0) {
-    lines.push(`placeholder bundles (not on this machine): ${placeholders.join(", ")}`);
-  }
+  const lines = [note, "", renderTable(evaluation.registrations), "", `outputs: ${JSON.stringify(evaluation.outputs)}`, ...placeholderLine(placeholders), ...notes];
   lines.push(
     `${evaluation.registrations.length} resources; config parsed in ${timing.parseMs} ms, program evaluated in ${timing.evaluateMs} ms (offline, not pulumi preview).`,
   );
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-await main();
+await runCommand(USAGE, async () => {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof MigrationSplitError) throw new UsageError(`this stack cannot be deployed: ${error.message}`);
+    throw error;
+  }
+});

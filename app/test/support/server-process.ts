@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { spawnServing, type ServingProcess } from "../../scripts/serving-process.ts";
 
@@ -37,4 +38,20 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
 
 export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts a server before a test file's tests and stops it after them; call the result for the server. */
+export function serverForTests(options: StartOptions = {}): () => ServerProcess {
+  let server: ServerProcess | undefined;
+  before(async () => {
+    server = await startServer(options);
+  });
+  after(async () => {
+    await server?.stop();
+    if (server) removeDataDir(server.dataDir);
+  });
+  return () => {
+    if (!server) throw new Error("the test server is not started yet");
+    return server;
+  };
 }

@@ -25,7 +25,8 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const settings = workerSettings(env);
     const { pathname } = new URL(request.url);
-    if (pathname === "/healthz") {
+    // Also under each API version's path, which routes to this version's Worker.
+    if (pathname === "/healthz" || /^\/v\d+\/healthz$/.test(pathname)) {
       return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR });
     }
     const apiVersion = /^\/(v\d+)\/mcp\/?$/.exec(pathname)?.[1];

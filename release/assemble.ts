@@ -1,0 +1,83 @@
+/**
+ * Writes a release folder from its content: computes every artifact's sha256,
+ * the release id, and the manifest, then moves the folder into place in one
+ * rename. A release that is already there is verified and kept: releases are
+ * immutable, so the first build of a content wins.
+ */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import {
+  EDGE_BUNDLE_PATH,
+  MANIFEST_FILE,
+  MODAL_DIR,
+  type ReleaseManifest,
+  releaseIdOf,
+  sha256,
+  verifyReleaseDir,
+  type WorkerPlatform,
+} from "./manifest.ts";
+
+export interface ReleaseContent {
+  /** The Worker bundle (one ES module). */
+  edgeBundle: Buffer;
+  /** Modal sources by file name, e.g. `{ "modal_app.py": … }`. */
+  modalSources: Record<string, Buffer>;
+  /** sha256 over the files the Fly image is built from. */
+  flyInputsSha256: string;
+  worker: WorkerPlatform;
+  tools: ReleaseManifest["tools"];
+  gitCommit: string;
+  dirty: boolean;
+}
+
+export interface AssembledRelease {
+  manifest: ReleaseManifest;
+  dir: string;
+  /** False when the same content was already there. */
+  created: boolean;
+}
+
+/** The Fly image of a release, with `<app>` for the stack's app. */
+export function flyImageTemplate(release: string): string {
+  return `registry.fly.io/<app>:${release}`;
+}
+
+export function assembleRelease(content: ReleaseContent, cacheDir: string, now = new Date()): AssembledRelease {
+  const files = new Map<string, Buffer>([[EDGE_BUNDLE_PATH, content.edgeBundle]]);
+  for (const [name, bytes] of Object.entries(content.modalSources).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!/^[A-Za-z0-9_.-]+\.py$/.test(name)) throw new Error(`Modal source ${JSON.stringify(name)}: expected a *.py file name`);
+    files.set(`${MODAL_DIR}/${name}`, bytes);
+  }
+  const artifacts = Object.fromEntries([...files].map(([path, bytes]) => [path, { sha256: sha256(bytes), bytes: bytes.length }]));
+  const fly = { image: "", inputsSha256: content.flyInputsSha256 };
+  const release = releaseIdOf({ artifacts, fly, worker: content.worker });
+  fly.image = flyImageTemplate(release);
+  const manifest: ReleaseManifest = {
+    release,
+    gitCommit: content.gitCommit,
+    dirty: content.dirty,
+    builtAt: now.toISOString(),
+    artifacts,
+    fly,
+    worker: content.worker,
+    tools: content.tools,
+  };
+
+  const dir = join(cacheDir, release);
+  if (existsSync(dir)) return { manifest: verifyReleaseDir(dir, release), dir, created: false };
+
+  mkdirSync(cacheDir, { recursive: true });
+  const staging = mkdtempSync(join(cacheDir, `.${release}-`));
+  try {
+    for (const [path, bytes] of files) {
+      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      writeFileSync(join(staging, path), bytes);
+    }
+    writeFileSync(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(staging, dir);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return { manifest, dir, created: true };
+}

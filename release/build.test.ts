@@ -1,0 +1,57 @@
+/**
+ * `release:build` makes an immutable, content-addressed release of the app.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { tools } from "../app/src/tools/index.ts";
+import { makeRelease } from "../test/fixtures/release-store.ts";
+import { buildRelease } from "./build.ts";
+import { releaseIdOf, sha256, verifyReleaseDir } from "./manifest.ts";
+
+const root = join(import.meta.dirname, "..");
+
+test("a build of the app is a release named by its content, with a manifest of every artifact", async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), "mcp-releases-"));
+  const first = await buildRelease(root, cacheDir);
+  const { manifest, dir } = first;
+  assert.match(manifest.release, /^r-[0-9a-f]{12}$/);
+  assert.equal(manifest.release, releaseIdOf(manifest));
+  assert.equal(manifest.gitCommit, execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).trim());
+  assert.equal(manifest.artifacts["edge/worker.js"]?.sha256, sha256(readFileSync(join(dir, "edge/worker.js"))));
+  assert.ok(manifest.artifacts["modal/modal_app.py"] && manifest.artifacts["modal/compute.py"]);
+  assert.equal(manifest.fly.image, `registry.fly.io/<app>:${manifest.release}`);
+  assert.deepEqual(manifest.tools.map((t) => t.name), tools.map((t) => t.name));
+  assert.deepEqual(manifest.worker.migrations.map((m) => m.tag), ["v1"]);
+  assert.deepEqual(verifyReleaseDir(dir, manifest.release), manifest);
+
+  const again = await buildRelease(root, cacheDir);
+  assert.equal(again.manifest.release, manifest.release, "the same content is the same release");
+  assert.equal(again.created, false);
+});
+
+test("a different content is a different release; the id never depends on the commit or the time", () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), "mcp-releases-"));
+  const a = makeRelease(cacheDir, { tag: "one" });
+  const b = makeRelease(cacheDir, { tag: "two" });
+  assert.notEqual(a.manifest.release, b.manifest.release);
+  const sameContent = { ...a.manifest, gitCommit: "2".repeat(40), builtAt: "2030-01-01T00:00:00.000Z" };
+  assert.equal(releaseIdOf(sameContent), a.manifest.release);
+});
+
+test("an edited artifact, an extra file or a renamed folder is refused", () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), "mcp-releases-"));
+  const { manifest, dir } = makeRelease(cacheDir, { tag: "edit" });
+  writeFileSync(join(dir, "edge/worker.js"), "export default {};\n");
+  assert.throws(() => verifyReleaseDir(dir, manifest.release), /release r-\w+: edge\/worker\.js has sha256 \w+… but the manifest says \w+… \(refusing a changed artifact\)/);
+
+  const extra = makeRelease(cacheDir, { tag: "extra" });
+  writeFileSync(join(extra.dir, "modal", "evil.py"), "import os\n");
+  assert.throws(() => verifyReleaseDir(extra.dir), /modal\/evil\.py is not listed in the manifest/);
+
+  const other = makeRelease(cacheDir, { tag: "other" });
+  assert.throws(() => verifyReleaseDir(other.dir, "r-111111111111"), /the folder holds release r-\w+ \(expected r-111111111111\)/);
+});

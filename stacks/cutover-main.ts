@@ -1,0 +1,117 @@
+/**
+ * `npm run cutover -- --stack prod --api v1 --to green [--canary 10] [--guard 15m]`:
+ * moves an API version's traffic by editing its stack file (`live`,
+ * `canaryPercent`), after checking the result against the schema; prints the
+ * change and writes it with comments and order kept. A canary between two
+ * releases whose Workers differ in Durable Object migrations is refused (exit 3).
+ *
+ * With --guard the command then applies the file (--apply, default `pulumi up
+ * --yes --skip-preview --stack <stack>`), watches the API version's URL with
+ * `verify`, and on a breach rolls back and applies again (exit 1).
+ */
+import { parseArgs } from "node:util";
+import { COLORS, type Color } from "./schema.ts";
+import { parseDuration, runCommand, UsageError, missingFlag } from "./cli.ts";
+import { guardCutover } from "./guard.ts";
+import { splitRefusal } from "./migrations.ts";
+import { releasePlatform } from "./release-platform.ts";
+import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
+import { canaryColor, cutoverTraffic, describeTraffic, trafficEdits, trafficOf } from "./traffic.ts";
+import { headersFrom } from "../verify/headers.ts";
+
+const USAGE =
+  "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--dry-run] " +
+  "[--guard <duration> [--url <mcp url>] [--apply <command>] [--max-error-rate <0..1>] [--interval <duration>]]";
+
+/** Exit code of a canary refused because the releases differ in Durable Object migrations. */
+export const SPLIT_REFUSED = 3;
+
+await runCommand(USAGE, async () => {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: "string", short: "s" },
+      api: { type: "string" },
+      to: { type: "string" },
+      canary: { type: "string" },
+      "dry-run": { type: "boolean" },
+      guard: { type: "string" },
+      url: { type: "string" },
+      apply: { type: "string" },
+      "max-error-rate": { type: "string" },
+      interval: { type: "string" },
+      token: { type: "string" },
+      root: { type: "string" },
+    },
+  });
+  if (!values.stack) throw missingFlag("--stack");
+  if (!values.api) throw missingFlag("--api", "e.g. v1");
+  if (!values.to || !(COLORS as readonly string[]).includes(values.to)) throw new UsageError(`--to: expected blue or green, got ${values.to ?? "nothing"}`);
+  const root = values.root ?? ".";
+  const to = values.to as Color;
+  const canary = values.canary === undefined ? undefined : Number(values.canary);
+
+  const current = readStack(root, values.stack);
+  const version = current.config.apiVersions[values.api];
+  if (!version) throw new UsageError(`--api ${values.api}: ${current.path} has no such API version (expected one of ${Object.keys(current.config.apiVersions).join(", ")})`);
+  const before = trafficOf(version);
+  const next = cutoverTraffic(values.api, before, to, canary);
+
+  const receiving = canaryColor(next);
+  if (receiving) {
+    const live = version.slots[next.live].release;
+    const other = version.slots[receiving].release;
+    const platformOf = async (release: string) => {
+      try {
+        return await releasePlatform(release, current.config, root);
+      } catch (error) {
+        if (!(error instanceof Error) || !["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name)) throw error;
+        throw new UsageError(
+          `--canary: cannot check that ${live} and ${other} declare the same Durable Object migrations: ${error.message} ` +
+            `(expected both in .releases/: npm run release:fetch -- --stack ${values.stack})`,
+        );
+      }
+    };
+    const [livePlatform, otherPlatform] = await Promise.all([platformOf(live), platformOf(other)]);
+    const refusal = splitRefusal(
+      values.api,
+      next.canaryPercent,
+      { color: next.live, release: live, migrations: livePlatform.migrations },
+      { color: receiving, release: other, migrations: otherPlatform.migrations },
+    );
+    if (refusal) throw new UsageError(`cutover refused: ${refusal}`, SPLIT_REFUSED);
+  }
+
+  const header = `${current.path} · apiVersions.${values.api}: ${describeTraffic(before)} → ${describeTraffic(next)}`;
+  const releases = COLORS.map((color) => `  ${color.padEnd(5)} ${version.slots[color].release}`).join("\n");
+  if (before.live === next.live && before.canaryPercent === next.canaryPercent) {
+    process.stdout.write(`${header}: nothing to change\n`);
+    return;
+  }
+  const edited = editStack(current, trafficEdits(values.api, next));
+  process.stdout.write(`${header}\n${releases}\n${showChange(current, edited)}\n`);
+  if (values["dry-run"]) {
+    process.stdout.write("dry run: nothing written\n");
+    return;
+  }
+  writeStack(edited);
+  process.stdout.write(`wrote ${current.path}\n`);
+  if (!values.guard) {
+    process.stdout.write(`next: npm run plan -- --stack ${values.stack} --diff HEAD, then pulumi up -s ${values.stack}\n`);
+    return;
+  }
+
+  const url = new URL(values.url ?? `https://${edited.config.domain}${version.route}/mcp`);
+  const outcome = await guardCutover({
+    root,
+    stack: values.stack,
+    api: values.api,
+    url,
+    apply: values.apply ?? `pulumi up --yes --skip-preview --stack ${values.stack}`,
+    windowMs: parseDuration(values.guard, "--guard"),
+    intervalMs: values.interval === undefined ? 5000 : parseDuration(values.interval, "--interval"),
+    maxErrorRate: values["max-error-rate"] === undefined ? 0.01 : Number(values["max-error-rate"]),
+    headers: headersFrom(values),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  if (!outcome.held) throw new UsageError(`cutover rolled back: ${outcome.reason}`);
+});

@@ -1,0 +1,53 @@
+/**
+ * A guarded cutover: apply the edited config, watch the API version with
+ * `verify` for a window, and on a breach roll back first (the edit back,
+ * applied), investigate second.
+ */
+import { spawnSync } from "node:child_process";
+import { watch, type WatchOptions } from "../verify/watch.ts";
+import { UsageError } from "./cli.ts";
+import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
+import { describeTraffic, rollbackTraffic, trafficEdits, trafficOf } from "./traffic.ts";
+
+export interface GuardOptions extends WatchOptions {
+  root: string;
+  stack: string;
+  api: string;
+  /** The MCP endpoint to watch. */
+  url: URL;
+  /** The shell command that applies the stack file, e.g. `pulumi up --yes --stack prod`. */
+  apply: string;
+  log: (line: string) => void;
+}
+
+export type GuardOutcome = { held: true } | { held: false; reason: string };
+
+function runApply(command: string, log: (line: string) => void): void {
+  log(`$ ${command}`);
+  const run = spawnSync(command, { shell: true, stdio: "inherit" });
+  if (run.status !== 0) throw new UsageError(`apply failed (exit ${run.status ?? run.signal}): ${command}`);
+}
+
+export async function guardCutover(options: GuardOptions): Promise<GuardOutcome> {
+  runApply(options.apply, options.log);
+  options.log(`guard: watching ${options.url.href} for ${Math.round((options.windowMs ?? 0) / 1000)} s`);
+  const { tally, breached } = await watch(options.url, {
+    ...options,
+    onSession: (steps, running, elapsedMs) => options.log(`[${(elapsedMs / 1000).toFixed(1)}s] session ${running.sessions}: ${running.describe()}`),
+  });
+  if (!breached) {
+    options.log(`guard: held · ${tally.describe()}`);
+    return { held: true };
+  }
+  const reason = `${tally.describe()} crossed the limit ${options.maxErrorRate ?? 0.01}`;
+  options.log(`guard: breach (${reason}); rolling back first`);
+  const current = readStack(options.root, options.stack);
+  const traffic = trafficOf(current.config.apiVersions[options.api]!);
+  const back = rollbackTraffic(traffic);
+  const edited = editStack(current, trafficEdits(options.api, back));
+  options.log(`${current.path} · apiVersions.${options.api}: ${describeTraffic(traffic)} → ${describeTraffic(back)}`);
+  options.log(showChange(current, edited));
+  writeStack(edited);
+  runApply(options.apply, options.log);
+  return { held: false, reason };
+}

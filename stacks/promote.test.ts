@@ -1,0 +1,132 @@
+/**
+ * Promotion copies what staging serves live into prod's idle slot, only pins,
+ * and the same artifacts (by sha256) reach prod.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { evaluateOffline, type Registration } from "../infra/plan/evaluate.ts";
+import { localReleases } from "../infra/releases.ts";
+import { buildStack } from "../infra/stack.ts";
+import { runScript, scratchProject } from "../test/fixtures/commands.ts";
+import { makeRelease } from "../test/fixtures/release-store.ts";
+import { named } from "../test/fixtures/registrations.ts";
+import { parse as parseYaml } from "yaml";
+import { parseStackFile, parseStackText } from "./load.ts";
+import { releasePins } from "./pins.ts";
+import { applyEdits, documentPath } from "./stack-edit.ts";
+
+/** Staging serves `next` live on green; prod serves `current` live on blue, no canary. */
+function project() {
+  const dir = scratchProject(["staging", "prod"]);
+  const cache = join(dir, ".releases");
+  const [current, older, next] = ["current", "older", "next"].map((tag) => makeRelease(cache, { tag }).manifest);
+  const edit = (stack: string, edits: Parameters<typeof applyEdits>[1]) => {
+    const file = join(dir, `Pulumi.${stack}.yaml`);
+    writeFileSync(file, applyEdits(readFileSync(file, "utf8"), edits));
+  };
+  edit("staging", [
+    { path: ["apiVersions", "v1", "slots", "blue", "release"], value: current!.release },
+    { path: ["apiVersions", "v1", "slots", "green", "release"], value: next!.release },
+    { path: ["fly", "release"], value: next!.release },
+  ]);
+  edit("prod", [
+    { path: ["apiVersions", "v1", "slots", "blue", "release"], value: current!.release },
+    { path: ["apiVersions", "v1", "slots", "green", "release"], value: older!.release },
+    { path: ["apiVersions", "v1", "canaryPercent"], value: 0 },
+    { path: ["apiVersions", "v2", "slots", "blue", "release"], value: current!.release },
+    { path: ["apiVersions", "v2", "slots", "green", "release"], value: current!.release },
+    { path: ["fly", "release"], value: current!.release },
+  ]);
+  return { dir, next: next! };
+}
+
+const sha256 = (base64: string) => createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");
+const moduleSha = (registrations: Registration[], name: string) =>
+  sha256((named(registrations, name).inputs.modules as { contentBase64: string }[])[0]!.contentBase64);
+const modalSourceSha = (registrations: Registration[], name: string) =>
+  (named(registrations, name).inputs.environment as Record<string, string>).MCP_MODAL_SOURCE_SHA256;
+
+async function evaluate(dir: string, stack: string) {
+  const { config } = parseStackFile(join(dir, `Pulumi.${stack}.yaml`));
+  return (await evaluateOffline(stack, () => buildStack(config, { stack, releases: localReleases(dir), projectDir: dir }))).registrations;
+}
+
+test("promotion puts staging's live release into prod's idle slot, and the same artifact hashes reach prod", async () => {
+  const { dir, next } = project();
+  const run = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", dir]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`v1: green \\(idle\\) r-\\w+ → ${next.release}; blue stays live`));
+  const prod = parseStackFile(join(dir, "Pulumi.prod.yaml")).config;
+  assert.equal(prod.apiVersions.v1!.slots.green.release, next.release);
+  assert.equal(prod.apiVersions.v1!.live, "blue", "the cutover stays a separate step");
+
+  const staging = await evaluate(dir, "staging");
+  const promoted = await evaluate(dir, "prod");
+  const edge = next.artifacts["edge/worker.js"]!.sha256;
+  assert.equal(moduleSha(staging, "edge-v1-green"), edge, "staging uploads the release's bundle");
+  assert.equal(moduleSha(promoted, "edge-v1-green"), edge, "prod uploads the very same bytes");
+  assert.equal(modalSourceSha(promoted, "modal-v1-green-deploy"), modalSourceSha(staging, "modal-v1-green-deploy"), "the same Modal sources");
+  assert.equal(named(promoted, "fly-machine-iad").inputs.image, `registry.fly.io/mcp-hosting-prod:${next.release}`);
+});
+
+test("promotion edits pins and nothing else", async () => {
+  const { dir } = project();
+  const before = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
+  await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--root", dir]);
+  const after = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
+  const changed = after.split("\n").filter((line, i) => line !== before.split("\n")[i]);
+  assert.ok(changed.length > 0);
+  for (const line of changed) assert.match(line, /^\s+release: r-[0-9a-f]{12}$/);
+  // Everything but the pins is the same, key for key.
+  const withoutPins = (text: string) => {
+    const config = (parseYaml(text) as { config: Record<string, unknown> }).config;
+    const pins = releasePins(parseStackText(text, { stack: "prod", source: "Pulumi.prod.yaml" }).config);
+    for (const pin of pins) {
+      const [first, ...rest] = documentPath(pin.path).slice(1);
+      let at = config[first as string] as Record<string | number, unknown>;
+      for (const key of rest.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+      delete at[rest.at(-1)!];
+    }
+    return config;
+  };
+  assert.deepEqual(withoutPins(after), withoutPins(before));
+});
+
+test("promotion refuses what staging does not serve live, and a prod whose idle slot takes canary traffic", async () => {
+  const { dir } = project();
+  const notLive = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--release", "r-000000000000", "--root", dir]);
+  assert.equal(notLive.code, 1);
+  assert.match(notLive.stderr, /--release r-000000000000 is not what staging serves live for v1 \(r-\w+\); promotion copies only what staging serves live/);
+
+  const committed = scratchProject(["staging", "prod"]); // prod v1 has a 10% canary
+  const canary = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", committed]);
+  assert.equal(canary.code, 1);
+  assert.match(canary.stderr, /prod v1 has a 10% canary on green: its idle slot is serving traffic/);
+  assert.equal(readFileSync(join(committed, "Pulumi.prod.yaml"), "utf8"), readFileSync(join(import.meta.dirname, "..", "Pulumi.prod.yaml"), "utf8"));
+});
+
+test("a --dry-run prints the diff and writes nothing", async () => {
+  const { dir } = project();
+  const before = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
+  const run = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--dry-run", "--root", dir]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^\+ +release: r-/m);
+  assert.match(run.stdout, /dry run: nothing written/);
+  assert.equal(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8"), before);
+});
+
+test("pin puts a fresh release into every idle slot of a stack and its Fly release, nothing else", async () => {
+  const dir = scratchProject(["staging"]);
+  const before = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8");
+  const run = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--root", dir]);
+  assert.equal(run.code, 0, run.stderr);
+  const staging = parseStackFile(join(dir, "Pulumi.staging.yaml")).config;
+  assert.equal(staging.apiVersions.v1!.slots.blue.release, "r-0123456789ab", "blue is staging's idle color");
+  assert.equal(staging.apiVersions.v1!.live, "green");
+  assert.equal(staging.fly.release, "r-0123456789ab");
+  const changed = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8").split("\n").filter((line, i) => line !== before.split("\n")[i]);
+  assert.deepEqual(changed, ["          release: r-0123456789ab", "    release: r-0123456789ab"]);
+});

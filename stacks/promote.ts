@@ -1,0 +1,90 @@
+/**
+ * Promotion copies release pins, and only pins, from one stack to another: the
+ * release each API version serves live in the source goes into the target's
+ * idle slot (the cutover stays a separate, reviewable step), and the source's
+ * Fly release becomes the target's. Nothing is built: a pin names the same
+ * content-addressed release, so the same artifacts reach the target.
+ */
+import { UsageError } from "./cli.ts";
+import type { StackConfig } from "./schema.ts";
+import type { ConfigEdit } from "./stack-edit.ts";
+import { otherColor } from "./traffic.ts";
+
+export interface PinPlan {
+  edits: ConfigEdit[];
+  /** One line per API version (and Fly): what happens and why. */
+  lines: string[];
+}
+
+/** Puts `release` into the idle slot of each of `apis` of `target`. */
+export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[]): PinPlan {
+  const plan: PinPlan = { edits: [], lines: [] };
+  for (const api of apis) {
+    const version = target.apiVersions[api];
+    if (!version) throw new UsageError(`${targetName} has no API version ${api} (expected one of ${Object.keys(target.apiVersions).join(", ")})`);
+    const idle = otherColor(version.live);
+    if (version.canaryPercent > 0) {
+      throw new UsageError(
+        `${targetName} ${api} has a ${version.canaryPercent}% canary on ${idle}: its idle slot is serving traffic ` +
+          `(expected canaryPercent 0: finish the cutover or roll it back first)`,
+      );
+    }
+    if (version.slots[version.live].release === release) {
+      plan.lines.push(`${api}: ${release} is already live (${version.live}) in ${targetName}; nothing to pin`);
+    } else if (version.slots[idle].release === release) {
+      plan.lines.push(`${api}: ${release} is already in ${targetName}'s idle slot (${idle}); next: cutover --to ${idle}`);
+    } else {
+      plan.edits.push({ path: ["apiVersions", api, "slots", idle, "release"], value: release });
+      plan.lines.push(`${api}: ${idle} (idle) ${version.slots[idle].release} → ${release}; ${version.live} stays live with ${version.slots[version.live].release}`);
+    }
+  }
+  return plan;
+}
+
+export function pinFly(target: StackConfig, release: string): PinPlan {
+  if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`] };
+  return {
+    edits: [{ path: ["fly", "release"], value: release }],
+    lines: [`fly: ${target.fly.release} → ${release} (not colored: rolls region by region on the next pulumi up)`],
+  };
+}
+
+/** The release `api` serves live in `source`, refusing one mid-canary or not a release. */
+export function liveRelease(source: StackConfig, sourceName: string, api: string): string {
+  const version = source.apiVersions[api];
+  if (!version) throw new UsageError(`${sourceName} has no API version ${api} (expected one of ${Object.keys(source.apiVersions).join(", ")})`);
+  if (version.canaryPercent > 0) {
+    throw new UsageError(`${sourceName} ${api} is mid-canary (${version.canaryPercent}% to ${otherColor(version.live)}): promote what it serves live only after its cutover completes`);
+  }
+  const release = version.slots[version.live].release;
+  if (release === "local") throw new UsageError(`${sourceName} ${api} serves "local" (the working tree), which is not a release (expected an r-<12 hex> pin to promote)`);
+  return release;
+}
+
+export function planPromotion(
+  source: StackConfig,
+  sourceName: string,
+  target: StackConfig,
+  targetName: string,
+  options: { apis?: readonly string[]; release?: string },
+): PinPlan {
+  const apis = options.apis ?? Object.keys(source.apiVersions).filter((api) => api in target.apiVersions);
+  if (apis.length === 0) throw new UsageError(`${sourceName} and ${targetName} share no API version (expected at least one in both)`);
+  const plan: PinPlan = { edits: [], lines: [] };
+  for (const api of apis) {
+    const release = liveRelease(source, sourceName, api);
+    if (options.release !== undefined && options.release !== release) {
+      throw new UsageError(`--release ${options.release} is not what ${sourceName} serves live for ${api} (${release}); promotion copies only what ${sourceName} serves live`);
+    }
+    const pinned = pinToIdle(target, targetName, release, [api]);
+    plan.edits.push(...pinned.edits);
+    plan.lines.push(...pinned.lines);
+  }
+  const skipped = Object.keys(target.apiVersions).filter((api) => !apis.includes(api));
+  for (const api of skipped) plan.lines.push(`${api}: not promoted (${options.apis ? "not asked for" : `not in ${sourceName}`}); unchanged`);
+  if (source.fly.release === "local") throw new UsageError(`${sourceName} fly.release is "local" (the working tree), which is not a release (expected an r-<12 hex> pin to promote)`);
+  const fly = pinFly(target, source.fly.release);
+  plan.edits.push(...fly.edits);
+  plan.lines.push(...fly.lines);
+  return plan;
+}

