@@ -5,9 +5,9 @@
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { ReleaseIntegrityError } from "../release/manifest.ts";
-import { ensureReleases } from "../release/fetch.ts";
-import { ArtifactStoreError } from "../release/store.ts";
+import { ReleaseIntegrityError } from "../stacks/release/manifest.ts";
+import { ensureReleases } from "../stacks/release/fetch.ts";
+import { ArtifactStoreError } from "../stacks/release/store.ts";
 import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
 import { MigrationSplitError } from "../stacks/migrations.ts";
 import { localReleases, ReleaseNotFoundError } from "./releases.ts";

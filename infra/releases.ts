@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EDGE_BUNDLE_PATH, MODAL_DIR, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir, type WorkerPlatform, workerPlatformSchema } from "../release/manifest.ts";
+import { EDGE_BUNDLE_PATH, MODAL_DIR, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir, type WorkerPlatform, workerPlatformSchema } from "../stacks/release/manifest.ts";
 import type { EdgeBundle } from "./components/edge-worker.ts";
 
 export interface ReleaseArtifacts {

@@ -17,7 +17,7 @@ import { splitRefusal } from "./migrations.ts";
 import { releasePlatform } from "./release-platform.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 import { canaryColor, cutoverTraffic, describeTraffic, trafficEdits, trafficOf } from "./traffic.ts";
-import { headersFrom } from "../verify/headers.ts";
+import { headersFrom } from "./verify/headers.ts";
 
 const USAGE =
   "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--dry-run] " +

@@ -12,7 +12,7 @@ import { buildStack } from "../infra/stack.ts";
 import { runScript, scratchProject } from "../test/fixtures/commands.ts";
 import { testReleases } from "../test/fixtures/releases.ts";
 import { makeRelease } from "../test/fixtures/release-store.ts";
-import type { DurableObjectMigration } from "../release/manifest.ts";
+import type { DurableObjectMigration } from "./release/manifest.ts";
 import { applyEdits } from "./stack-edit.ts";
 import { parseStackFile } from "./load.ts";
 

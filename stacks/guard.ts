@@ -4,7 +4,7 @@
  * applied), investigate second.
  */
 import { spawnSync } from "node:child_process";
-import { watch, type WatchOptions } from "../verify/watch.ts";
+import { watch, type WatchOptions } from "./verify/watch.ts";
 import { UsageError } from "./cli.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 import { describeTraffic, rollbackTraffic, trafficEdits, trafficOf } from "./traffic.ts";

@@ -4,7 +4,7 @@
  * releases whose Workers declare different migrations therefore cannot share
  * traffic: a canary between them is refused, and the cutover goes all at once.
  */
-import type { DurableObjectMigration } from "../release/manifest.ts";
+import type { DurableObjectMigration } from "./release/manifest.ts";
 import type { Color } from "./schema.ts";
 
 export class MigrationSplitError extends Error {

@@ -6,8 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { RELEASE_CACHE, verifyReleaseDir, type WorkerPlatform } from "../release/manifest.ts";
-import { ArtifactStore, ArtifactStoreError } from "../release/store.ts";
+import { RELEASE_CACHE, verifyReleaseDir, type WorkerPlatform } from "./release/manifest.ts";
+import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
 import type { StackConfig } from "./schema.ts";
 

@@ -46,7 +46,6 @@ describe("one writer region", () => {
     assert.equal(answer.status, 409);
     assert.equal(answer.headers.get("fly-replay"), "region=iad");
     assert.match((await answer.json()).error, /primary region iad, not in lax/);
-    // (A different query each time: identical signed calls within one second share a signature.)
     assert.deepEqual(await searchKeys(iad, "replayed write"), [], "lax must not write anywhere itself");
 
     // What Fly's proxy does next: the same request, same signature, to a machine in iad.

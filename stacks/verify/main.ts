@@ -10,7 +10,7 @@
  * an override Cloudflare did not apply fails instead of testing the live color.
  */
 import { parseArgs } from "node:util";
-import { parseDuration, runCommand, UsageError, missingFlag } from "../stacks/cli.ts";
+import { parseDuration, runCommand, UsageError, missingFlag } from "../cli.ts";
 import { headersFrom } from "./headers.ts";
 import { expectRelease } from "./release-check.ts";
 import { watch } from "./watch.ts";

@@ -13,8 +13,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildEdge } from "../app/scripts/build-edge.ts";
-import { tools } from "../app/src/tools/index.ts";
+import { buildEdge } from "../../app/scripts/build-edge.ts";
+import { tools } from "../../app/src/tools/index.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { listFiles, RELEASE_CACHE, sha256, workerPlatformSchema } from "./manifest.ts";
 

@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type LocalStore, makeRelease, startLocalStore } from "../test/fixtures/release-store.ts";
+import { type LocalStore, makeRelease, startLocalStore } from "../../test/fixtures/release-store.ts";
 import { verifyReleaseDir } from "./manifest.ts";
 import { ArtifactStore } from "./store.ts";
 

@@ -2,7 +2,7 @@
  * The request headers of a verification: bearer token, a version override to
  * reach one color of a Worker, and any others given.
  */
-import { UsageError } from "../stacks/cli.ts";
+import { UsageError } from "../cli.ts";
 
 /** The `Cloudflare-Workers-Version-Overrides` value (an RFC 8941 dictionary) for `script=versionId`. */
 export function versionOverrideHeader(spec: string): string {

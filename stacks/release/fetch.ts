@@ -6,12 +6,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseStackFile } from "../stacks/load.ts";
-import { pinnedReleases } from "../stacks/pins.ts";
-import type { StackConfig } from "../stacks/schema.ts";
+import { parseStackFile } from "../load.ts";
+import { pinnedReleases } from "../pins.ts";
+import type { StackConfig } from "../schema.ts";
 import { RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./manifest.ts";
 import { ArtifactStore } from "./store.ts";
-import { runCommand, UsageError, missingFlag } from "../stacks/cli.ts";
+import { runCommand, UsageError, missingFlag } from "../cli.ts";
 
 
 export interface FetchedRelease {

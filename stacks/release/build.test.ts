@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tools } from "../app/src/tools/index.ts";
-import { makeRelease } from "../test/fixtures/release-store.ts";
+import { tools } from "../../app/src/tools/index.ts";
+import { makeRelease } from "../../test/fixtures/release-store.ts";
 import { buildRelease } from "./build.ts";
 import { releaseIdOf, sha256, verifyReleaseDir } from "./manifest.ts";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "..", "..");
 
 test("a build of the app is a release named by its content, with a manifest of every artifact", async () => {
   const cacheDir = mkdtempSync(join(tmpdir(), "mcp-releases-"));

@@ -7,8 +7,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runCommand, UsageError, missingFlag } from "../stacks/cli.ts";
-import { parseStackFile } from "../stacks/load.ts";
+import { runCommand, UsageError, missingFlag } from "../cli.ts";
+import { parseStackFile } from "../load.ts";
 import { RELEASE_CACHE } from "./manifest.ts";
 import { ArtifactStore } from "./store.ts";
 

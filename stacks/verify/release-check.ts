@@ -5,7 +5,7 @@
  * by the deployment's percentages instead, so a check by release is what makes
  * a test of one color trustworthy.
  */
-import { UsageError } from "../stacks/cli.ts";
+import { UsageError } from "../cli.ts";
 
 export interface ServedRelease {
   release: string;

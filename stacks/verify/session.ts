@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { tools as registry } from "../app/src/tools/index.ts";
+import { tools as registry } from "../../app/src/tools/index.ts";
 
 export interface Step {
   /** `initialize`, `tools/list`, or `tools/call <name>`. */
