@@ -1,0 +1,69 @@
+/**
+ * Tool-call latency on workerd: the built Worker bundle (the artifact the
+ * infra uploads) under Miniflare, and the raw floor, a minimal Worker under
+ * the same Miniflare setup answering with the bytes our Worker answered.
+ */
+import { readFileSync } from "node:fs";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
+import { floorTarget, mcpTarget, measureLatency, recordAnswers, type LatencyPlan, type LatencyRow } from "./latency.ts";
+
+const platform = JSON.parse(readFileSync(new URL("../app/src/runtimes/worker/platform.json", import.meta.url), "utf8")) as {
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+};
+
+/** Bindings for benchmarking: the per-session tool-call rate limit is lifted to its maximum. */
+export const BENCH_BINDINGS = { RATE_LIMIT_PER_MINUTE: "100000" };
+
+/** A minimal Worker that reads the body and answers with the recorded bytes for the path. */
+function floorScript(answers: Record<string, { status: number; contentType: string; body: string }>): string {
+  return `const answers = ${JSON.stringify(answers)};
+export default {
+  async fetch(request) {
+    await request.arrayBuffer();
+    const answer = answers[new URL(request.url).pathname];
+    if (answer === undefined) return new Response(null, { status: 404 });
+    return new Response(answer.body, { status: answer.status, headers: { "content-type": answer.contentType } });
+  },
+};`;
+}
+
+export async function startWorkerdFloor(answers: Record<string, { status: number; contentType: string; body: string }>): Promise<{ origin: string; dispose(): Promise<void> }> {
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      cf: { colo: "LOCAL", country: "XX" },
+      name: "raw-floor",
+      modules: true,
+      script: floorScript(answers),
+      compatibilityDate: platform.compatibilityDate,
+      compatibilityFlags: platform.compatibilityFlags,
+    }),
+  );
+  const url = await miniflare.ready;
+  return { origin: url.origin, dispose: () => miniflare.dispose() };
+}
+
+export async function workerdLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
+  const worker = await startEdgeWorker({ bindings: BENCH_BINDINGS });
+  const ours = mcpTarget("ours", "mcp-hosting Worker + Durable Objects", worker.origin, () => "/v1/mcp");
+  const recorded = await recordAnswers(ours);
+  const floor = await startWorkerdFloor(
+    Object.fromEntries([...recorded].map(([path, { answer }]) => [path, { status: answer.status, contentType: String(answer.headers["content-type"]), body: answer.body }])),
+  );
+  const floorWorker = floorTarget("minimal Worker, same bytes", floor.origin, ours);
+  try {
+    return await measureLatency("workerd", [ours, floorWorker], plan);
+  } finally {
+    ours.close();
+    floorWorker.close();
+    await Promise.all([worker.dispose(), floor.dispose()]);
+  }
+}
+
+if (import.meta.main) {
+  const rows = await workerdLatency({ runs: 3, callsPerRun: 200, warmupCalls: 100 });
+  for (const row of rows) console.log(row.era, row.tool, row.role.padEnd(5), JSON.stringify(row.latency), row.errors);
+}
