@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -20,6 +20,8 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
   const server = createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
+    // Node checks both limits on this interval (30 s by default): check often enough to honour them.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(options.headersTimeoutMs / 4))),
     keepAliveTimeout: 5000,
   });
   server.on("request", (req, res) => {
@@ -33,8 +35,12 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return;
     const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message: `HTTP ${status}: ${error.code ?? "bad request"}` }, id: null });
-    socket.end(`HTTP/1.1 ${status} Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const message =
+      status === 408
+        ? `Request Timeout: headers must arrive within ${options.headersTimeoutMs} ms and the whole request within ${options.requestTimeoutMs} ms`
+        : `${STATUS_CODES[status]}: ${error.code ?? "malformed request"}`;
+    const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message }, id: null });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return server;
 }

@@ -136,8 +136,8 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
 export async function listen(app: NodeApp, config: NodeConfig): Promise<{ server: Server; url: string }> {
   const server = serveFetch(app.fetch, {
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
+    headersTimeoutMs: config.MCP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(config.MCP_REQUEST_TIMEOUT_MS, config.MCP_HEADERS_TIMEOUT_MS),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
