@@ -21,6 +21,7 @@ import { SqlNoteStore } from "../state/sql-notes.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
+import { createIsolatedRunner } from "./isolated-tools.ts";
 import { serveFetch } from "./node-http.ts";
 
 export interface NodeAppOptions {
@@ -63,6 +64,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
+    isolate: createIsolatedRunner(),
   };
   const policy: HttpPolicy = {
     allowedOrigins: config.MCP_ALLOWED_ORIGINS,

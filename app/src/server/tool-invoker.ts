@@ -49,6 +49,10 @@ export function isLocal(tool: ToolDefinition, host: ToolHost): boolean {
 }
 
 async function dispatch(tool: ToolDefinition, args: unknown, scope: CallScope, host: ToolHost, signal: AbortSignal): Promise<unknown> {
+  if (tool.placement !== "modal" && tool.isolation !== undefined && isLocal(tool, host)) {
+    if (host.isolate === undefined) throw new ToolError(`${tool.name}: this runtime cannot run tools in isolation`);
+    return host.isolate.run({ name: tool.name, isolation: tool.isolation }, args, scope, signal);
+  }
   if (tool.placement === "edge" && host.local.edge) {
     return tool.handler(args as never, { ...scope, signal, state: host.local.edge });
   }
