@@ -1,6 +1,11 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+/**
+ * A Web-standard fetch handler. `body`, when given, is the request's body,
+ * already read by the adapter: the `Request` then carries none, so the bytes
+ * are not copied into a stream only to be read back out of it.
+ */
+export type FetchHandler = (request: Request, body?: Uint8Array) => Promise<Response>;
 
 export interface NodeHttpOptions {
   /** Bodies larger than this are refused with 413 while they stream in. */
@@ -58,10 +63,9 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
     method: req.method ?? "GET",
     headers: toHeaders(req),
-    ...(body === undefined ? {} : { body: body as Uint8Array<ArrayBuffer> }),
     signal: aborter.signal,
   });
-  const response = await handler(request);
+  const response = await handler(request, body);
   await writeResponse(res, response);
 }
 

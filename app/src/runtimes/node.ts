@@ -42,7 +42,8 @@ export interface NodeAppOptions {
 }
 
 export interface NodeApp {
-  fetch(request: Request): Promise<Response>;
+  /** `body`: the request body already read by the HTTP adapter (the `Request` then has none). */
+  fetch(request: Request, body?: Uint8Array): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -113,7 +114,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
 
   return {
-    async fetch(request) {
+    async fetch(request, body) {
       // Bound to loopback, a foreign Host header means DNS rebinding: refuse it.
       const rebinding = loopback ? hostHeaderValidationResponse(request, localhostAllowedHostnames()) : undefined;
       if (rebinding) return rebinding;
@@ -122,8 +123,8 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
         return Response.json({ ok: true, apiVersions: config.MCP_API_VERSIONS, liveSessions: routers.reduce((n, r) => n + r.liveSessions, 0) });
       }
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
-      if (endpoint) return endpoint.fetch(request);
-      if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(request);
+      if (endpoint) return endpoint.fetch(request, body);
+      if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
     },
     async close() {
