@@ -66,7 +66,7 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
     signal: aborter.signal,
   });
   const response = await handler(request, body);
-  await writeResponse(res, response);
+  await writeResponse(res, response, req.method);
 }
 
 /** Past this many bytes an oversized body is no longer drained: the connection is cut. */
@@ -99,7 +99,7 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers;
 }
 
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+async function writeResponse(res: ServerResponse, response: Response, method: string | undefined): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -117,18 +117,38 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     return;
   }
   res.writeHead(response.status, headers);
-  res.flushHeaders();
+  // A GET stream may stay silent for long: its client must see the headers now. A POST stream's
+  // first event follows at once, and the headers go out with it.
+  if (method === "GET") res.flushHeaders();
   const reader = response.body.getReader();
   res.on("close", () => void reader.cancel().catch(() => undefined));
+  // Events produced in one turn of the event loop (a tool's result right after the priming
+  // event, say) leave in one write instead of one system call each.
+  let pending: Uint8Array[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    res.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    pending = [];
+  };
+  let scheduled = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+      pending.push(value);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+      if (res.writableNeedDrain) await new Promise((resolve) => res.once("drain", resolve));
     }
   } catch {
     // The client went away or the stream was cancelled; nothing more to send.
   } finally {
+    flush();
     res.end();
   }
 }
