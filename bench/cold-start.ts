@@ -15,8 +15,10 @@ import { elapsedMs, median } from "./stats.ts";
 import { BENCH_BINDINGS } from "./workerd-latency.ts";
 
 export interface ColdStart {
-  /** Spawn to first initialize answered, without the Python compute runner (MCP_START_COMPUTE=0). */
+  /** Spawn to first initialize answered, without the Python compute runner (MCP_START_COMPUTE=0), compile cache warm (any start after the first). */
   nodeMs: number;
+  /** The same with an empty compile cache: the first start on a new machine. */
+  nodeEmptyCacheMs: number;
   /** The same with the compute runner, as plain `npm start` runs it. */
   nodeWithComputeMs: number;
   bundleRawBytes: number;
@@ -34,10 +36,11 @@ async function firstInitialize(origin: string): Promise<void> {
   }
 }
 
-async function nodeOnce(env: Record<string, string>): Promise<number> {
+async function nodeOnce(env: Record<string, string>, { emptyCompileCache = false } = {}): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), "mcp-bench-cold-"));
+  const cacheEnv: Record<string, string> = emptyCompileCache ? { NODE_COMPILE_CACHE: join(dataDir, "compile-cache") } : {};
   const started = process.hrtime.bigint();
-  const server = await spawnOurNodeServer(dataDir, env);
+  const server = await spawnOurNodeServer(dataDir, { ...env, ...cacheEnv });
   await firstInitialize(server.origin);
   const ms = elapsedMs(started);
   await server.stop();
@@ -56,19 +59,22 @@ async function workerdOnce(): Promise<number> {
 
 export async function coldStart(runs: number): Promise<ColdStart> {
   const bundle = await buildEdge();
-  // The first Miniflare start also builds nothing (the bundle is built above) but warms the disk cache; it is not counted.
+  // Not counted: a first start of each, which warms the disk cache (and Node's compile cache).
   await workerdOnce();
   await nodeOnce({});
   const node: number[] = [];
+  const nodeEmptyCache: number[] = [];
   const nodeWithCompute: number[] = [];
   const workerd: number[] = [];
   for (let run = 0; run < runs; run++) {
     node.push(await nodeOnce({}));
+    nodeEmptyCache.push(await nodeOnce({}, { emptyCompileCache: true }));
     nodeWithCompute.push(await nodeOnce({ MCP_START_COMPUTE: "1" }));
     workerd.push(await workerdOnce());
   }
   return {
     nodeMs: median(node),
+    nodeEmptyCacheMs: median(nodeEmptyCache),
     nodeWithComputeMs: median(nodeWithCompute),
     bundleRawBytes: bundle.rawBytes,
     bundleGzipBytes: bundle.gzipBytes,
