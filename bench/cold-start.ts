@@ -12,7 +12,7 @@ import { HttpClient } from "./http-client.ts";
 import { McpConversation } from "./mcp-wire.ts";
 import { spawnOurNodeServer } from "./node-latency.ts";
 import { elapsedMs, median } from "./stats.ts";
-import { BENCH_BINDINGS } from "./workerd-latency.ts";
+import { BENCH_BINDINGS, buildWorkerdPeer } from "./workerd-latency.ts";
 
 export interface ColdStart {
   /** Spawn to first initialize answered, without the Python compute runner (MCP_START_COMPUTE=0), compile cache warm (any start after the first). */
@@ -23,6 +23,8 @@ export interface ColdStart {
   nodeWithComputeMs: number;
   bundleRawBytes: number;
   bundleGzipBytes: number;
+  /** The McpAgent peer's bundle, gzip, for comparison. */
+  peerBundleGzipBytes: number;
   /** Miniflare start (workerd process, Durable Objects) to the first answered initialize. */
   workerdMs: number;
 }
@@ -78,6 +80,7 @@ export async function coldStart(runs: number): Promise<ColdStart> {
     nodeWithComputeMs: median(nodeWithCompute),
     bundleRawBytes: bundle.rawBytes,
     bundleGzipBytes: bundle.gzipBytes,
+    peerBundleGzipBytes: (await buildWorkerdPeer()).gzipBytes,
     workerdMs: median(workerd),
   };
 }

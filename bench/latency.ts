@@ -45,7 +45,8 @@ export interface McpTarget extends LatencyTarget {
   close(): void;
 }
 
-export function mcpTarget(role: "ours" | "peer", label: string, origin: string, pathFor: (era: Era) => string): McpTarget {
+/** `eras`: the eras the target serves; for the others it has no caller (its cells stay empty). */
+export function mcpTarget(role: "ours" | "peer", label: string, origin: string, pathFor: (era: Era) => string, eras: readonly Era[] = ERAS): McpTarget {
   const client = new HttpClient(origin);
   const conversations = new Map<Era, Promise<McpConversation>>();
   const conversation = (era: Era) => {
@@ -61,6 +62,7 @@ export function mcpTarget(role: "ours" | "peer", label: string, origin: string, 
     label,
     conversation,
     async caller(era, call) {
+      if (!eras.includes(era)) return undefined;
       const open = await conversation(era);
       return () => open.call(call);
     },

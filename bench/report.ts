@@ -56,7 +56,8 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(
     "Floor: a minimal server on the same runtime (`node:http`; a one-function Worker under the same Miniflare) that reads the body and answers with the bytes our server answered. " +
       "Peer (Node): a plain SDK server as the SDK's examples write it (`bench/servers/node-peer.ts`). " +
-      "Peer (workerd): not measured; see the notes below.",
+      "Peer (workerd): Cloudflare's `agents` McpAgent (`bench/servers/workerd-peer.ts`), which serves 2025-11-25 sessions only. " +
+      "The client sends raw JSON-RPC on a keep-alive `node:http` agent (`bench/http-client.ts`), one call in flight; 2025-11-25 sessions are initialized once, before timing.",
     "",
   );
 
@@ -80,6 +81,7 @@ export function renderMarkdown(results: BenchResults): string {
         ["Node: the same with the Python compute runner (`npm start`)", `${f(cold.nodeWithComputeMs, 0)} ms`],
         ["edge bundle (dist/edge/worker.js) raw", `${f(cold.bundleRawBytes / 1000, 1)} KB`],
         ["edge bundle gzip -9", `${f(cold.bundleGzipBytes / 1000, 1)} KB`],
+        ["the McpAgent peer's bundle, gzip -9 (for comparison)", `${f(cold.peerBundleGzipBytes / 1000, 1)} KB`],
         ["workerd (Miniflare) start → first initialize answered", `${f(cold.workerdMs, 0)} ms`],
       ],
     ),

@@ -4,6 +4,10 @@
  * the same Miniflare setup answering with the bytes our Worker answered.
  */
 import { readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
 import { floorTarget, mcpTarget, measureLatency, recordAnswers, type LatencyPlan, type LatencyRow } from "./latency.ts";
@@ -46,6 +50,47 @@ export async function startWorkerdFloor(answers: Record<string, { status: number
   return { origin: url.origin, dispose: () => miniflare.dispose() };
 }
 
+/** Bundles the McpAgent peer (bench/servers/workerd-peer.ts) the way wrangler would for nodejs_compat. */
+export async function buildWorkerdPeer(): Promise<{ path: string; rawBytes: number; gzipBytes: number }> {
+  const path = fileURLToPath(new URL("../results/workerd-peer/worker.js", import.meta.url));
+  await build({
+    entryPoints: [fileURLToPath(new URL("./servers/workerd-peer.ts", import.meta.url))],
+    outfile: path,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2024",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    // nodejs_compat serves Node's built-ins, with or without the node: prefix.
+    external: ["cloudflare:*", "node:*", ...builtinModules],
+    minify: true,
+    legalComments: "none",
+    logLevel: "error",
+  });
+  const code = readFileSync(path);
+  return { path, rawBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+export async function startWorkerdPeer(): Promise<{ origin: string; dispose(): Promise<void> }> {
+  const bundle = await buildWorkerdPeer();
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      cf: { colo: "LOCAL", country: "XX" },
+      name: "agents-peer",
+      modules: true,
+      scriptPath: bundle.path,
+      compatibilityDate: platform.compatibilityDate,
+      compatibilityFlags: [...platform.compatibilityFlags, "nodejs_compat"],
+      durableObjects: { PEER_MCP: { className: "PeerMcp", useSQLite: true } },
+    }),
+  );
+  const url = await miniflare.ready;
+  return { origin: url.origin, dispose: () => miniflare.dispose() };
+}
+
 export async function workerdLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
   const worker = await startEdgeWorker({ bindings: BENCH_BINDINGS });
   const ours = mcpTarget("ours", "mcp-hosting Worker + Durable Objects", worker.origin, () => "/v1/mcp");
@@ -54,12 +99,13 @@ export async function workerdLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
     Object.fromEntries([...recorded].map(([path, { answer }]) => [path, { status: answer.status, contentType: String(answer.headers["content-type"]), body: answer.body }])),
   );
   const floorWorker = floorTarget("minimal Worker, same bytes", floor.origin, ours);
+  const peerWorker = await startWorkerdPeer();
+  const peer = mcpTarget("peer", "agents McpAgent (2025-11-25 only)", peerWorker.origin, () => "/mcp", ["2025-11-25"]);
   try {
-    return await measureLatency("workerd", [ours, floorWorker], plan);
+    return await measureLatency("workerd", [ours, floorWorker, peer], plan);
   } finally {
-    ours.close();
-    floorWorker.close();
-    await Promise.all([worker.dispose(), floor.dispose()]);
+    for (const target of [ours, floorWorker, peer]) target.close();
+    await Promise.all([worker.dispose(), floor.dispose(), peerWorker.dispose()]);
   }
 }
 
