@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { WORKER_BUILD_OPTIONS } from "../app/scripts/build-edge.ts";
 import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
 import { floorTarget, mcpTarget, measureLatency, recordAnswers, type LatencyPlan, type LatencyRow } from "./latency.ts";
 
@@ -33,62 +34,56 @@ export default {
 };`;
 }
 
-export async function startWorkerdFloor(answers: Record<string, { status: number; contentType: string; body: string }>): Promise<{ origin: string; dispose(): Promise<void> }> {
+interface Running {
+  origin: string;
+  dispose(): Promise<void>;
+}
+
+/** A Worker under Miniflare on a loopback port, set up like our Worker in the tests (platform.json's date and flags). */
+async function runWorker(
+  source: { script: string } | { scriptPath: string },
+  options: { name: string; extraFlags?: string[]; durableObjects?: Record<string, { className: string; useSQLite: boolean }> },
+): Promise<Running> {
+  const { extraFlags = [], ...worker } = options;
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
       cf: { colo: "LOCAL", country: "XX" },
-      name: "raw-floor",
       modules: true,
-      script: floorScript(answers),
       compatibilityDate: platform.compatibilityDate,
-      compatibilityFlags: platform.compatibilityFlags,
+      compatibilityFlags: [...platform.compatibilityFlags, ...extraFlags],
+      ...worker,
+      ...source,
     }),
   );
   const url = await miniflare.ready;
   return { origin: url.origin, dispose: () => miniflare.dispose() };
+}
+
+export function startWorkerdFloor(answers: Record<string, { status: number; contentType: string; body: string }>): Promise<Running> {
+  return runWorker({ script: floorScript(answers) }, { name: "raw-floor" });
 }
 
 /** Bundles the McpAgent peer (bench/servers/workerd-peer.ts) the way wrangler would for nodejs_compat. */
 export async function buildWorkerdPeer(): Promise<{ path: string; rawBytes: number; gzipBytes: number }> {
   const path = fileURLToPath(new URL("../results/workerd-peer/worker.js", import.meta.url));
   await build({
+    ...WORKER_BUILD_OPTIONS,
     entryPoints: [fileURLToPath(new URL("./servers/workerd-peer.ts", import.meta.url))],
     outfile: path,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
     // nodejs_compat serves Node's built-ins, with or without the node: prefix.
     external: ["cloudflare:*", "node:*", ...builtinModules],
     minify: true,
-    legalComments: "none",
     logLevel: "error",
   });
   const code = readFileSync(path);
   return { path, rawBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
-export async function startWorkerdPeer(): Promise<{ origin: string; dispose(): Promise<void> }> {
+export async function startWorkerdPeer(): Promise<Running> {
   const bundle = await buildWorkerdPeer();
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      cf: { colo: "LOCAL", country: "XX" },
-      name: "agents-peer",
-      modules: true,
-      scriptPath: bundle.path,
-      compatibilityDate: platform.compatibilityDate,
-      compatibilityFlags: [...platform.compatibilityFlags, "nodejs_compat"],
-      durableObjects: { PEER_MCP: { className: "PeerMcp", useSQLite: true } },
-    }),
-  );
-  const url = await miniflare.ready;
-  return { origin: url.origin, dispose: () => miniflare.dispose() };
+  return runWorker({ scriptPath: bundle.path }, { name: "agents-peer", extraFlags: ["nodejs_compat"], durableObjects: { PEER_MCP: { className: "PeerMcp", useSQLite: true } } });
 }
 
 export async function workerdLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
