@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const EDGE_BUNDLE = `${ROOT}dist/edge/worker.js`;
@@ -30,20 +30,25 @@ export interface EdgeBundle {
   gzipBytes: number;
 }
 
+/** How any Worker is bundled here: one ES module, with the packages' workerd builds. */
+export const WORKER_BUILD_OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2024",
+  // The SDK picks its workerd build (the cfworker JSON-schema validator, no ajv, no node: imports) by condition.
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["browser", "module", "main"],
+  legalComments: "none",
+} as const satisfies BuildOptions;
+
 export async function buildEdge({ minify = true } = {}): Promise<EdgeBundle> {
   await build({
+    ...WORKER_BUILD_OPTIONS,
     entryPoints: [`${ROOT}app/src/runtimes/worker/index.ts`],
     outfile: EDGE_BUNDLE,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    // The SDK picks its workerd build (the cfworker JSON-schema validator, no ajv, no node: imports) by condition.
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
     external: ["cloudflare:*", "node:*"],
     minify,
-    legalComments: "none",
     plugins: [englishOnly],
     logLevel: "warning",
   });

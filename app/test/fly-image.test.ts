@@ -78,7 +78,8 @@ test("the server imports only files the image copies and the app's production de
     const path = relative(ROOT, file);
     assert.ok(inContext(path), `${path} is imported by the server but left out of the image`);
     const source = readFileSync(file, "utf8");
-    for (const [, specifier] of source.matchAll(/(?:import|export)\s[^"';]*?from\s+"([^"]+)"|import\("([^"]+)"\)/g)) {
+    for (const [, staticSpecifier, dynamicSpecifier] of source.matchAll(/(?:import|export)\s[^"';]*?from\s+"([^"]+)"|import\("([^"]+)"\)/g)) {
+      const specifier = staticSpecifier ?? dynamicSpecifier;
       if (specifier === undefined) continue;
       if (specifier.startsWith(".")) pending.push(resolve(dirname(file), specifier));
       else if (specifier.startsWith("node:") || builtins.has(specifier)) continue;

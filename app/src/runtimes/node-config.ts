@@ -25,6 +25,10 @@ const NodeEnv = z.object({
   MCP_DEFAULT_PRINCIPAL: z.string().min(1).default("local"),
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   MCP_SESSION_IDLE_HOURS: z.coerce.number().positive().default(24),
+  /** A client must finish sending its request headers within this time (408 otherwise). */
+  MCP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** A client must finish sending its whole request, body included, within this time (408 otherwise). */
+  MCP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** HMAC key shared with the Modal app and the edge; generated for the local compute runner when unset. */
   MCP_UPSTREAM_SECRET: z.string().min(16).optional(),
   /** The Modal web endpoint; unset locally, where the compute runner is started instead. */

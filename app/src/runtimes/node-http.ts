@@ -1,7 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { DRAIN_LIMIT_BYTES } from "../server/http-policy.ts";
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+/**
+ * A Web-standard fetch handler. `body`, when given, is the request's body,
+ * already read by the adapter: the `Request` then carries none, so the bytes
+ * are not copied into a stream only to be read back out of it.
+ */
+export type FetchHandler = (request: Request, body?: Uint8Array) => Promise<Response>;
 
 export interface NodeHttpOptions {
   /** Bodies larger than this are refused with 413 while they stream in. */
@@ -21,6 +26,8 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
   const server = createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
+    // Node checks both limits on this interval (30 s by default): check often enough to honour them.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(options.headersTimeoutMs / 4))),
     keepAliveTimeout: 5000,
   });
   server.on("request", (req, res) => {
@@ -34,8 +41,12 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return;
     const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message: `HTTP ${status}: ${error.code ?? "bad request"}` }, id: null });
-    socket.end(`HTTP/1.1 ${status} Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const message =
+      status === 408
+        ? `Request Timeout: headers must arrive within ${options.headersTimeoutMs} ms and the whole request within ${options.requestTimeoutMs} ms`
+        : `${STATUS_CODES[status]}: ${error.code ?? "malformed request"}`;
+    const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message }, id: null });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return server;
 }
@@ -53,13 +64,11 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
     method: req.method ?? "GET",
     headers: toHeaders(req),
-    ...(body === undefined ? {} : { body: body as Uint8Array<ArrayBuffer> }),
     signal: aborter.signal,
   });
-  const response = await handler(request);
-  await writeResponse(res, response);
+  const response = await handler(request, body);
+  await writeResponse(res, response, req.method);
 }
-
 
 /**
  * Buffers the body (MCP messages are small), refusing it once it passes the
@@ -88,7 +97,7 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers;
 }
 
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+async function writeResponse(res: ServerResponse, response: Response, method: string | undefined): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -106,18 +115,38 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     return;
   }
   res.writeHead(response.status, headers);
-  res.flushHeaders();
+  // A GET stream may stay silent for long: its client must see the headers now. A POST stream's
+  // first event follows at once, and the headers go out with it.
+  if (method === "GET") res.flushHeaders();
   const reader = response.body.getReader();
   res.on("close", () => void reader.cancel().catch(() => undefined));
+  // Events produced in one turn of the event loop (a tool's result right after the priming
+  // event, say) leave in one write instead of one system call each.
+  let pending: Uint8Array[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    res.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    pending = [];
+  };
+  let scheduled = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+      pending.push(value);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+      if (res.writableNeedDrain) await new Promise((resolve) => res.once("drain", resolve));
     }
   } catch {
     // The client went away or the stream was cancelled; nothing more to send.
   } finally {
+    flush();
     res.end();
   }
 }

@@ -23,6 +23,7 @@ import { SqlNoteStore } from "../state/sql-notes.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
+import { createIsolatedRunner } from "./isolated-tools.ts";
 import { PrimaryCopy } from "./primary-copy.ts";
 import { serveFetch } from "./node-http.ts";
 
@@ -44,7 +45,8 @@ export interface NodeAppOptions {
 }
 
 export interface NodeApp {
-  fetch(request: Request): Promise<Response>;
+  /** `body`: the request body already read by the HTTP adapter (the `Request` then has none). */
+  fetch(request: Request, body?: Uint8Array): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
+    isolate: createIsolatedRunner(),
   };
   const policy: HttpPolicy = {
     allowedOrigins: config.MCP_ALLOWED_ORIGINS,
@@ -117,7 +120,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
 
   return {
-    async fetch(request) {
+    async fetch(request, body) {
       // Bound to loopback, a foreign Host header means DNS rebinding: refuse it.
       const rebinding = loopback ? hostHeaderValidationResponse(request, localhostAllowedHostnames()) : undefined;
       if (rebinding) return rebinding;
@@ -134,8 +137,8 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
         });
       }
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
-      if (endpoint) return endpoint.fetch(request);
-      if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(request);
+      if (endpoint) return endpoint.fetch(request, body);
+      if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
     },
     async close() {
@@ -181,8 +184,8 @@ function regionRole(config: NodeConfig, primaryCopy: PrimaryCopy | undefined): R
 export async function listen(app: NodeApp, config: NodeConfig): Promise<{ server: Server; url: string }> {
   const server = serveFetch(app.fetch, {
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
+    headersTimeoutMs: config.MCP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(config.MCP_REQUEST_TIMEOUT_MS, config.MCP_HEADERS_TIMEOUT_MS),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

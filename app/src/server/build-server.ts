@@ -1,5 +1,6 @@
 import { McpServer, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
 import type { ToolDefinition } from "../tools/define.ts";
+import { withCachedJsonSchema } from "./cached-json-schema.ts";
 import { invokeTool, type CallScope } from "./tool-invoker.ts";
 import type { ToolHost } from "./tool-host.ts";
 
@@ -22,7 +23,7 @@ export function buildMcpServer(tools: readonly ToolDefinition[], host: ToolHost)
       tool.name,
       {
         description: tool.description,
-        inputSchema: tool.input,
+        inputSchema: withCachedJsonSchema(tool.input),
         annotations: { readOnlyHint: !tool.writes, openWorldHint: false },
       },
       async (args: unknown, ctx: ServerContext) => {

@@ -21,7 +21,8 @@ export interface McpEndpointOptions {
 }
 
 export interface McpEndpoint {
-  fetch(request: Request): Promise<Response>;
+  /** `body`: the POST body when the runtime has already read it (Node); otherwise it is read from the request. */
+  fetch(request: Request, body?: Uint8Array): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -47,7 +48,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     ...(options.bus ? { bus: options.bus } : {}),
   });
 
-  async function serve(request: Request): Promise<Response> {
+  async function serve(request: Request, preread: Uint8Array | undefined): Promise<Response> {
     const admission = admitRequest(request, policy);
     if (!admission.ok) return admission.response;
     if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
@@ -63,7 +64,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         return jsonRpcErrorResponse(415, JsonRpcCode.invalidRequest, "Unsupported Media Type: Content-Type must be application/json");
       }
       if (Number(request.headers.get("content-length") ?? 0) > DRAIN_LIMIT_BYTES) return tooLarge(policy.maxBodyBytes);
-      const body = await readBody(request, policy.maxBodyBytes);
+      const body = preread === undefined ? await readBody(request, policy.maxBodyBytes) : decodeBody(preread, policy.maxBodyBytes);
       if (body === undefined) return tooLarge(policy.maxBodyBytes);
       try {
         parsedBody = JSON.parse(body);
@@ -85,8 +86,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   }
 
   return {
-    async fetch(request) {
-      const response = await serve(request);
+    async fetch(request, body) {
+      const response = await serve(request, body);
       return withCors(request, response);
     },
     close: () => modern.close(),
@@ -117,6 +118,10 @@ async function readBody(request: Request, maxBytes: number): Promise<string | un
     offset += chunk.byteLength;
   }
   return new TextDecoder().decode(bytes);
+}
+
+function decodeBody(body: Uint8Array, maxBytes: number): string | undefined {
+  return body.byteLength > maxBytes ? undefined : new TextDecoder().decode(body);
 }
 
 function withCors(request: Request, response: Response): Response {

@@ -34,7 +34,15 @@ interface LiveSession {
   server: McpServer;
   principal: string;
   lastUsed: number;
+  /** When `lastUsed` was last written to the store. */
+  lastStored: number;
 }
+
+/**
+ * How stale a live session's stored last-use time may get. Expiry counts in
+ * hours, so writing it on every request (a SQLite write per call) buys nothing.
+ */
+export const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * Serves the 2025-11-25 era: one SDK transport per `Mcp-Session-Id`. A session
@@ -66,7 +74,10 @@ export class SessionRouter {
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, "Session not found: it expired, was deleted, or never existed; initialize a new one");
     }
     session.lastUsed = this.#now();
-    this.#options.store.touch(sessionId, session.lastUsed);
+    if (session.lastUsed - session.lastStored >= TOUCH_INTERVAL_MS) {
+      this.#options.store.touch(sessionId, session.lastUsed);
+      session.lastStored = session.lastUsed;
+    }
     // A client reconnecting its GET stream replaces the old one, which may not have noticed the drop yet.
     if (request.method === "GET") session.transport.closeStandaloneSSEStream();
     return session.transport.handleRequest(request, {
@@ -147,6 +158,8 @@ export class SessionRouter {
     await response.body?.cancel();
     gate.replaying = false;
     session.lastUsed = this.#now();
+    // The stored time may be hours old: the first request after a restore writes it.
+    session.lastStored = Number.NEGATIVE_INFINITY;
     return session;
   }
 
@@ -176,7 +189,8 @@ export class SessionRouter {
         this.#options.onSessionEnded?.(id);
       },
     });
-    const session: LiveSession = { transport, server, principal, lastUsed: this.#now() };
+    const now = this.#now();
+    const session: LiveSession = { transport, server, principal, lastUsed: now, lastStored: now };
     await server.connect(transport);
     return session;
   }

@@ -1,4 +1,4 @@
-import type { Placement, PlacementState } from "../tools/define.ts";
+import type { Placement, PlacementState, ToolIsolation } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
 import type { RegionRole } from "./writer-region.ts";
 
@@ -20,4 +20,11 @@ export interface ToolHost {
   /** Logs a tool failure with its stack; never shown to the client. */
   logError?: (message: string, error: unknown) => void;
   fetch?: typeof fetch;
+  /** Runs the calls of tools that ask for isolation; a runtime without it fails them. */
+  isolate?: IsolatedRunner;
+}
+
+/** Runs one call of an isolated tool away from the server's own heap and event loop. */
+export interface IsolatedRunner {
+  run(tool: { name: string; isolation: ToolIsolation }, args: unknown, scope: { principal: string; stateKey: string }, signal: AbortSignal): Promise<unknown>;
 }

@@ -54,6 +54,10 @@ async function dispatch(tool: ToolDefinition, args: unknown, scope: CallScope, h
   if (host.region?.kind === "replica" && runsInPrimary(tool, host.region)) {
     return callUpstreamTool(host.region.primary, tool.name, args, { timeoutMs: host.toolTimeoutMs, signal, ...(host.fetch ? { fetch: host.fetch } : {}) });
   }
+  if (tool.placement !== "modal" && tool.isolation !== undefined && isLocal(tool, host)) {
+    if (host.isolate === undefined) throw new ToolError(`${tool.name}: this runtime cannot run tools in isolation`);
+    return host.isolate.run({ name: tool.name, isolation: tool.isolation }, args, scope, signal);
+  }
   if (tool.placement === "edge" && host.local.edge) {
     return tool.handler(args as never, { ...scope, signal, state: host.local.edge });
   }

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { KNOWLEDGE_BASE_MIGRATIONS } from "./schema.ts";
 import { migrate, type Sql, type SqlValue } from "./sql.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 /**
  * Opens (creating if needed) the Node runtime's SQLite database at the
@@ -11,19 +12,31 @@ import { migrate, type Sql, type SqlValue } from "./sql.ts";
  * the process is killed, only on power loss.
  */
 export function openDatabase(path: string): NodeSql {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path === ":memory:") {
+    const sql = new NodeSql(new DatabaseSync(path));
+    migrate(sql, KNOWLEDGE_BASE_MIGRATIONS);
+    return sql;
+  }
+  mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path, { timeout: 5000 });
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  // Checkpoints run on their own thread (WalCheckpointer); SQLite's own, inside a commit, only past 64 MiB of WAL.
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES};`);
   const sql = new NodeSql(db);
   migrate(sql, KNOWLEDGE_BASE_MIGRATIONS);
+  sql.checkpointer = new WalCheckpointer(path);
   return sql;
 }
+
+/** SQLite's automatic checkpoint, kept as a fallback should the checkpoint thread fail: 16,384 pages of 4 KiB. */
+const FALLBACK_CHECKPOINT_PAGES = 16_384;
 
 /** {@link Sql} over `node:sqlite`, with prepared statements cached by text. */
 export class NodeSql implements Sql {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #depth = 0;
+  /** The database's checkpoint thread, stopped on close. */
+  checkpointer: WalCheckpointer | undefined;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -63,6 +76,7 @@ export class NodeSql implements Sql {
   }
 
   close(): void {
+    void this.checkpointer?.stop();
     this.#db.close();
   }
 

@@ -48,6 +48,27 @@ export interface LocalTool<P extends "edge" | "fly", Input extends z.ZodObject =
   extends ToolCommon<Input> {
   placement: P;
   handler: (input: z.output<Input>, ctx: ToolContext<PlacementState[P]>) => Promise<ToolResult>;
+  /**
+   * Runs each call in a worker thread of its own with a capped heap, where the
+   * runtime supports it (Node); elsewhere the call fails. For handlers that
+   * may use a lot of memory or CPU: past the cap, or past the per-call
+   * timeout, the worker is ended and only that call fails. The handler then
+   * gets no placement state (`ctx.state` is empty) and its result must be
+   * structured-cloneable.
+   */
+  isolation?: ToolIsolation;
+}
+
+export interface ToolIsolation {
+  /**
+   * The module holding the handler (a URL, e.g. `new URL("./hog-handler.ts", import.meta.url).href`).
+   * The worker imports only this module, so it should import no more than the handler needs.
+   */
+  module: string;
+  /** The name the handler is exported under; it must be the same function as the tool's `handler`. */
+  export: string;
+  /** The worker's V8 heap cap, in MB. Memory outside the heap (ArrayBuffers) is not counted. */
+  memoryMb: number;
 }
 
 /** A Modal tool is declared here and implemented in `app/modal/compute.py`. */

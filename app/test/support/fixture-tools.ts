@@ -11,6 +11,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { defineTool } from "../../src/tools/define.ts";
+import { memoryHog } from "./memory-hog.ts";
 
 export const explode = defineTool({
   name: "test_explode",
@@ -32,7 +33,7 @@ export const hang = defineTool({
   handler: () => new Promise(() => undefined),
 });
 
-export const fixtureTools = [explode, hang];
+export const fixtureTools = [explode, hang, memoryHog];
 
 // ---------------------------------------------------------------------------
 // Conformance fixtures: the diagnostic tools `@modelcontextprotocol/conformance`

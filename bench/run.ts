@@ -1,0 +1,79 @@
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --out <file>]`: every speed
+ * claim of the project as a number, on this machine, over loopback only.
+ * Writes bench/RESULTS.md (a quick run writes results/bench-quick.md unless
+ * --out says otherwise), prints the targets as pass or fail, and exits 0
+ * whatever they say: the benchmark informs, it never fails CI.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { coldStart } from "./cold-start.ts";
+import { concurrencySweep } from "./concurrency.ts";
+import { infraFigures } from "./infra.ts";
+import { nodeLatency } from "./node-latency.ts";
+import { renderMarkdown, type BenchResults } from "./report.ts";
+import { sessionStoreRate } from "./session-store.ts";
+import { judge } from "./targets.ts";
+import { workerdLatency } from "./workerd-latency.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const { values: flags } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, out: { type: "string" } } });
+
+const PLANS = {
+  full: {
+    latency: { runs: 7, callsPerRun: 1000, warmupCalls: 300 },
+    sweep: { levels: [1, 10, 100, 1000], runs: 3 },
+    coldStartRuns: 7,
+    sessionStore: { sessions: 10_000, runs: 5 },
+    infraRuns: 3,
+  },
+  quick: {
+    latency: { runs: 3, callsPerRun: 150, warmupCalls: 100 },
+    sweep: { levels: [1, 10, 100, 1000], runs: 1 },
+    coldStartRuns: 3,
+    sessionStore: { sessions: 2000, runs: 3 },
+    infraRuns: 1,
+  },
+} as const;
+
+const mode = flags.quick ? "quick" : "full";
+const plan = PLANS[mode];
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const started = process.hrtime.bigint();
+
+log(`${mode} run: Node latency`);
+const node = await nodeLatency(plan.latency);
+log("workerd latency");
+const workerd = await workerdLatency(plan.latency);
+log("concurrency sweep");
+const sweep = await concurrencySweep(plan.sweep.levels, plan.sweep.runs);
+log("cold start and bundle");
+const cold = await coldStart(plan.coldStartRuns);
+log("session store");
+const store = sessionStoreRate(plan.sessionStore.sessions, plan.sessionStore.runs);
+log("infra");
+const infra = infraFigures(plan.infraRuns);
+
+const results: BenchResults = {
+  machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version, date: new Date().toISOString(), mode },
+  latency: [...node, ...workerd],
+  sweep,
+  coldStart: cold,
+  sessionStore: store,
+  infra,
+  plan,
+};
+
+const out = flags.out ?? (mode === "full" ? `${ROOT}bench/RESULTS.md` : `${ROOT}results/bench-quick.md`);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, renderMarkdown(results));
+if (flags.json) {
+  process.stdout.write(`${JSON.stringify({ ...results, verdicts: judge(results) }, null, 2)}\n`);
+} else {
+  for (const verdict of judge(results)) console.log(`${verdict.pass ? "pass" : "FAIL"}  ${verdict.target}: ${verdict.measured}`);
+  console.log(`wrote ${out}`);
+}
+log(`done in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
