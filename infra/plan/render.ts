@@ -72,7 +72,8 @@ export function keyInputs(registration: Registration): string[] {
   const inputs = redact(registration.inputs) as Row;
   const lines: string[] = [];
   for (const [key, value] of Object.entries(inputs)) {
-    if (value === undefined || key === "__defaults") continue;
+    // `__defaults` and a dynamic resource's serialized `__provider` are engine plumbing, not inputs a reviewer set.
+    if (value === undefined || key.startsWith("__")) continue;
     const summary = SUMMARIES[key];
     lines.push(...(summary && value !== SECRET_PLACEHOLDER ? summary(value) : [`${key}=${scalar(value)}`]));
   }
