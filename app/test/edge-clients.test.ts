@@ -102,6 +102,20 @@ describe("the Worker in workerd", () => {
     await other.client.close();
   });
 
+  test("without sessions the rate limit counts each principal's tool calls, and says when to retry", async () => {
+    const bob = await modernClient(edge.mcpUrl, BOB);
+    let refusal: unknown;
+    for (let call = 0; call < 10 && refusal === undefined; call++) {
+      await bob.callTool({ name: "echo", arguments: { text: String(call) } }).catch((error: unknown) => (refusal = error));
+    }
+    assert.match(String(refusal), /this principal may make 5 tool calls per minute; retry in \d+ s/);
+    await bob.close();
+    // Alice is counted on her own.
+    const alice = await modernClient(edge.mcpUrl, ALICE);
+    assert.deepEqual((await alice.callTool({ name: "echo", arguments: { text: "mine" } })).content, [{ type: "text", text: "mine" }]);
+    await alice.close();
+  });
+
   test("tools placed on Fly or Modal without a configured origin answer with a clear tool error", async () => {
     const { client } = await legacyClient(edge.mcpUrl);
     const result = await client.callTool({ name: "kb_search", arguments: { query: "anything" } });

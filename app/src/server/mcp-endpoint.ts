@@ -11,6 +11,11 @@ export interface McpEndpointOptions {
   createServer: () => McpServer;
   /** Where 2025-11-25 traffic goes: a session router (Node) or a Durable Object (Workers). */
   legacy: LegacyHandler;
+  /**
+   * Checked before a 2026-07-28 request is served: an answer here (e.g. a
+   * rate limit) is sent instead. That era has no session to hold the check.
+   */
+  admitModern?: (principal: string, parsedBody: unknown) => Promise<Response | undefined>;
   /** Logs errors the SDK reports out of band. */
   onError?: (error: Error) => void;
   /**
@@ -82,6 +87,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
       return options.legacy(request, admission.principal, parsedBody);
     }
+    const refused = await options.admitModern?.(admission.principal, parsedBody);
+    if (refused !== undefined) return refused;
     return modern.fetch(request, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) });
   }
 

@@ -29,11 +29,17 @@ export class RateLimiter {
 }
 
 /** The answer to a call over the limit: 429 with `Retry-After` and a JSON-RPC error saying when to retry. */
-export function rateLimitedResponse(limit: number, retryAfterSeconds: number, id: string | number | null): Response {
+export function rateLimitedResponse(
+  limit: number,
+  retryAfterSeconds: number,
+  id: string | number | null,
+  scope: "session" | "principal" = "session",
+): Response {
+  const who = scope === "session" ? "this session" : "this principal";
   return jsonRpcErrorResponse(
     429,
     JsonRpcCode.rateLimited,
-    `Rate limit exceeded: this session may make ${limit} tool calls per minute; retry in ${retryAfterSeconds} s`,
+    `Rate limit exceeded: ${who} may make ${limit} tool calls per minute; retry in ${retryAfterSeconds} s`,
     { id, data: { retryAfterSeconds, limitPerMinute: limit }, headers: { "retry-after": String(retryAfterSeconds) } },
   );
 }

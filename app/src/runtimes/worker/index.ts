@@ -8,6 +8,7 @@ import { buildMcpServer } from "../../server/build-server.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
+import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
 import type { ToolHost } from "../../server/tool-host.ts";
 import { tools } from "../../tools/index.ts";
 import { workerSettings, type Env } from "./env.ts";
@@ -65,12 +66,21 @@ function endpointsFor(env: Env): Map<string, McpEndpoint> {
         policy,
         createServer: () => buildMcpServer(tools, host),
         legacy: (request, principal, body) => forwardToSession(env, apiVersion, request, principal, body),
+        admitModern: (principal, body) => limitPrincipal(env, settings.RATE_LIMIT_PER_MINUTE, principal, body),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
       }),
     );
   }
   endpoints.set(env, byVersion);
   return byVersion;
+}
+
+/** The session-less era's rate limit: tool calls per principal, counted in its PrincipalState object. */
+async function limitPrincipal(env: Env, limit: number, principal: string, body: unknown): Promise<Response | undefined> {
+  if (!isToolCall(body)) return undefined;
+  const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(`principal:${principal}`));
+  const retryAfter = await stub.takeToolCall(limit);
+  return retryAfter > 0 ? rateLimitedResponse(limit, retryAfter, body.id, "principal") : undefined;
 }
 
 /**

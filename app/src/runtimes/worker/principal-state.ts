@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { RateLimiter } from "../../server/rate-limit.ts";
 import type { Note, NoteStore } from "../../state/notes.ts";
 import { SESSION_MIGRATIONS } from "../../state/schema.ts";
 import { migrate } from "../../state/sql.ts";
@@ -8,16 +9,24 @@ import type { Env } from "./env.ts";
 
 /**
  * State of the session-less 2026-07-28 era: one object per principal
- * (`idFromName("principal:<subject>")`), holding that principal's scratchpad.
+ * (`idFromName("principal:<subject>")`), holding that principal's scratchpad
+ * and its tool-call rate limit (the era has no session to hold one).
  */
 export class PrincipalState extends DurableObject<Env> {
   readonly #notes: SqlNoteStore;
+  #limiter: RateLimiter | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = new DurableObjectSql(ctx.storage);
     migrate(sql, SESSION_MIGRATIONS);
     this.#notes = new SqlNoteStore(sql);
+  }
+
+  /** Records a tool call; 0 when allowed, else the seconds until one is. */
+  takeToolCall(limitPerMinute: number): number {
+    if (this.#limiter?.limit !== limitPerMinute) this.#limiter = new RateLimiter(limitPerMinute);
+    return this.#limiter.take();
   }
 
   noteAdd(stateKey: string, text: string): Promise<Note> {
