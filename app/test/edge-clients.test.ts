@@ -167,6 +167,44 @@ test("a GET stream carries keep-alive comments, so Cloudflare's idle cut-off nev
   }
 });
 
+test("a client that lost a POST stream gets the answer again by resuming with Last-Event-ID", async () => {
+  const edge = await startEdgeWorker();
+  try {
+    const base = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const initialize = await fetch(edge.mcpUrl, {
+      method: "POST",
+      headers: base,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }),
+    });
+    const session = { "mcp-session-id": initialize.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-11-25" };
+    await initialize.body?.cancel();
+    const call = await fetch(edge.mcpUrl, {
+      method: "POST",
+      headers: { ...base, ...session },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "echo", arguments: { text: "worth resuming" } } }),
+    });
+    // The first event is the stream's priming event: its id is what a client resumes from.
+    const firstEvent = (await call.text()).split("\n\n")[0]!;
+    const primingId = /^id: (.+)$/m.exec(firstEvent)?.[1];
+    assert.ok(primingId, `a priming event with an id: ${firstEvent}`);
+
+    const resumed = await fetch(edge.mcpUrl, { headers: { accept: "text/event-stream", ...session, "last-event-id": primingId } });
+    assert.equal(resumed.status, 200);
+    const reader = resumed.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let replayed = "";
+    while (!replayed.includes("worth resuming")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      replayed += value;
+    }
+    await reader.cancel();
+    assert.match(replayed, /"id":7/);
+    assert.match(replayed, /worth resuming/);
+  } finally {
+    await edge.dispose();
+  }
+});
+
 test("a session survives a restart of workerd when storage is persisted", async () => {
   const persistDir = mkdtempSync(join(tmpdir(), "edge-persist-"));
   try {
