@@ -10,13 +10,10 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { WORKER_BUILD_OPTIONS } from "../app/scripts/build-edge.ts";
+import { workerPlatform } from "../app/scripts/worker-platform.ts";
 import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
 import { floorTarget, mcpTarget, measureLatency, recordAnswers, type LatencyPlan, type LatencyRow } from "./latency.ts";
 
-const platform = JSON.parse(readFileSync(new URL("../app/src/runtimes/worker/platform.json", import.meta.url), "utf8")) as {
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-};
 
 /** Bindings for benchmarking: the per-session tool-call rate limit is lifted to its maximum. */
 export const BENCH_BINDINGS = { RATE_LIMIT_PER_MINUTE: "100000" };
@@ -51,8 +48,8 @@ async function runWorker(
       port: 0,
       cf: { colo: "LOCAL", country: "XX" },
       modules: true,
-      compatibilityDate: platform.compatibilityDate,
-      compatibilityFlags: [...platform.compatibilityFlags, ...extraFlags],
+      compatibilityDate: workerPlatform.compatibilityDate,
+      compatibilityFlags: [...workerPlatform.compatibilityFlags, ...extraFlags],
       ...worker,
       ...source,
     }),

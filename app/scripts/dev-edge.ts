@@ -8,18 +8,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildEdge } from "./build-edge.ts";
+import { workerPlatform } from "./worker-platform.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const platform = JSON.parse(readFileSync(`${ROOT}app/src/runtimes/worker/platform.json`, "utf8")) as {
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-  durableObjects: { binding: string; className: string }[];
-  migrations: { tag: string; newSqliteClasses: string[] }[];
-};
 
 const { values: flags } = parseArgs({
   options: {
@@ -91,10 +86,10 @@ writeFileSync(
   JSON.stringify(
     {
       name: "mcp-hosting-edge",
-      compatibility_date: platform.compatibilityDate,
-      compatibility_flags: platform.compatibilityFlags,
-      durable_objects: { bindings: platform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
-      migrations: platform.migrations.map(({ tag, newSqliteClasses }) => ({ tag, new_sqlite_classes: newSqliteClasses })),
+      compatibility_date: workerPlatform.compatibilityDate,
+      compatibility_flags: workerPlatform.compatibilityFlags,
+      durable_objects: { bindings: workerPlatform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
+      migrations: workerPlatform.migrations.map(({ tag, newSqliteClasses }) => ({ tag, new_sqlite_classes: newSqliteClasses })),
       vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost" },
       observability: { enabled: false },
     },

@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { workerPlatform } from "../../app/scripts/worker-platform.ts";
 import { type Color, COLORS } from "../../stacks/schema.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
@@ -110,12 +111,6 @@ export interface EdgeWorkerArgs {
   };
 }
 
-/** The Worker's platform needs, shared with the edge build, dev:edge and the tests. */
-const PLATFORM = JSON.parse(readFileSync(new URL("../../app/src/runtimes/worker/platform.json", import.meta.url), "utf8")) as {
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-};
-
 /** The module a bundle uploads, with the sha256 of its bytes. */
 export function readBundle(bundle: EdgeBundle): { mainModule: string; contentBase64: string; sha256: string } {
   const bytes = "path" in bundle ? readFileSync(bundle.path) : Buffer.from(bundle.content, "utf8");
@@ -186,8 +181,8 @@ export class EdgeWorker extends pulumi.ComponentResource {
             workerId: worker.id,
             mainModule: module.mainModule,
             modules: [{ name: module.mainModule, contentType: "application/javascript+module", contentBase64: module.contentBase64 }],
-            compatibilityDate: args.compatibilityDate ?? PLATFORM.compatibilityDate,
-            compatibilityFlags: args.compatibilityFlags ?? PLATFORM.compatibilityFlags,
+            compatibilityDate: args.compatibilityDate ?? workerPlatform.compatibilityDate,
+            compatibilityFlags: args.compatibilityFlags ?? workerPlatform.compatibilityFlags,
             bindings: [
               { type: "durable_object_namespace", name: objects.sessionBinding, className: objects.sessionClass },
               { type: "durable_object_namespace", name: objects.principalBinding, className: objects.principalClass },

@@ -1,12 +1,6 @@
-import { readFileSync } from "node:fs";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { buildEdge, EDGE_BUNDLE } from "../../scripts/build-edge.ts";
-
-const platform = JSON.parse(readFileSync(new URL("../../src/runtimes/worker/platform.json", import.meta.url), "utf8")) as {
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-  durableObjects: { binding: string; className: string }[];
-};
+import { workerPlatform } from "../../scripts/worker-platform.ts";
 
 let built: Promise<unknown> | undefined;
 
@@ -34,9 +28,9 @@ export async function startEdgeWorker(options: { bindings?: Record<string, strin
       name: "mcp-hosting-edge",
       modules: true,
       scriptPath: EDGE_BUNDLE,
-      compatibilityDate: platform.compatibilityDate,
-      compatibilityFlags: platform.compatibilityFlags,
-      durableObjects: Object.fromEntries(platform.durableObjects.map(({ binding, className }) => [binding, { className, useSQLite: true }])),
+      compatibilityDate: workerPlatform.compatibilityDate,
+      compatibilityFlags: workerPlatform.compatibilityFlags,
+      durableObjects: Object.fromEntries(workerPlatform.durableObjects.map(({ binding, className }) => [binding, { className, useSQLite: true }])),
       bindings: { API_VERSIONS: "v1,v2", ...options.bindings },
     }),
   );
