@@ -1,5 +1,5 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { DRAIN_LIMIT_BYTES } from "../server/http-policy.ts";
+import { DRAIN_LIMIT_BYTES, tooLargeMessage } from "../server/http-policy.ts";
 
 /**
  * A Web-standard fetch handler. `body`, when given, is the request's body,
@@ -54,7 +54,7 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
 async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
   const body = await readBody(req, options.maxBodyBytes);
   if (body === "too-large") {
-    writeJsonError(res, 413, -32600, `Payload too large: the limit is ${options.maxBodyBytes} bytes`);
+    writeJsonError(res, 413, -32600, tooLargeMessage(options.maxBodyBytes));
     return;
   }
   const aborter = new AbortController();

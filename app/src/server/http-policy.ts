@@ -47,7 +47,17 @@ export function admitRequest(request: Request, policy: HttpPolicy): Admission {
 }
 
 export function tooLarge(maxBodyBytes: number): Response {
-  return jsonRpcErrorResponse(413, JsonRpcCode.invalidRequest, `Payload too large: the limit is ${maxBodyBytes} bytes`);
+  return jsonRpcErrorResponse(413, JsonRpcCode.invalidRequest, tooLargeMessage(maxBodyBytes));
+}
+
+/** What a client is told when its body is over the limit, by every runtime. */
+export function tooLargeMessage(maxBodyBytes: number): string {
+  return `Payload too large: the limit is ${maxBodyBytes} bytes`;
+}
+
+/** The SDK's auth info for a principal admitted by the HTTP rules; tools read the principal from `clientId`. */
+export function authInfoFor(principal: string): { token: string; clientId: string; scopes: string[] } {
+  return { token: "", clientId: principal, scopes: [] };
 }
 
 export function isOriginAllowed(origin: string, allowed: HttpPolicy["allowedOrigins"]): boolean {

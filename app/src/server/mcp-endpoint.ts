@@ -1,5 +1,5 @@
 import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
-import { admitRequest, DRAIN_LIMIT_BYTES, tooLarge, type HttpPolicy } from "./http-policy.ts";
+import { admitRequest, authInfoFor, DRAIN_LIMIT_BYTES, tooLarge, type HttpPolicy } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
 /** Serves a 2025-11-25 (sessionful) request for an authenticated principal. */
@@ -83,7 +83,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Invalid Request: expected a JSON-RPC message object");
       }
     }
-    const authInfo = { token: "", clientId: admission.principal, scopes: [] };
+    const authInfo = authInfoFor(admission.principal);
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
       return options.legacy(request, admission.principal, parsedBody);
     }

@@ -4,6 +4,7 @@ import {
   type McpServer,
 } from "@modelcontextprotocol/server";
 import type { SessionStore } from "../sessions/session-store.ts";
+import { authInfoFor } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
 export interface SessionRouterOptions {
@@ -81,7 +82,7 @@ export class SessionRouter {
     // A client reconnecting its GET stream replaces the old one, which may not have noticed the drop yet.
     if (request.method === "GET") session.transport.closeStandaloneSSEStream();
     return session.transport.handleRequest(request, {
-      authInfo: authFor(principal),
+      authInfo: authInfoFor(principal),
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
   }
@@ -128,7 +129,7 @@ export class SessionRouter {
         lastSeenAt: now,
       });
     });
-    return session.transport.handleRequest(request, { parsedBody: body, authInfo: authFor(principal) });
+    return session.transport.handleRequest(request, { parsedBody: body, authInfo: authInfoFor(principal) });
   }
 
   async #find(sessionId: string, principal: string): Promise<LiveSession | undefined> {
@@ -154,7 +155,7 @@ export class SessionRouter {
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: JSON.stringify(initializeRequest),
     });
-    const response = await session.transport.handleRequest(replay, { parsedBody: initializeRequest, authInfo: authFor(principal) });
+    const response = await session.transport.handleRequest(replay, { parsedBody: initializeRequest, authInfo: authInfoFor(principal) });
     await response.body?.cancel();
     gate.replaying = false;
     session.lastUsed = this.#now();
@@ -202,9 +203,6 @@ export class SessionRouter {
   }
 }
 
-function authFor(principal: string) {
-  return { token: "", clientId: principal, scopes: [] };
-}
 
 function muteWhile<T extends object>(events: T, muted: () => boolean): T {
   let dropped = 0;
