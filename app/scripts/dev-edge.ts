@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildEdge } from "./build-edge.ts";
-import { workerPlatform } from "./worker-platform.ts";
+import { migrationStepOnTheWire, workerPlatform } from "./worker-platform.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -89,7 +89,7 @@ writeFileSync(
       compatibility_date: workerPlatform.compatibilityDate,
       compatibility_flags: workerPlatform.compatibilityFlags,
       durable_objects: { bindings: workerPlatform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
-      migrations: workerPlatform.migrations.map(({ tag, newSqliteClasses }) => ({ tag, new_sqlite_classes: newSqliteClasses })),
+      migrations: workerPlatform.migrations.map((step) => ({ tag: step.tag, ...migrationStepOnTheWire(step) })),
       vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost" },
       observability: { enabled: false },
     },

@@ -27,7 +27,21 @@ export const MODAL_DIR = "modal";
 const RELEASE_ID = /^r-[0-9a-f]{12}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
-const migrationSchema = z.looseObject({ tag: z.string().min(1) });
+const className = z.string().min(1);
+/**
+ * One Durable Object migration, as wrangler's `migrations` entries in camelCase
+ * (the fields of the Workers script upload's `migrations`, cloudflare/cloudflare-typescript
+ * src/resources/workers/workers.ts, SingleStepMigrationParam). Unknown keys are
+ * refused: a misspelled list would silently migrate nothing.
+ */
+const migrationSchema = z.strictObject({
+  tag: z.string().min(1),
+  newClasses: z.array(className).optional(),
+  newSqliteClasses: z.array(className).optional(),
+  deletedClasses: z.array(className).optional(),
+  renamedClasses: z.array(z.strictObject({ from: className, to: className })).optional(),
+  transferredClasses: z.array(z.strictObject({ from: className, fromScript: z.string().min(1), to: className })).optional(),
+});
 
 /** What the Worker needs from the platform (app/src/runtimes/worker/platform.json). */
 export const workerPlatformSchema = z.object({
