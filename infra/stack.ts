@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
-import { MigrationSplitError, splitRefusal } from "../stacks/migrations.ts";
+import { canaryRefusal, MigrationSplitError, slotRefusal } from "../stacks/migrations.ts";
 import { type Color, COLORS, type StackConfig } from "../stacks/schema.ts";
 import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
@@ -63,7 +63,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       const found = artifacts.get(`${apiVersion}-${color}`)!;
       return { color, release: found.release, migrations: found.worker?.migrations };
     };
-    const refusal = splitRefusal(apiVersion, canaryPercent, slot(live), slot(live === "blue" ? "green" : "blue"));
+    const idle = live === "blue" ? "green" : "blue";
+    const refusal = canaryRefusal(apiVersion, canaryPercent, slot(live), slot(idle)) ?? slotRefusal(apiVersion, slot(live), slot(idle));
     if (refusal) throw new MigrationSplitError(refusal);
   }
 
@@ -118,6 +119,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       });
       slots[color] = { release: release.release, bundle: release.edgeBundle, modalUrl: modal.url };
     }
+    // Both slots declare the same migrations (checked above); a placeholder's are the working tree's (the component's default).
+    const livePlatform = artifacts.get(`${apiVersion}-${version.live}`)!.worker;
     const edge = new EdgeWorker(`edge-${apiVersion}`, {
       accountId: config.cloudflareAccountId,
       zoneId: config.zoneId,
@@ -126,6 +129,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       route: version.route,
       scriptName: `mcp-${deps.stack}-${apiVersion}`,
       slots,
+      ...(livePlatform ? { durableObjects: livePlatform.durableObjects, migrations: livePlatform.migrations } : {}),
       live: version.live,
       canaryPercent: version.canaryPercent,
       claimHostname: index === 0,

@@ -3,7 +3,8 @@
  * moves an API version's traffic by editing its stack file (`live`,
  * `canaryPercent`), after checking the result against the schema; prints the
  * change and writes it with comments and order kept. A canary between two
- * releases whose Workers differ in Durable Object migrations is refused (exit 3).
+ * releases whose Workers differ in Durable Object migrations is refused (exit 3):
+ * Cloudflare applies a migration only by a non-versioned upload at 100%.
  *
  * With --guard the command then applies the file (--apply, default `pulumi up
  * --yes --skip-preview --stack <stack>`), watches the API version's URL with
@@ -13,8 +14,9 @@ import { parseArgs } from "node:util";
 import { COLORS, type Color } from "./schema.ts";
 import { parseDuration, runCommand, UsageError, missingFlag } from "./cli.ts";
 import { guardCutover } from "./guard.ts";
-import { splitRefusal } from "./migrations.ts";
-import { releasePlatform } from "./release-platform.ts";
+import { canaryRefusal } from "./migrations.ts";
+import { slotMigrationsOf } from "./release-platform.ts";
+import { MIGRATION_REFUSED } from "./rollback.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 import { canaryColor, cutoverTraffic, describeTraffic, trafficEdits, trafficOf } from "./traffic.ts";
 import { headersFrom } from "./verify/headers.ts";
@@ -22,9 +24,6 @@ import { headersFrom } from "./verify/headers.ts";
 const USAGE =
   "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--dry-run] " +
   "[--guard <duration> [--url <mcp url>] [--apply <command>] [--max-error-rate <0..1>] [--interval <duration>]]";
-
-/** Exit code of a canary refused because the releases differ in Durable Object migrations. */
-export const SPLIT_REFUSED = 3;
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -58,27 +57,12 @@ await runCommand(USAGE, async () => {
 
   const receiving = canaryColor(next);
   if (receiving) {
-    const live = version.slots[next.live].release;
-    const other = version.slots[receiving].release;
-    const platformOf = async (release: string) => {
-      try {
-        return await releasePlatform(release, current.config, root);
-      } catch (error) {
-        if (!(error instanceof Error) || !["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name)) throw error;
-        throw new UsageError(
-          `--canary: cannot check that ${live} and ${other} declare the same Durable Object migrations: ${error.message} ` +
-            `(expected both in .releases/: npm run release:fetch -- --stack ${values.stack})`,
-        );
-      }
-    };
-    const [livePlatform, otherPlatform] = await Promise.all([platformOf(live), platformOf(other)]);
-    const refusal = splitRefusal(
-      values.api,
-      next.canaryPercent,
-      { color: next.live, release: live, migrations: livePlatform.migrations },
-      { color: receiving, release: other, migrations: otherPlatform.migrations },
-    );
-    if (refusal) throw new UsageError(`cutover refused: ${refusal}`, SPLIT_REFUSED);
+    const [live, canaryShare] = await Promise.all([
+      slotMigrationsOf(current.config, values.stack, values.api, next.live, root, "--canary"),
+      slotMigrationsOf(current.config, values.stack, values.api, receiving, root, "--canary"),
+    ]);
+    const refusal = canaryRefusal(values.api, next.canaryPercent, live, canaryShare);
+    if (refusal) throw new UsageError(`cutover refused: ${refusal}`, MIGRATION_REFUSED);
   }
 
   const header = `${current.path} · apiVersions.${values.api}: ${describeTraffic(before)} → ${describeTraffic(next)}`;

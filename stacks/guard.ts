@@ -6,8 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { watch, type WatchOptions } from "./verify/watch.ts";
 import { UsageError } from "./cli.ts";
-import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
-import { describeTraffic, rollbackTraffic, trafficEdits, trafficOf } from "./traffic.ts";
+import { planRollback } from "./rollback.ts";
+import { readStack, showChange, writeStack } from "./stack-file.ts";
+import { describeTraffic } from "./traffic.ts";
 
 export interface GuardOptions extends WatchOptions {
   root: string;
@@ -42,9 +43,16 @@ export async function guardCutover(options: GuardOptions): Promise<GuardOutcome>
   const reason = `${tally.describe()} crossed the limit ${options.maxErrorRate ?? 0.01}`;
   options.log(`guard: breach (${reason}); rolling back first`);
   const current = readStack(options.root, options.stack);
-  const traffic = trafficOf(current.config.apiVersions[options.api]!);
-  const back = rollbackTraffic(traffic);
-  const edited = editStack(current, trafficEdits(options.api, back));
+  let plan: Awaited<ReturnType<typeof planRollback>>;
+  try {
+    plan = await planRollback(current, options.api, options.root);
+  } catch (error) {
+    // Across a Durable Object migration there is nothing to go back to: say so, loudly.
+    if (error instanceof UsageError) return { held: false, reason: `${reason}; and no rollback is possible: ${error.message}` };
+    throw error;
+  }
+  const { before: traffic, back, edited, unchecked } = plan;
+  if (unchecked) options.log(`note: ${unchecked}`);
   options.log(`${current.path} · apiVersions.${options.api}: ${describeTraffic(traffic)} → ${describeTraffic(back)}`);
   options.log(showChange(current, edited));
   writeStack(edited);

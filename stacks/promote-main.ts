@@ -7,11 +7,12 @@
 import { parseArgs } from "node:util";
 import { missingFlag, runCommand, UsageError } from "./cli.ts";
 import { planPromotion } from "./promote.ts";
+import { migrationsLookup } from "./release-platform.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 
 const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--dry-run]";
 
-await runCommand(USAGE, () => {
+await runCommand(USAGE, async () => {
   const { values } = parseArgs({
     options: {
       from: { type: "string" },
@@ -28,9 +29,14 @@ await runCommand(USAGE, () => {
   const root = values.root ?? ".";
   const source = readStack(root, values.from);
   const target = readStack(root, values.to);
+  // The migrations of what the source serves live and of what the target serves live decide migration releases.
+  const liveOf = (config: typeof source.config, api: string) => config.apiVersions[api]!.slots[config.apiVersions[api]!.live].release;
+  const shared = Object.keys(target.config.apiVersions).filter((api) => api in source.config.apiVersions);
+  const releases = shared.flatMap((api) => [liveOf(source.config, api), liveOf(target.config, api)]);
   const plan = planPromotion(source.config, values.from, target.config, values.to, {
     ...(values.api ? { apis: values.api } : {}),
     ...(values.release ? { release: values.release } : {}),
+    migrationsOf: await migrationsLookup(releases.filter((r) => r !== "local"), target.config, root),
   });
   process.stdout.write(`promote ${values.from} → ${values.to} (pins only, nothing rebuilt):\n${plan.lines.map((line) => `  ${line}`).join("\n")}\n`);
   if (plan.edits.length === 0) {

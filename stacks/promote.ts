@@ -6,6 +6,9 @@
  * content-addressed release, so the same artifacts reach the target.
  */
 import { UsageError } from "./cli.ts";
+import { migrationChange, rollbackRefusal, stepsBeyond } from "./migrations.ts";
+import type { DurableObjectMigration } from "./release/manifest.ts";
+import { MIGRATION_REFUSED } from "./rollback.ts";
 import type { StackConfig } from "./schema.ts";
 import type { ConfigEdit } from "./stack-edit.ts";
 import { otherColor } from "./traffic.ts";
@@ -14,11 +17,23 @@ export interface PinPlan {
   edits: ConfigEdit[];
   /** One line per API version (and Fly): what happens and why. */
   lines: string[];
+  /** The API versions where the release is a migration release, pinned into both slots. */
+  migrationReleases: string[];
 }
 
-/** Puts `release` into the idle slot of each of `apis` of `target`. */
-export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[]): PinPlan {
-  const plan: PinPlan = { edits: [], lines: [] };
+/** The Durable Object migrations of a release, or undefined when they cannot be read here. */
+export type MigrationsOf = (release: string) => readonly DurableObjectMigration[] | undefined;
+
+/**
+ * Puts `release` into the idle slot of each of `apis` of `target`. A release
+ * whose Durable Object migrations differ from the live release's is a migration
+ * release: Cloudflare takes it only through a non-versioned upload at 100%, and
+ * nothing from before it can take traffic again, so it goes into both slots
+ * (stacks/migrations.ts). One that lacks a migration the live release applied
+ * is refused: Cloudflare cannot undo a migration.
+ */
+export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[], migrationsOf: MigrationsOf = () => undefined): PinPlan {
+  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [] };
   for (const api of apis) {
     const version = target.apiVersions[api];
     if (!version) throw new UsageError(`${targetName} has no API version ${api} (expected one of ${Object.keys(target.apiVersions).join(", ")})`);
@@ -31,19 +46,36 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
     }
     if (version.slots[version.live].release === release) {
       plan.lines.push(`${api}: ${release} is already live (${version.live}) in ${targetName}; nothing to pin`);
+      continue;
+    }
+    const live = { color: version.live, release: version.slots[version.live].release, migrations: migrationsOf(version.slots[version.live].release) };
+    const pinned = { color: idle, release, migrations: migrationsOf(release) };
+    const change = live.migrations && pinned.migrations ? migrationChange(live.migrations, pinned.migrations) : undefined;
+    if (change && live.migrations && pinned.migrations) {
+      if (stepsBeyond(pinned.migrations, live.migrations).length > 0) {
+        throw new UsageError(`${targetName}: cannot pin ${release}: ${rollbackRefusal(api, live, pinned)}`, MIGRATION_REFUSED);
+      }
+      plan.migrationReleases.push(api);
+      for (const color of [idle, version.live]) plan.edits.push({ path: ["apiVersions", api, "slots", color, "release"], value: release });
+      plan.lines.push(
+        `${api}: ${release} is a migration release (${change}): pinned into both slots. The next pulumi up applies the migration ` +
+          `through a non-versioned upload at 100% (Cloudflare refuses it as a version, error 10211); ${live.release} cannot take traffic again`,
+      );
     } else if (version.slots[idle].release === release) {
       plan.lines.push(`${api}: ${release} is already in ${targetName}'s idle slot (${idle}); next: cutover --to ${idle}`);
     } else {
       plan.edits.push({ path: ["apiVersions", api, "slots", idle, "release"], value: release });
-      plan.lines.push(`${api}: ${idle} (idle) ${version.slots[idle].release} → ${release}; ${version.live} stays live with ${version.slots[version.live].release}`);
+      const unchecked = pinned.migrations && live.migrations ? "" : ` (Durable Object migrations not compared: ${[live, pinned].filter((s) => !s.migrations).map((s) => s.release).join(", ")} not readable here; pulumi up checks them)`;
+      plan.lines.push(`${api}: ${idle} (idle) ${version.slots[idle].release} → ${release}; ${version.live} stays live with ${version.slots[version.live].release}${unchecked}`);
     }
   }
   return plan;
 }
 
 export function pinFly(target: StackConfig, release: string): PinPlan {
-  if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`] };
+  if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`], migrationReleases: [] };
   return {
+    migrationReleases: [],
     edits: [{ path: ["fly", "release"], value: release }],
     lines: [`fly: ${target.fly.release} → ${release} (not colored: rolls region by region on the next pulumi up)`],
   };
@@ -66,19 +98,20 @@ export function planPromotion(
   sourceName: string,
   target: StackConfig,
   targetName: string,
-  options: { apis?: readonly string[]; release?: string },
+  options: { apis?: readonly string[]; release?: string; migrationsOf?: MigrationsOf },
 ): PinPlan {
   const apis = options.apis ?? Object.keys(source.apiVersions).filter((api) => api in target.apiVersions);
   if (apis.length === 0) throw new UsageError(`${sourceName} and ${targetName} share no API version (expected at least one in both)`);
-  const plan: PinPlan = { edits: [], lines: [] };
+  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [] };
   for (const api of apis) {
     const release = liveRelease(source, sourceName, api);
     if (options.release !== undefined && options.release !== release) {
       throw new UsageError(`--release ${options.release} is not what ${sourceName} serves live for ${api} (${release}); promotion copies only what ${sourceName} serves live`);
     }
-    const pinned = pinToIdle(target, targetName, release, [api]);
+    const pinned = pinToIdle(target, targetName, release, [api], options.migrationsOf);
     plan.edits.push(...pinned.edits);
     plan.lines.push(...pinned.lines);
+    plan.migrationReleases.push(...pinned.migrationReleases);
   }
   const skipped = Object.keys(target.apiVersions).filter((api) => !apis.includes(api));
   for (const api of skipped) plan.lines.push(`${api}: not promoted (${options.apis ? "not asked for" : `not in ${sourceName}`}); unchanged`);

@@ -6,10 +6,12 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { RELEASE_CACHE, verifyReleaseDir, type WorkerPlatform } from "./release/manifest.ts";
+import { type DurableObjectMigration, RELEASE_CACHE, verifyReleaseDir, type WorkerPlatform } from "./release/manifest.ts";
 import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
-import type { StackConfig } from "./schema.ts";
+import { UsageError } from "./cli.ts";
+import type { SlotMigrations } from "./migrations.ts";
+import type { Color, StackConfig } from "./schema.ts";
 
 export async function releasePlatform(release: string, config: StackConfig, root: string, env: NodeJS.ProcessEnv = process.env): Promise<WorkerPlatform> {
   if (release === "local") return workingTreePlatform(root);
@@ -24,4 +26,39 @@ export async function releasePlatform(release: string, config: StackConfig, root
   } finally {
     store.destroy();
   }
+}
+
+/**
+ * The migrations of the release in `color`'s slot of `api`, for a check made
+ * before the stack file changes; a release that cannot be read is a user error
+ * that says how to get it.
+ */
+export async function slotMigrationsOf(config: StackConfig, stack: string, api: string, color: Color, root: string, purpose: string): Promise<SlotMigrations> {
+  const release = config.apiVersions[api]!.slots[color].release;
+  try {
+    return { color, release, migrations: (await releasePlatform(release, config, root)).migrations };
+  } catch (error) {
+    if (!(error instanceof Error) || !["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name)) throw error;
+    throw new UsageError(`${purpose}: cannot read the Durable Object migrations of ${release}: ${error.message} (expected it in .releases/: npm run release:fetch -- --stack ${stack})`);
+  }
+}
+
+/**
+ * The Durable Object migrations of each of `releases`, read once; a release
+ * that cannot be read here maps to undefined (the pin is then made without the
+ * comparison, and `pulumi up` makes it).
+ */
+export async function migrationsLookup(releases: readonly string[], config: StackConfig, root: string): Promise<(release: string) => readonly DurableObjectMigration[] | undefined> {
+  const known = new Map<string, readonly DurableObjectMigration[] | undefined>();
+  await Promise.all(
+    [...new Set(releases)].map(async (release) => {
+      try {
+        known.set(release, (await releasePlatform(release, config, root)).migrations);
+      } catch (error) {
+        if (!(error instanceof Error) || !["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name)) throw error;
+        known.set(release, undefined);
+      }
+    }),
+  );
+  return (release) => known.get(release);
 }

@@ -4,32 +4,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { bindingsOf, isSecretValue, named, ofType, reveal, T } from "../../test/fixtures/registrations.ts";
+import { edgeWorkerArgs } from "../../test/fixtures/edge-worker-args.ts";
 import { evaluateOffline } from "../plan/evaluate.ts";
 import { EdgeWorker, type EdgeWorkerArgs } from "./edge-worker.ts";
 
-const bundle = (release: string) => ({ mainModule: "worker.js", content: `export default {}; // ${release}` });
-
-function args(overrides: Partial<EdgeWorkerArgs> = {}): EdgeWorkerArgs {
-  return {
-    accountId: "9b2e7d4c1a8f4e3b8c6d2a5f7e9b0c31",
-    zoneId: "4f1c0de2b7a94a6e9d3c5b8e2a7f6c10",
-    hostname: "mcp.example.com",
-    apiVersion: "v1",
-    route: "/v1",
-    scriptName: "mcp-test-v1",
-    slots: {
-      blue: { release: "r-3f9a1c7e2b4d", bundle: bundle("blue"), modalUrl: "https://blue.modal.run" },
-      green: { release: "r-8c2e5a1f9d07", bundle: bundle("green"), modalUrl: "https://green.modal.run" },
-    },
-    live: "blue",
-    flyOrigin: "https://mcp-hosting-test.fly.dev",
-    upstreamSecret: pulumi.secret("hmac-key"),
-    authToken: pulumi.secret("bearer"),
-    ...overrides,
-  };
-}
+const args = edgeWorkerArgs;
 
 /** Mock ids are fresh UUIDs, remembered by resource name, as the Workers API issues version ids. */
 async function evaluate(a: EdgeWorkerArgs) {
@@ -44,7 +24,7 @@ async function evaluate(a: EdgeWorkerArgs) {
   return { ...evaluation, ids };
 }
 
-test("each color is a Worker version bound to both Durable Objects, with the SQLite-class migration", async () => {
+test("each color is a Worker version bound to both Durable Objects, and carries no migration", async () => {
   const { registrations } = await evaluate(args());
   const versions = ofType(registrations, T.version);
   assert.deepEqual(versions.map((v) => v.name).sort(), ["edge-v1-blue", "edge-v1-green"]);
@@ -52,10 +32,27 @@ test("each color is a Worker version bound to both Durable Objects, with the SQL
     const bindings = bindingsOf(version);
     assert.deepEqual(bindings.get("MCP_SESSION"), { type: "durable_object_namespace", name: "MCP_SESSION", className: "McpSession" });
     assert.deepEqual(bindings.get("PRINCIPAL_STATE"), { type: "durable_object_namespace", name: "PRINCIPAL_STATE", className: "PrincipalState" });
-    assert.deepEqual(version.inputs.migrations, { newTag: "v1", newSqliteClasses: ["McpSession", "PrincipalState"] });
+    assert.equal(version.inputs.migrations, undefined, "Cloudflare refuses a version that carries a migration (10211)");
     assert.equal(version.inputs.mainModule, "worker.js");
     assert.deepEqual(version.inputs.compatibilityFlags, ["enable_request_signal"]);
   }
+});
+
+test("the SQLite-class migration is one non-versioned upload of the live slot, registered before the versions that bind its classes", async () => {
+  const { registrations } = await evaluate(args({ live: "green" }));
+  const migrations = named(registrations, "edge-v1-migrations");
+  assert.deepEqual(migrations.inputs.migrations, [{ tag: "v1", newSqliteClasses: ["McpSession", "PrincipalState"] }]);
+  assert.equal(migrations.inputs.scriptName, "mcp-test-v1");
+  const upload = migrations.inputs.upload as Record<string, unknown>;
+  assert.equal(upload.release, "r-8c2e5a1f9d07", "the live color's release");
+  assert.equal(Buffer.from(String(upload.contentBase64), "base64").toString(), "export default {}; // green");
+  // The upload takes all traffic until the deployment: it carries the live color's bindings, secrets still secret.
+  assert.ok(isSecretValue(upload.bindings), "the upload's bindings hold secret_text values and stay secret");
+  const wire = reveal(upload.bindings) as { type: string; name: string; class_name?: string; text?: string }[];
+  assert.deepEqual(wire.find((b) => b.name === "MCP_SESSION"), { type: "durable_object_namespace", name: "MCP_SESSION", class_name: "McpSession" });
+  assert.equal(wire.find((b) => b.name === "COLOR")?.text, "green");
+  const order = registrations.map((r) => r.name);
+  for (const color of ["blue", "green"]) assert.ok(order.indexOf("edge-v1-migrations") < order.indexOf(`edge-v1-${color}`), `${color} waits for the migration`);
 });
 
 test("secrets reach Cloudflare as secret_text bindings whose text stays secret; settings stay plain", async () => {

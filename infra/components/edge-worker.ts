@@ -8,14 +8,21 @@
  * an immutable upload (any input change replaces it; deleting one is a no-op);
  * `WorkersDeployment` is the only thing that sends traffic. (`WorkersScript`
  * would upload *and* deploy at 100% on every change, fighting the deployment.)
+ *
+ * Durable Object migrations never ride on a version: Cloudflare refuses that
+ * (error 10211) and refuses a version binding a class no applied migration
+ * created (10061). They are applied first, by `ScriptMigrations`, a
+ * non-versioned upload made only when a migration is pending; the versions
+ * wait for it (stacks/migrations.ts has the sources).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { workerPlatform } from "../../app/scripts/worker-platform.ts";
+import { type DurableObjectMigrationStep, workerPlatform } from "../../app/scripts/worker-platform.ts";
 import { type Color, COLORS } from "../../stacks/schema.ts";
+import { ScriptMigrations, type ScriptMigrationsArgs } from "../providers/cloudflare/resources.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
 /** An ES-module Worker bundle, given inline or as a file read at program time. */
@@ -39,21 +46,12 @@ export interface EdgeSlot {
   modalUrl: pulumi.Input<string>;
 }
 
-export interface DurableObjectSettings {
-  /** Binding name of the session Durable Object namespace. @default "MCP_SESSION" @example "MCP_SESSION" */
-  sessionBinding?: string;
-  /** Exported class of the session Durable Object. @default "McpSession" @example "McpSession" */
-  sessionClass?: string;
-  /** Binding name of the per-principal state namespace. @default "PRINCIPAL_STATE" @example "PRINCIPAL_STATE" */
-  principalBinding?: string;
-  /** Exported class of the per-principal state. @default "PrincipalState" @example "PrincipalState" */
-  principalClass?: string;
-  /**
-   * Tag of the migration that creates both classes with SQLite storage.
-   * @default "v1"
-   * @example "v1"
-   */
-  migrationTag?: string;
+/** A Durable Object namespace the Worker binds. */
+export interface DurableObjectBinding {
+  /** @example "MCP_SESSION" */
+  binding: string;
+  /** @example "McpSession" */
+  className: string;
 }
 
 export interface EdgeWorkerArgs {
@@ -95,8 +93,23 @@ export interface EdgeWorkerArgs {
   compatibilityDate?: string;
   /** Workers compatibility flags. @default the ones in `app/src/runtimes/worker/platform.json` @example ["enable_request_signal"] */
   compatibilityFlags?: string[];
-  /** Durable Object bindings and migration. @default {} (see DurableObjectSettings) @example { migrationTag: "v1" } */
-  durableObjects?: DurableObjectSettings;
+  /**
+   * Durable Object namespaces both versions bind.
+   * @default the ones in `app/src/runtimes/worker/platform.json`
+   * @example [{ binding: "MCP_SESSION", className: "McpSession" }]
+   */
+  durableObjects?: DurableObjectBinding[];
+  /**
+   * Every Durable Object migration the slots' releases declare, in order (both
+   * slots declare the same; the stack checks that). The pending ones are
+   * applied by a non-versioned upload of the live slot's bundle before any
+   * version is uploaded.
+   * @default the ones in `app/src/runtimes/worker/platform.json`
+   * @example [{ tag: "v1", newSqliteClasses: ["McpSession", "PrincipalState"] }]
+   */
+  migrations?: DurableObjectMigrationStep[];
+  /** Base URL of the Cloudflare API for the migration upload. @default env CLOUDFLARE_BASE_URL, else https://api.cloudflare.com/client/v4 @example "http://127.0.0.1:8790/client/v4" */
+  apiBaseUrl?: string;
   /**
    * Adjust what the component creates.
    * @default {}
@@ -104,6 +117,7 @@ export interface EdgeWorkerArgs {
    */
   transform?: {
     worker?: Transform<cloudflare.WorkerArgs>;
+    migrations?: Transform<ScriptMigrationsArgs>;
     version?: Transform<cloudflare.WorkerVersionArgs>;
     deployment?: Transform<cloudflare.WorkersDeploymentArgs>;
     route?: Transform<cloudflare.WorkersRouteArgs>;
@@ -118,13 +132,27 @@ export function readBundle(bundle: EdgeBundle): { mainModule: string; contentBas
   return { mainModule, contentBase64: bytes.toString("base64"), sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
-function plain(name: string, text: pulumi.Input<string>): cloudflare.types.input.WorkerVersionBinding {
+type Binding = cloudflare.types.input.WorkerVersionBinding;
+
+function plain(name: string, text: pulumi.Input<string>): Binding {
   return { type: "plain_text", name, text };
 }
 
 /** A secret_text binding; its text is marked secret whatever the caller passed. */
-function secretText(name: string, text: pulumi.Input<string>): cloudflare.types.input.WorkerVersionBinding {
+function secretText(name: string, text: pulumi.Input<string>): Binding {
   return { type: "secret_text", name, text: pulumi.secret(text) };
+}
+
+/** Bindings as the script upload API spells them (`class_name`, not `className`); secrets stay secret. */
+export function bindingsOnTheWire(bindings: Binding[]): pulumi.Output<Record<string, unknown>[]> {
+  return pulumi.output(bindings).apply((resolved) =>
+    resolved.map(({ type, name, className, text }): Record<string, unknown> => ({
+      type,
+      name,
+      ...(className === undefined ? {} : { class_name: className }),
+      ...(text === undefined ? {} : { text }),
+    })),
+  ) as pulumi.Output<Record<string, unknown>[]>;
 }
 
 /** Traffic split: colors in a fixed order (so Durable Objects keep their version as a canary grows), zero shares left out. */
@@ -150,23 +178,59 @@ export class EdgeWorker extends pulumi.ComponentResource {
     const modules = { blue: readBundle(args.slots.blue.bundle), green: readBundle(args.slots.green.bundle) };
     super("mcp-hosting:edge:Worker", name, {}, opts);
     const t = args.transform ?? {};
-    const objects = {
-      sessionBinding: "MCP_SESSION",
-      sessionClass: "McpSession",
-      principalBinding: "PRINCIPAL_STATE",
-      principalClass: "PrincipalState",
-      migrationTag: "v1",
-      ...args.durableObjects,
-    };
+    const durableObjects = args.durableObjects ?? workerPlatform.durableObjects;
+    const migrations = args.migrations ?? workerPlatform.migrations;
+    const compatibilityDate = args.compatibilityDate ?? workerPlatform.compatibilityDate;
+    const compatibilityFlags = args.compatibilityFlags ?? workerPlatform.compatibilityFlags;
+    const observability = { enabled: true };
 
     const worker = new cloudflare.Worker(
       ...applyTransform(
         t.worker,
         `${name}-worker`,
-        { accountId: args.accountId, name: args.scriptName, observability: { enabled: true }, subdomain: { enabled: false } },
+        { accountId: args.accountId, name: args.scriptName, observability, subdomain: { enabled: false } },
         { parent: this },
       ),
     );
+
+    const bindingsOf = (color: Color): Binding[] => [
+      ...durableObjects.map(({ binding, className }): Binding => ({ type: "durable_object_namespace", name: binding, className })),
+      secretText("MCP_UPSTREAM_SECRET", args.upstreamSecret),
+      ...(args.authToken === undefined ? [] : [secretText("MCP_AUTH_TOKEN", args.authToken)]),
+      plain("FLY_ORIGIN", args.flyOrigin),
+      plain("MODAL_URL", args.slots[color].modalUrl),
+      plain("API_VERSIONS", args.apiVersion),
+      plain("RATE_LIMIT_PER_MINUTE", String(args.rateLimitPerMinute ?? 120)),
+      plain("RELEASE", args.slots[color].release),
+      plain("COLOR", color),
+    ];
+
+    // The live slot's Worker, whole, is what a pending migration uploads: it takes 100% of the traffic until the deployment below.
+    const migrationsApplied =
+      migrations.length === 0
+        ? undefined
+        : new ScriptMigrations(
+            ...applyTransform(
+              t.migrations,
+              `${name}-migrations`,
+              {
+                ...(args.apiBaseUrl ? { apiBaseUrl: args.apiBaseUrl } : {}),
+                accountId: args.accountId,
+                scriptName: worker.name,
+                migrations,
+                upload: {
+                  release: args.slots[args.live].release,
+                  mainModule: modules[args.live].mainModule,
+                  contentBase64: modules[args.live].contentBase64,
+                  compatibilityDate,
+                  compatibilityFlags,
+                  bindings: bindingsOnTheWire(bindingsOf(args.live)),
+                  observability,
+                },
+              },
+              { parent: this },
+            ),
+          );
 
     const versions = {} as Record<Color, cloudflare.WorkerVersion>;
     for (const color of COLORS) {
@@ -181,30 +245,15 @@ export class EdgeWorker extends pulumi.ComponentResource {
             workerId: worker.id,
             mainModule: module.mainModule,
             modules: [{ name: module.mainModule, contentType: "application/javascript+module", contentBase64: module.contentBase64 }],
-            compatibilityDate: args.compatibilityDate ?? workerPlatform.compatibilityDate,
-            compatibilityFlags: args.compatibilityFlags ?? workerPlatform.compatibilityFlags,
-            bindings: [
-              { type: "durable_object_namespace", name: objects.sessionBinding, className: objects.sessionClass },
-              { type: "durable_object_namespace", name: objects.principalBinding, className: objects.principalClass },
-              secretText("MCP_UPSTREAM_SECRET", args.upstreamSecret),
-              ...(args.authToken === undefined ? [] : [secretText("MCP_AUTH_TOKEN", args.authToken)]),
-              plain("FLY_ORIGIN", args.flyOrigin),
-              plain("MODAL_URL", slot.modalUrl),
-              plain("API_VERSIONS", args.apiVersion),
-              plain("RATE_LIMIT_PER_MINUTE", String(args.rateLimitPerMinute ?? 120)),
-              plain("RELEASE", slot.release),
-              plain("COLOR", color),
-            ],
-            migrations: {
-              newTag: objects.migrationTag,
-              newSqliteClasses: [objects.sessionClass, objects.principalClass],
-            },
+            compatibilityDate,
+            compatibilityFlags,
+            bindings: bindingsOf(color),
             annotations: {
               workersTag: slot.release,
               workersMessage: `${args.apiVersion} ${color} ${slot.release} sha256:${module.sha256.slice(0, 12)}`,
             },
           },
-          { parent: this },
+          { parent: this, dependsOn: migrationsApplied ? [migrationsApplied] : [] },
         ),
       );
     }

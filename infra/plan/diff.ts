@@ -17,7 +17,7 @@
  * in this program (checked).
  */
 import { evaluateOffline, isSecretValue, type Registration } from "./evaluate.ts";
-import { fakeNewResource } from "./fake-cloud.ts";
+import { fakeCloud } from "./fake-cloud.ts";
 import { classifyChange, type ReplaceRule } from "./replace-rules.ts";
 
 export type ChangeKind = "create" | "update" | "replace" | "delete";
@@ -111,13 +111,15 @@ function dropKeys(state: Record<string, unknown>, keys: readonly string[] = []):
 export async function diffPrograms(stack: string, before: () => unknown, after: () => unknown): Promise<StackDiff> {
   const base = new Map<string, Known>();
   const answers = new Map<string, { id: string; state: Record<string, unknown> }>();
+  // One account for both: the second evaluation changes what the first one deployed.
+  const cloud = fakeCloud();
   const first = await evaluateOffline(stack, before, {
     newResource: (args) => {
-      const result = fakeNewResource(args);
+      const result = cloud.newResource(args);
       answers.set(keyOf(args.type, args.name), { id: result.id ?? "", state: result.state as Record<string, unknown> });
       return result;
     },
-  }, { preview: true });
+  }, { preview: true, cloud });
   for (const registration of first.registrations) {
     const key = keyOf(registration.type, registration.name);
     if (base.has(key)) throw new Error(`offline diff: two resources are named ${registration.name} (${registration.type})`);
@@ -136,15 +138,14 @@ export async function diffPrograms(stack: string, before: () => unknown, after: 
         const known = base.get(key);
         const change = changes.get(key);
         if (known && !change) return { id: known.id, state: known.state };
-        if (known && change?.kind === "update") {
-          const state = fakeNewResource(args).state as Record<string, unknown>;
-          return { id: known.id, state: dropKeys(state, rules.get(key)?.recomputedOnUpdate) };
-        }
+        const state = cloud.newResource(args).state as Record<string, unknown>;
+        if (known && change?.kind === "update") return { id: known.id, state: dropKeys(state, rules.get(key)?.recomputedOnUpdate) };
         return { id: undefined as unknown as string, state: args.inputs };
       },
     },
     {
       preview: true,
+      cloud,
       beforeRegister: async (registration) => {
         if (!registration.custom) return;
         const key = keyOf(registration.type, registration.name);
@@ -159,6 +160,7 @@ export async function diffPrograms(stack: string, before: () => unknown, after: 
         const changed = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !same(olds[k], news[k]));
         if (changed.length === 0) return;
         const { kind, replaceKeys, rule } = await classifyChange(registration.type, changed, olds, news);
+        if (kind === "none") return;
         rules.set(key, rule);
         const note = kind === "replace" ? rule?.replaceNote : undefined;
         changes.set(key, { ...entry, kind, inputs: inputChanges(olds, news), replaceKeys, ...(note ? { note } : {}) });

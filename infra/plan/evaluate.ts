@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../stacks/load.ts";
-import { fakeCall, fakeNewResource } from "./fake-cloud.ts";
+import { type FakeCloud, fakeCloud } from "./fake-cloud.ts";
 
 export interface Registration {
   urn: string;
@@ -61,6 +61,8 @@ export interface RecordOptions {
   preview?: boolean;
   /** Sees each registration (inputs as sent) before the mock answers it. */
   beforeRegister?: (registration: Registration) => void | Promise<void>;
+  /** The fake account that answers what `mocks` leaves out, and whose refusals end the evaluation. @default a new one */
+  cloud?: FakeCloud;
 }
 
 /** Sets up mocks and a recorder; returns the list that fills as resources register. */
@@ -70,8 +72,9 @@ export async function recordRegistrations(
   options: RecordOptions = {},
 ): Promise<Registration[]> {
   const registrations: Registration[] = [];
+  const cloud = options.cloud ?? fakeCloud();
   await pulumi.runtime.setMocks(
-    { newResource: mocks.newResource ?? fakeNewResource, call: mocks.call ?? fakeCall },
+    { newResource: mocks.newResource ?? ((args) => cloud.newResource(args)), call: mocks.call ?? cloud.call },
     PROJECT,
     stack,
     options.preview ?? false,
@@ -122,10 +125,13 @@ export async function evaluateOffline<T>(
   options: RecordOptions = {},
 ): Promise<Evaluation<T>> {
   const started = performance.now();
-  const registrations = await recordRegistrations(stack, mocks, options);
+  const cloud = options.cloud ?? fakeCloud();
+  const registrations = await recordRegistrations(stack, mocks, { ...options, cloud });
   const result = program();
   // In a preview an unknown output never resolves: then only the registrations are awaited.
   const outputs = options.preview ? undefined : await resolveAll(result);
   await pulumi.runtime.disconnect();
+  // The first thing the fake cloud refused is where a real `pulumi up` would have stopped.
+  if (cloud.refusals.length > 0) throw cloud.refusals[0];
   return { registrations, outputs, result, elapsedMs: performance.now() - started };
 }

@@ -20,6 +20,7 @@ import { placeholderReleases, type ReleaseSource } from "../releases.ts";
 import { buildStack } from "../stack.ts";
 import { diffPrograms } from "./diff.ts";
 import { evaluateOffline } from "./evaluate.ts";
+import { CloudflareRefusal } from "./fake-cloudflare.ts";
 import { renderTable, toJson } from "./render.ts";
 import { diffToJson, renderDiff } from "./render-diff.ts";
 
@@ -42,15 +43,14 @@ function trackingReleases(root: string): { releases: ReleaseSource; placeholders
   };
 }
 
-/** Canaries whose migration check could not be made, because a release is not here. */
-function uncheckedSplits(config: StackConfig, placeholders: Set<string>): string[] {
+/** API versions whose slots' Durable Object migrations could not be compared, because a release is not here. */
+function uncheckedSlots(config: StackConfig, placeholders: Set<string>): string[] {
   const notes: string[] = [];
   for (const [name, version] of Object.entries(config.apiVersions)) {
-    if (version.canaryPercent <= 0 || version.canaryPercent >= 100) continue;
     const absent = COLORS.map((color) => version.slots[color].release).filter((release) => placeholders.has(release));
     if (absent.length > 0) {
       notes.push(
-        `apiVersions.${name}: the ${version.canaryPercent}% canary was not checked for Durable Object migrations: ${[...new Set(absent)].join(", ")} not on this machine (npm run release:fetch -- --stack <stack>)`,
+        `apiVersions.${name}: the Durable Object migrations of its slots were not compared (the working tree's were assumed): ${[...new Set(absent)].join(", ")} not on this machine (npm run release:fetch -- --stack <stack>)`,
       );
     }
   }
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     );
     const from = base.origin;
     const to = `Pulumi.${stack}.yaml in the working tree`;
-    const notes = [...uncheckedSplits(config, placeholders), ...placeholderLine(placeholders)];
+    const notes = [...uncheckedSlots(config, placeholders), ...placeholderLine(placeholders)];
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ offline: true, note: OFFLINE, stack, from, to, ...diffToJson(diff), notes }, null, 2)}\n`);
       return;
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const evaluation = await evaluateOffline(stack, () => buildStack(config, { stack, releases, projectDir }));
   const note = `Offline evaluation of stack "${stack}" under Pulumi mocks. ${OFFLINE}`;
   const timing = { parseMs, evaluateMs: Math.round(evaluation.elapsedMs) };
-  const notes = uncheckedSplits(config, placeholders);
+  const notes = uncheckedSlots(config, placeholders);
   if (options.json) {
     const report = { offline: true, note, stack, timing, placeholderReleases: [...placeholders], notes, outputs: evaluation.outputs, resources: toJson(evaluation.registrations) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -114,7 +114,7 @@ await runCommand(USAGE, async () => {
   try {
     await main();
   } catch (error) {
-    if (error instanceof MigrationSplitError) throw new UsageError(`this stack cannot be deployed: ${error.message}`);
+    if (error instanceof MigrationSplitError || error instanceof CloudflareRefusal) throw new UsageError(`this stack cannot be deployed: ${error.message}`);
     throw error;
   }
 });

@@ -53,6 +53,16 @@ const SUMMARIES: Record<string, (value: unknown) => string[]> = {
   modules: (value) =>
     rows(value).map((m) => `module ${String(m.name)} (${String(m.contentType)}, ${Math.round((String(m.contentBase64 ?? "").length * 3) / 4)} bytes)`),
   versions: (value) => rows(value).map((v) => `version ${String(v.versionId)} ← ${String(v.percentage)}%`),
+  migrations: (value) =>
+    rows(value).map((m) => {
+      const { tag, ...steps } = m;
+      return `migration ${String(tag)}: ${Object.entries(steps).map(([kind, classes]) => `${kind} ${scalar(classes)}`).join(", ")}`;
+    }),
+  upload: (value) => {
+    const upload = (typeof value === "object" && value !== null ? value : {}) as Row;
+    const bytes = Math.round((String(upload.contentBase64 ?? "").length * 3) / 4);
+    return [`upload when a migration is pending: ${String(upload.release)} (${String(upload.mainModule)}, ${bytes} bytes) at 100%, bindings ${scalar(upload.bindings)}`];
+  },
   environment: (value) => envLines(value),
   env: (value) => envLines(value),
   rules: (value) =>

@@ -11,8 +11,8 @@
  * - AWS (terraform-provider-aws, bridged by @pulumi/aws): `ForceNew` arguments.
  * - command:local:Command: `triggers` replace; anything else re-runs `create`
  *   in place, so its stdout is recomputed.
- * - Fly (our dynamic provider): its own diff (infra/providers/fly/diff.ts) is
- *   called, not restated here.
+ * - Fly and the Cloudflare script migrations (our dynamic providers): their
+ *   own diff is called, not restated here.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { FlyResourceKind } from "../providers/fly/kinds.ts";
@@ -59,8 +59,21 @@ export const FLY_KINDS: Record<string, FlyResourceKind> = {
   "pulumi-nodejs:dynamic/fly:IpAssignment": "ip",
 };
 
+/** The dynamic Cloudflare type whose provider diff decides (infra/providers/cloudflare/script-migrations.ts). */
+export const SCRIPT_MIGRATIONS = "pulumi-nodejs:dynamic/cloudflare:ScriptMigrations";
+
+/**
+ * The outputs a ScriptMigrations resource had after the first evaluation's
+ * deploy: every migration it declared, applied.
+ */
+function appliedMigrationsOf(inputs: Record<string, unknown>): Record<string, unknown> {
+  const migrations = Array.isArray(inputs.migrations) ? (inputs.migrations as { tag: string }[]) : [];
+  return { ...inputs, appliedTag: migrations[migrations.length - 1]?.tag };
+}
+
 export interface Classification {
-  kind: "update" | "replace";
+  /** "none": the provider's diff finds nothing to do (e.g. a migration upload whose code changed but no migration is pending). */
+  kind: "update" | "replace" | "none";
   /** The inputs that force the replacement. */
   replaceKeys: string[];
   rule: ReplaceRule | undefined;
@@ -79,6 +92,12 @@ export async function classifyChange(
     const result: pulumi.dynamic.DiffResult = await handlerFor(fly).diff!("offline", olds, news);
     const replaceKeys = result.replaces ?? [];
     return { kind: replaceKeys.length > 0 ? "replace" : "update", replaceKeys, rule: undefined };
+  }
+  if (type === SCRIPT_MIGRATIONS) {
+    const { handlerFor } = await import("../providers/cloudflare/kinds.ts");
+    const result: pulumi.dynamic.DiffResult = await handlerFor("script-migrations").diff!("offline", appliedMigrationsOf(olds), news);
+    const replaceKeys = result.replaces ?? [];
+    return { kind: result.changes === false ? "none" : replaceKeys.length > 0 ? "replace" : "update", replaceKeys, rule: undefined };
   }
   const rule = REPLACE_RULES[type];
   if (!rule) return { kind: "replace", replaceKeys: changedKeys, rule: undefined };
