@@ -63,10 +63,20 @@ describe("FlyMachine provider", () => {
     assert.deepEqual(sent.config.metadata, {
       fly_platform_version: "v2", fly_process_group: "app", mcp_hosting_region: "ams", mcp_hosting_release: "rel-1", mcp_hosting_machine: "mcp-ams",
     });
-    // It waited for the very instance it created.
+    // It waited for the very version it created, by its current name, for started (or failed).
     const wait = bed.api.calls("GET", `/apps/${appName}/machines/${id}/wait`)[0];
-    assert.equal(wait?.query["instance_id"], bed.api.model.machines.get(id)?.instance_id);
+    assert.equal(wait?.query["version"], bed.api.model.machines.get(id)?.version);
+    assert.equal(wait?.query["instance_id"], undefined);
+    assert.equal(wait?.query["state"], "started,failed");
     assert.equal(bed.api.model.volumes.get(volumeId)?.attached_machine_id, id);
+  });
+
+  it("a machine that cannot start fails at once with Fly's state \"failed\", not at the deadline, and stays in state", async () => {
+    bed.api.model.crashingImages.add("registry.fly.io/mcp:crashes");
+    const error = await within(3_000, machines().create(inputs({ image: "registry.fly.io/mcp:crashes" })).catch((e: unknown) => e));
+    assert.ok(error instanceof FlyInitError);
+    assert.match(error.message, new RegExp(`Machine ${error.id} of app ${appName} could not start \\(Fly reports state "failed"\\)`));
+    assert.match(error.message, new RegExp(`fly logs -a ${appName} --machine ${error.id}`));
   });
 
   it("fails a create Fly rejects (422) with Fly's reason", async () => {
@@ -135,7 +145,8 @@ describe("FlyMachine provider", () => {
     assert.deepEqual(sent.config.env, { PRIMARY_REGION: "ams" }); // LOG_LEVEL dropped: the whole config replaces the old
     assert.deepEqual(sent.config.mounts, [{ volume: volumeId, path: "/data" }]);
     assert.ok(sent.config.services && sent.config.checks && sent.config.guest, "services, checks and guest are sent again");
-    assert.equal(wait?.query["instance_id"], outs.instanceId);
+    assert.equal(wait?.query["version"], outs.instanceId);
+    assert.equal(outs.instanceId, bed.api.model.machines.get(created.id)?.version);
     assert.notEqual(outs.instanceId, created.outs.instanceId);
     assert.equal(bed.api.model.machines.get(created.id)?.lease, undefined);
     assert.equal(bed.api.model.machines.get(created.id)?.config.image, "registry.fly.io/mcp:rel-2");
@@ -206,7 +217,7 @@ describe("FlyMachine provider", () => {
     const created = await machines().create(inputs());
     await within(3_000, machines().delete(created.id, created.outs as FlyMachineOutputs));
     const stopWait = bed.api.calls("GET", `/apps/${appName}/machines/${created.id}/wait`).find((r) => r.query["state"] === "stopped");
-    assert.equal(stopWait?.query["instance_id"], created.outs.instanceId);
+    assert.equal(stopWait?.query["version"], created.outs.instanceId);
     assert.equal(bed.api.calls("DELETE", `/apps/${appName}/machines/${created.id}`)[0]?.query["force"], "true");
     const read = await machines().read(created.id, created.outs);
     assert.equal(read.id, "");

@@ -56,4 +56,16 @@ describe("waiting for a machine state", () => {
     const last = bed.api.calls("GET", /\/wait$/).at(-1);
     assert.equal(last?.query["timeout"], "12");
   });
+
+  it("sends version= (not the deprecated instance_id=) and several states, and answers the state reached", async () => {
+    const version = bed.api.model.machines.get(machineId)!.version;
+    const reached = await waitForMachineState(bed.ctx.clientFor(bed.target), {
+      appName: "waiting", machineId, state: ["failed", "started"], version,
+    });
+    assert.equal(reached, "started");
+    const query = bed.api.calls("GET", /\/wait$/).at(-1)?.query;
+    assert.equal(query?.["version"], version);
+    assert.equal(query?.["instance_id"], undefined);
+    assert.equal(query?.["state"], "failed,started");
+  });
 });

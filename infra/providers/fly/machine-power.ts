@@ -1,0 +1,60 @@
+/**
+ * Bringing a machine up and down: waiting until a started machine serves
+ * (running and healthy), and stopping one under its lease.
+ */
+import { machineVersion, type FlyMachineBody } from "./api-types.ts";
+import { seg, type FlyClient } from "./client.ts";
+import { FlyDeadlineError } from "./errors.ts";
+import { waitForPassingChecks } from "./health.ts";
+import type { Lease } from "./lease.ts";
+import { waitForMachineState } from "./wait.ts";
+
+export interface Serving {
+  appName: string;
+  machineId: string;
+  /** The version that must come up (`machineVersion()` of the create or update answer). */
+  version: string;
+  /** Names of the checks of its config that must pass. */
+  checkNames: string[];
+}
+
+/**
+ * Waits until the machine has started and its checks pass. It waits for
+ * `started` or `failed`, so a machine that cannot start fails at once rather
+ * than at the deadline (docs machines/machine-states.html.markerb: `failed`,
+ * "Machine encountered an error and could not start successfully").
+ */
+export async function waitUntilServing(client: FlyClient, serving: Serving): Promise<void> {
+  const { appName, machineId } = serving;
+  const reached = await waitForMachineState(client, {
+    appName, machineId, state: ["started", "failed"], version: serving.version,
+  });
+  if (reached === "failed") {
+    throw new Error(
+      `Machine ${machineId} of app ${appName} could not start (Fly reports state "failed"); ` +
+        `its logs tell why: \`fly logs -a ${appName} --machine ${machineId}\``,
+    );
+  }
+  await waitForPassingChecks(client, appName, machineId, serving.checkNames);
+}
+
+const machinePath = (appName: string, machineId: string) => `/apps/${seg(appName)}/machines/${seg(machineId)}`;
+
+/** Stops a running machine and waits (at most 5 minutes) until it has stopped. */
+export async function stopMachine(client: FlyClient, appName: string, machine: FlyMachineBody, lease: Lease): Promise<void> {
+  await client.request("POST", `${machinePath(appName, machine.id)}/stop`, { body: {}, headers: lease.headers, idempotent: true });
+  await waitForMachineState(client, {
+    appName, machineId: machine.id, state: "stopped", version: machineVersion(machine),
+    deadlineMs: Math.min(client.timing.deadlineMs, 5 * 60_000),
+  });
+}
+
+/** Stops the machine (a slow stop is not an error: the forced destroy that follows finishes it). */
+export async function stopForDestroy(client: FlyClient, appName: string, machine: FlyMachineBody, lease: Lease): Promise<void> {
+  if (["stopped", "suspended", "created"].includes(machine.state)) return;
+  try {
+    await stopMachine(client, appName, machine, lease);
+  } catch (error) {
+    if (!(error instanceof FlyDeadlineError)) throw error;
+  }
+}
