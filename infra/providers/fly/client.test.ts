@@ -9,7 +9,8 @@ describe("Fly API client", () => {
   let bed: FlyTestBed;
   let client: FlyClient;
   before(async () => {
-    bed = await startFlyTestBed();
+    // The client alone: new apps are visible at once (the providers' waits are tested beside them).
+    bed = await startFlyTestBed({ api: { appPropagation: [] } });
     client = bed.ctx.clientFor(bed.target);
   });
   after(() => bed.close());

@@ -58,6 +58,18 @@ export class FlyDeadlineError extends Error {
   }
 }
 
+/** Something just created still reads as missing after the bound of its visibility wait. */
+export class FlyNotVisibleError extends Error {
+  constructor(subject: string, lastError: unknown, boundMs: number) {
+    const last = lastError instanceof Error ? lastError.message : String(lastError);
+    super(
+      `${subject} was created, but Fly still did not show it after ${Math.round(boundMs / 1000)} s (${last}). ` +
+        "It is kept in the stack; run `pulumi up` again once Fly shows it.",
+    );
+    this.name = "FlyNotVisibleError";
+  }
+}
+
 export function isStatus(error: unknown, ...statuses: number[]): error is FlyApiError {
   return error instanceof FlyApiError && statuses.includes(error.status);
 }

@@ -16,6 +16,7 @@ export interface Serving {
   version: string;
   /** Names of the checks of its config that must pass. */
   checkNames: string[];
+  justCreated?: boolean;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface Serving {
 export async function waitUntilServing(client: FlyClient, serving: Serving): Promise<void> {
   const { appName, machineId } = serving;
   const reached = await waitForMachineState(client, {
-    appName, machineId, state: ["started", "failed"], version: serving.version,
+    appName, machineId, state: ["started", "failed"], version: serving.version, justCreated: serving.justCreated,
   });
   if (reached === "failed") {
     throw new Error(

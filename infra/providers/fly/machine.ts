@@ -65,6 +65,9 @@ async function getMachine(client: FlyClient, appName: string, id: string): Promi
 
 /** Our machine of this name, found by its metadata tag (after a create that failed ambiguously). */
 async function findOurs(client: FlyClient, inputs: FlyMachineInputs): Promise<FlyMachineBody | undefined> {
+  // The list is eventually consistent: flyctl waits launchLookupDelay before this lookup
+  // (internal/command/deploy/strategy_bluegreen.go).
+  await client.timing.sleep(client.timing.lookupDelayMs);
   const { body } = await client.request<FlyMachineBody[]>("GET", machinesPath(inputs.appName), {
     query: { [`metadata.${machineTagKey}`]: inputs.name },
     idempotent: true,
@@ -118,8 +121,9 @@ async function create(ctx: ProviderContext, inputs: FlyMachineInputs): Promise<F
     }
   }
   try {
+    // Right after a create, Fly may answer 404 for a moment (WaitForState WithJustCreated in flyctl deploy).
     const version = machineVersion(machine);
-    await waitUntilServing(client, { appName: inputs.appName, machineId: machine.id, version, checkNames: checkNames(inputs) });
+    await waitUntilServing(client, { appName: inputs.appName, machineId: machine.id, version, checkNames: checkNames(inputs), justCreated: true });
   } catch (error) {
     throw new FlyInitError(machine.id, unready(inputs, machine), error);
   }

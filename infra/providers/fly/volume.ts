@@ -106,6 +106,10 @@ async function create(ctx: ProviderContext, inputs: FlyVolumeInputs): Promise<Fl
       return outputsOf(inputs, body);
     } catch (error) {
       if (!isAmbiguous(error)) throw error;
+      // Lists are eventually consistent: flyctl waits launchLookupDelay before such a lookup
+      // (internal/command/deploy/strategy_bluegreen.go). Volume names are not unique, so a miss here
+      // followed by another POST makes a second volume.
+      await ctx.timing.sleep(ctx.timing.lookupDelayMs);
       const made = (await listVolumes(client, inputs.appName)).find(
         (volume) =>
           !before.has(volume.id) &&

@@ -5,7 +5,8 @@
  */
 import type { FlyMachineWaitBody } from "./api-types.ts";
 import { seg, type FlyClient } from "./client.ts";
-import { FlyDeadlineError, isStatus } from "./errors.ts";
+import { FlyDeadlineError, FlyNotVisibleError, isStatus } from "./errors.ts";
+import { visibilityDelay, type Timing, type VisibilityWait } from "./timing.ts";
 
 /**
  * The states the wait endpoint accepts (OpenAPI, `GET /v1/apps/{app_name}/machines/{machine_id}/wait`:
@@ -24,8 +25,37 @@ export interface WaitFor {
    * OpenAPI marks the older `instance_id` "deprecated; use version".
    */
   version?: string;
+  /**
+   * The machine was created a moment ago: a 404 means "not visible yet" and is
+   * asked again (flyctl internal/machine/leasable_machine.go, WaitForState with
+   * WithJustCreated: "Machine not found but we just created it - retry with backoff").
+   */
+  justCreated?: boolean;
   /** @default client.timing.deadlineMs */
   deadlineMs?: number;
+}
+
+/**
+ * Runs `probe` again while `hidden(error)` says what it looks for is not visible
+ * yet, with the backoff of `wait`, until `wait.boundMs` have passed.
+ */
+export async function untilVisible<T>(
+  timing: Timing,
+  wait: VisibilityWait,
+  subject: string,
+  hidden: (error: unknown) => boolean,
+  probe: () => Promise<T>,
+): Promise<T> {
+  const start = timing.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (!hidden(error)) throw error;
+      if (timing.now() - start >= wait.boundMs) throw new FlyNotVisibleError(subject, error, wait.boundMs);
+      await timing.sleep(visibilityDelay(wait, attempt, timing.random));
+    }
+  }
 }
 
 /**
@@ -57,7 +87,10 @@ export async function waitForMachineState(client: FlyClient, wait: WaitFor): Pro
       throw error;
     }
   };
-  let reached = await ask();
+  // Once the machine has answered, a 404 is real again.
+  let reached = wait.justCreated
+    ? await untilVisible(timing, timing.machineVisibility, subject, (error) => isStatus(error, 404), ask)
+    : await ask();
   while (reached === undefined) {
     if (timing.now() >= deadline) {
       throw new FlyDeadlineError(`${subject} reaching state "${states.join(" or ")}"`, deadlineMs);
