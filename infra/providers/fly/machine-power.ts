@@ -1,12 +1,13 @@
 /**
  * Bringing a machine up and down: waiting until a started machine serves
- * (running and healthy), and stopping one under its lease.
+ * (running and healthy), stopping one under its lease, and restarting one whose
+ * volume grew.
  */
 import { machineVersion, type FlyMachineBody } from "./api-types.ts";
 import { seg, type FlyClient } from "./client.ts";
 import { FlyDeadlineError } from "./errors.ts";
 import { waitForPassingChecks } from "./health.ts";
-import type { Lease } from "./lease.ts";
+import { withMachineLease, type Lease } from "./lease.ts";
 import { waitForMachineState } from "./wait.ts";
 
 export interface Serving {
@@ -47,6 +48,28 @@ export async function stopMachine(client: FlyClient, appName: string, machine: F
   await waitForMachineState(client, {
     appName, machineId: machine.id, state: "stopped", version: machineVersion(machine),
     deadlineMs: Math.min(client.timing.deadlineMs, 5 * 60_000),
+  });
+}
+
+/**
+ * A volume extend answered `needs_restart`: docs machines/api/volumes-resource.html.markerb, "If
+ * `needs_restart` is true, then your Machine needs to be restarted to make use of the added space";
+ * flyctl (internal/command/volumes/extend.go) only prints "You will need to stop and start your
+ * Machine". We manage the machine, so we do it: under its lease, a started machine is stopped and
+ * started and must serve again. A suspended one is only stopped: its snapshot would resume the old
+ * file system, and a stop discards the snapshot (docs reference/suspend-resume.html.md, "Force a
+ * cold start (discard snapshot)"); Fly starts it cold when traffic comes. A stopped machine sees the
+ * new size at its next start anyway.
+ */
+export async function restartForGrownVolume(client: FlyClient, appName: string, machineId: string): Promise<void> {
+  await withMachineLease(client, appName, machineId, async (lease) => {
+    const { body: machine } = await client.request<FlyMachineBody>("GET", machinePath(appName, machineId), { idempotent: true });
+    if (machine.state === "suspended") return await stopMachine(client, appName, machine, lease);
+    if (machine.state !== "started") return;
+    await stopMachine(client, appName, machine, lease);
+    await client.request("POST", `${machinePath(appName, machineId)}/start`, { body: {}, headers: lease.headers, idempotent: true });
+    const checkNames = Object.keys(machine.config.checks ?? {});
+    await waitUntilServing(client, { appName, machineId, version: machineVersion(machine), checkNames });
   });
 }
 
