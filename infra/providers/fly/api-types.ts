@@ -111,7 +111,13 @@ export interface FlyMachineBody {
   name: string;
   state: string;
   region: string;
-  instance_id: string;
+  /**
+   * The ID of the machine's current version (fly-go machine_types.go, `Version`). Read it with
+   * `machineVersion()`: the OpenAPI Machine schema lists only `instance_id`.
+   */
+  version?: string;
+  /** The same ID under its older name ("unique for each version of the machine", fly-go machine_types.go). */
+  instance_id?: string;
   private_ip?: string;
   config: FlyMachineConfig;
   created_at?: string;
@@ -119,6 +125,19 @@ export interface FlyMachineBody {
   nonce?: string;
   /** Status of each check of `config.checks`, once the machine runs. */
   checks?: Array<{ name: string; status: "passing" | "warning" | "critical" | string; output?: string }>;
+}
+
+/** The version ID of a machine: `version`, else the deprecated `instance_id` (one ID, two names). */
+export function machineVersion(machine: Pick<FlyMachineBody, "version" | "instance_id">): string {
+  return machine.version || machine.instance_id || "";
+}
+
+/** `GET .../machines/{id}/wait` (OpenAPI WaitMachineResponse) */
+export interface FlyMachineWaitBody {
+  ok: boolean;
+  state?: string;
+  version?: string;
+  event_id?: string;
 }
 
 /** `POST/GET .../machines/{id}/lease` */

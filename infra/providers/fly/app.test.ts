@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { startFlyTestBed, within, type FlyTestBed } from "../../../test/fixtures/fly-test-bed.ts";
 import { appProvider, type FlyAppInputs } from "./app.ts";
+import { createContext } from "./context.ts";
+import { FlyInitError } from "./errors.ts";
 
 describe("FlyApp provider", () => {
   let bed: FlyTestBed;
@@ -27,11 +29,21 @@ describe("FlyApp provider", () => {
     await assert.rejects(apps().create(inputs("taken-app")), /HTTP 422: Name has already been taken\. App names are unique across all of Fly\.io/);
   });
 
-  it("adopts the app a create made before it answered 503", async () => {
+  it("adopts the app a create made before it answered 503, though Fly does not show it yet", async () => {
     bed.api.inject({ method: "POST", path: "/apps", applied: true, respond: { kind: "status", status: 503 } });
     const { outs } = await apps().create(inputs("adopted-app"));
     assert.equal(outs.appId, bed.api.model.apps.get("adopted-app")?.id);
-    assert.equal(bed.api.calls("POST", "/apps").filter((c) => c.body?.["app_name"] === "adopted-app").length, 1);
+    // The look-up met the visibility window (404); the next POST's 422 said the app exists; then it waited (401, 200).
+    const posts = bed.api.calls("POST", "/apps").filter((c) => c.body?.["app_name"] === "adopted-app");
+    assert.deepEqual(posts.map((c) => c.status), [503, 422]);
+    assert.deepEqual(bed.api.calls("GET", "/apps/adopted-app").map((c) => c.status).slice(0, 3), [404, 401, 200]);
+  });
+
+  it("a name held by an organization the token cannot see (403) is a clear error, also after an ambiguous failure", async () => {
+    bed.api.model.createApp("foreign-app", "someone-else", "");
+    bed.api.inject({ method: "POST", path: "/apps", respond: { kind: "status", status: 503 } });
+    await assert.rejects(apps().create(inputs("foreign-app")), /HTTP 403: .*foreign-app is taken \(it is held by an organization this token cannot access\); choose another appName/);
+    await assert.rejects(apps().read("foreign-app", { ...inputs("foreign-app"), appId: "x", status: "deployed" }), /held by an organization this token cannot access/);
   });
 
   it("does not adopt an app of the same name in another organization", async () => {
@@ -62,5 +74,60 @@ describe("FlyApp provider", () => {
   it("check names the bad field", async () => {
     const { failures } = await apps().check(inputs("x"), { name: "Bad_Name", org: "" });
     assert.deepEqual(failures?.map((f) => f.property), ["name", "org"]);
+  });
+});
+
+describe("FlyApp provider, while Fly propagates a new app", () => {
+  let bed: FlyTestBed;
+  // Two 404s, then two 401s, then one more 404, before Fly shows the app (fly-go WaitForApp retries exactly these).
+  const window = [404, 404, 401, 401, 404];
+  before(async () => {
+    bed = await startFlyTestBed({ api: { appPropagation: window } });
+  });
+  after(() => bed.close());
+
+  it("without a wait, the first requests about a new app are refused: the window the provider must ride through", async () => {
+    const client = bed.ctx.clientFor(bed.target);
+    await client.request("POST", "/apps", { body: { name: "impatient", org_slug: "personal" }, idempotent: false });
+    await assert.rejects(
+      client.request("POST", "/apps/impatient/volumes", { body: { name: "data", region: "ams", size_gb: 1 }, idempotent: false }),
+      /HTTP 404: app not found: impatient/,
+    );
+  });
+
+  it("create returns only once GET /apps/{name} shows the app: its 404s and 401s are ridden through", async () => {
+    bed.sleeps.length = 0;
+    const { outs } = await appProvider(bed.ctx).create({ ...bed.target, name: "patient", org: "personal" });
+    assert.equal(outs.appId, bed.api.model.apps.get("patient")?.id);
+    assert.deepEqual(bed.api.calls("GET", "/apps/patient").map((c) => c.status), [...window, 200]);
+    assert.equal(bed.api.calls("POST", "/apps").at(-1)?.query["wait"], "true");
+    assert.equal(bed.sleeps.length, window.length);
+    // Now the app's routes answer: a volume can be made at once.
+    const volume = await bed.ctx.clientFor(bed.target).request("POST", "/apps/patient/volumes", {
+      body: { name: "data", region: "ams", size_gb: 1 }, idempotent: false,
+    });
+    assert.equal(volume.status, 200);
+  });
+
+  it("an app Fly never shows fails after one minute with a message naming it, and stays in state (init failure)", async () => {
+    const hidden = await startFlyTestBed({ api: { appPropagation: Array<number>(10_000).fill(404) } });
+    // A virtual clock that moves only when the provider sleeps.
+    let clock = 0;
+    const sleeps: number[] = [];
+    const ctx = createContext({
+      env: { FLY_API_TOKEN: hidden.api.token },
+      timing: { now: () => clock, sleep: async (ms) => void (sleeps.push(ms), (clock += ms)) },
+    });
+    try {
+      const error = await appProvider(ctx).create({ ...hidden.target, name: "never-shown", org: "personal" }).catch((e: unknown) => e);
+      assert.ok(error instanceof FlyInitError, String(error));
+      assert.equal(error.id, "never-shown");
+      assert.match(error.message, /Fly app never-shown was created, but Fly still did not show it after 60 s \(.*GET \/apps\/never-shown failed with HTTP 404/);
+      // fly-go's backoff: from 100 ms up to 500 ms, each ±50 %, for one minute.
+      assert.ok(sleeps.every((ms) => ms >= 50 && ms <= 750), `sleeps ${sleeps.slice(0, 8).join(", ")}…`);
+      assert.ok(clock >= 60_000 && clock < 61_000, `gave up at ${clock} ms`);
+    } finally {
+      await hidden.close();
+    }
   });
 });

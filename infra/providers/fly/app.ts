@@ -9,8 +9,8 @@ import type { ApiTarget, ProviderContext } from "./context.ts";
 import { pause } from "./timing.ts";
 import { diffResource, type DiffRules } from "./diff.ts";
 import type { FlyHandler } from "./handler.ts";
-import { isAmbiguous, isStatus } from "./errors.ts";
-import { pollUntil } from "./wait.ts";
+import { FlyInitError, isAmbiguous, isStatus, type FlyApiError } from "./errors.ts";
+import { pollUntil, untilVisible } from "./wait.ts";
 
 export interface FlyAppInputs extends ApiTarget {
   name: string;
@@ -33,44 +33,90 @@ const rules: DiffRules<keyof FlyAppInputs> = {
   deleteBeforeReplace: (olds, news) => olds["name"] === news["name"],
 };
 
-async function getApp(client: FlyClient, name: string): Promise<FlyAppBody | undefined> {
+/** `GET /apps/{app}`; a 403 means the name exists in an organization this token cannot see. */
+async function fetchApp(client: FlyClient, name: string): Promise<FlyAppBody> {
   try {
     return (await client.request<FlyAppBody>("GET", `/apps/${seg(name)}`, { idempotent: true })).body;
+  } catch (error) {
+    // fly-go flaps/flaps_apps.go (AppNameAvailable): a 403 is "The app exists, in an org we do not have access to."
+    if (isStatus(error, 403)) throw nameTaken(error, name, "it is held by an organization this token cannot access");
+    throw error;
+  }
+}
+
+function nameTaken(error: FlyApiError, name: string, why: string): Error {
+  return new Error(`${error.message}. App names are unique across all of Fly.io and ${name} is taken (${why}); choose another appName.`);
+}
+
+async function getApp(client: FlyClient, name: string): Promise<FlyAppBody | undefined> {
+  try {
+    return await fetchApp(client, name);
   } catch (error) {
     if (isStatus(error, 404)) return undefined;
     throw error;
   }
 }
 
+/**
+ * `GET /apps/{app}` until the Machines API shows an app we just created. Like
+ * fly-go's WaitForApp (flaps/flaps_apps.go), which every flyctl create is followed
+ * by: 404 and 401 mean "not visible yet", anything else is final. flyctl PR #3112:
+ * "Don't continue after creating app until machines API can see it".
+ */
+async function waitForApp(client: FlyClient, name: string): Promise<FlyAppBody> {
+  const notYet = (error: unknown) => isStatus(error, 404, 401);
+  return await untilVisible(client.timing, client.timing.appVisibility, `Fly app ${name}`, notYet, () => fetchApp(client, name));
+}
+
 function outputsOf(inputs: FlyAppInputs, app: FlyAppBody): FlyAppOutputs {
   return { ...inputs, appId: app.id, status: app.status ?? "pending" };
 }
 
-async function create(ctx: ProviderContext, inputs: FlyAppInputs): Promise<FlyAppOutputs> {
-  const client = ctx.clientFor(inputs);
+/** The app we created or adopted, once the API shows it; one that never shows is kept in state (init failure). */
+async function visible(client: FlyClient, inputs: FlyAppInputs, appId: string): Promise<FlyAppOutputs> {
+  try {
+    return outputsOf(inputs, await waitForApp(client, inputs.name));
+  } catch (error) {
+    throw new FlyInitError(inputs.name, outputsOf(inputs, { id: appId, name: inputs.name }), error);
+  }
+}
+
+/** `POST /apps`, with adoption of what an ambiguous failure may have made; the id of the app. */
+async function post(ctx: ProviderContext, client: FlyClient, inputs: FlyAppInputs): Promise<string> {
   let uncertain = false;
   for (let attempt = 1; ; attempt++) {
     try {
       const { body } = await client.request<FlyAppCreatedBody>("POST", "/apps", {
-        // The reference documents `app_name`; fly-go's client (flyctl) sends `name`.
+        // The reference documents `app_name`; fly-go's client (flyctl) sends `name`, and `?wait=true`
+        // (fly-go flaps/flaps_apps.go, CreateApp).
         body: { app_name: inputs.name, name: inputs.name, org_slug: inputs.org, network: inputs.network },
+        query: { wait: true },
         idempotent: false,
       });
-      return outputsOf(inputs, (await getApp(client, inputs.name)) ?? { id: body.id, name: inputs.name });
+      return body.id;
     } catch (error) {
       const taken = isStatus(error, 422);
       if (!isAmbiguous(error) && !(taken && uncertain)) {
-        if (taken) throw new Error(`${error.message}. App names are unique across all of Fly.io; choose another appName.`);
+        if (taken) throw nameTaken(error, inputs.name, "by another app");
         throw error;
       }
-      // The create may have gone through: adopt the app if it is ours.
+      // The create may have gone through: adopt the app if it is ours. After an ambiguous try a
+      // 422 says the app exists, so wait until it is visible; before that, a 404 or 401 may be the
+      // visibility window, and the next POST tells.
       uncertain = true;
-      const existing = await getApp(client, inputs.name);
-      if (existing && existing.organization?.slug === inputs.org) return outputsOf(inputs, existing);
+      const existing = taken ? await waitForApp(client, inputs.name) : await getApp(client, inputs.name).catch(unlessHidden);
+      if (existing && existing.organization?.slug === inputs.org) return existing.id;
+      if (taken) throw nameTaken(error, inputs.name, `by an app of organization ${existing?.organization?.slug ?? "unknown"}`);
       if (attempt >= ctx.timing.createAttempts) throw error;
       await pause(ctx.timing, attempt);
     }
   }
+}
+
+/** A 401 right after a create means "not visible yet" (fly-go WaitForApp): nothing to adopt yet. */
+function unlessHidden(error: unknown): undefined {
+  if (isStatus(error, 401)) return undefined;
+  throw error;
 }
 
 export function appProvider(ctx: ProviderContext): FlyHandler<FlyAppInputs, FlyAppOutputs> {
@@ -87,7 +133,8 @@ export function appProvider(ctx: ProviderContext): FlyHandler<FlyAppInputs, FlyA
       return diffResource(rules, { ...olds }, { ...news });
     },
     async create(inputs) {
-      const outs = await create(ctx, inputs);
+      const client = ctx.clientFor(inputs);
+      const outs = await visible(client, inputs, await post(ctx, client, inputs));
       return { id: outs.name, outs };
     },
     async read(id, props) {

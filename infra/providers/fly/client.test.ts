@@ -9,7 +9,8 @@ describe("Fly API client", () => {
   let bed: FlyTestBed;
   let client: FlyClient;
   before(async () => {
-    bed = await startFlyTestBed();
+    // The client alone: new apps are visible at once (the providers' waits are tested beside them).
+    bed = await startFlyTestBed({ api: { appPropagation: [] } });
     client = bed.ctx.clientFor(bed.target);
   });
   after(() => bed.close());
@@ -24,6 +25,9 @@ describe("Fly API client", () => {
     await assert.rejects(tokenless.request("GET", "/apps/anything", { idempotent: true }), (error: unknown) => {
       assert.ok(error instanceof FlyTokenMissingError);
       assert.match(error.message, /FLY_API_TOKEN/);
+      // A deploy token is scoped to one existing app: it cannot create the FlyApp.
+      assert.match(error.message, /fly tokens create org -o <org>/);
+      assert.doesNotMatch(error.message, /fly tokens deploy/);
       return true;
     });
     assert.equal(bed.api.requests.length, sent);
@@ -79,6 +83,15 @@ describe("Fly API client", () => {
       .catch((e: unknown) => e);
     assert.ok(error instanceof FlyApiError && error.ambiguous);
     assert.equal(bed.api.calls("POST", "/apps").filter((r) => r.body?.["app_name"] === "once-only").length, 1);
+  });
+
+  it("treats a 408 as ambiguous, but leaves asking again to the caller: the wait endpoint answers 408 for \"not yet\"", async () => {
+    bed.api.inject({ method: "POST", path: "/apps", respond: { kind: "status", status: 408 } });
+    const create = await client.request("POST", "/apps", { body: { app_name: "timed-out", org_slug: "personal" }, idempotent: false }).catch((e: unknown) => e);
+    assert.ok(create instanceof FlyApiError && create.ambiguous && create.status === 408);
+    bed.api.inject({ method: "GET", path: "/apps/timed-out", respond: { kind: "status", status: 408 } });
+    await assert.rejects(client.request("GET", "/apps/timed-out", { idempotent: true }), /HTTP 408/);
+    assert.equal(bed.api.calls("GET", "/apps/timed-out").length, 1);
   });
 
   it("treats a reset connection as ambiguous", async () => {

@@ -41,7 +41,7 @@ export function authorizationFrom(env: Record<string, string | undefined>): stri
   const raw = (env["FLY_API_TOKEN"] ?? env["FLY_ACCESS_TOKEN"] ?? "").trim();
   const token = raw.replace(/^(bearer|flyv1)\s+/i, "").trim();
   if (token === "") throw new FlyTokenMissingError();
-  // Macaroon tokens (`fly tokens deploy` prints "FlyV1 fm2_…") take the FlyV1 scheme.
+  // Macaroon tokens (`fly tokens create org` prints "FlyV1 fm2_…") take the FlyV1 scheme (fly-go auth.go).
   const isMacaroon = token.split(",").some((part) => /^(fm1r|fm1a|fm2)_/.test(part.trim()));
   return `${isMacaroon ? "FlyV1" : "Bearer"} ${token}`;
 }
@@ -73,7 +73,8 @@ export class FlyClient {
         if (error instanceof FlyTokenMissingError) throw error;
         failure = new FlyApiError(method, path, 0, describeNetworkError(error));
       }
-      const retryable = failure.status === 429 || (failure.ambiguous && request.idempotent);
+      // A 408 is ambiguous for a create, but the wait endpoint answers it to say "not yet": wait.ts asks again.
+      const retryable = failure.status === 429 || (failure.ambiguous && failure.status !== 408 && request.idempotent);
       if (!retryable || attempt >= retry.attempts) throw failure;
       await sleep(Math.max(retryAfterMs ?? 0, backoffDelay(retry, attempt, random)));
     }

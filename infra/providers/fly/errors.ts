@@ -12,8 +12,8 @@ export class FlyApiError extends Error {
   readonly flyMessage: string;
   /**
    * True when the request may have been applied although it failed: a 5xx, a
-   * timeout or a broken connection. A create that fails ambiguously is followed by
-   * a look-up that adopts what it may have made.
+   * 408, a timeout or a broken connection. A create that fails ambiguously is
+   * followed by a look-up that adopts what it may have made.
    */
   readonly ambiguous: boolean;
 
@@ -25,15 +25,25 @@ export class FlyApiError extends Error {
     this.path = path;
     this.status = status;
     this.flyMessage = flyMessage;
-    this.ambiguous = status === 0 || status >= 500;
+    // flyctl internal/flapsutil/retry.go (IsTransientFlapsError): for a create, "a 408 from flaps is
+    // *ambiguous* — the upstream side-effect may or may not have happened".
+    this.ambiguous = status === 0 || status === 408 || status >= 500;
   }
 }
 
+/**
+ * docs security/tokens.html.markerb (superfly/docs): app-scoped deploy tokens "are limited to managing a
+ * single app and its resources"; org-scoped ones manage "all the apps within a single organization".
+ * blueprints/warm-pool-user-machines.html.md: creating apps "needs an org-scoped API token
+ * (`fly tokens create org`), not an app-scoped deploy token". The flag is -o/--org
+ * (flyctl/cmd/fly_tokens_create_org.md).
+ */
 export class FlyTokenMissingError extends Error {
   constructor() {
     super(
       "No Fly.io API token: set FLY_API_TOKEN (or FLY_ACCESS_TOKEN) in the environment that runs " +
-        "`pulumi up`, for example `export FLY_API_TOKEN=$(fly tokens deploy)`. " +
+        "`pulumi up`. Creating the app needs an organization token, for example " +
+        "`export FLY_API_TOKEN=$(fly tokens create org -o <org>)`; a deploy token is scoped to one existing app. " +
         "The token is read when each request is sent and is never stored in Pulumi state.",
     );
     this.name = "FlyTokenMissingError";
@@ -45,6 +55,18 @@ export class FlyDeadlineError extends Error {
   constructor(what: string, deadlineMs: number) {
     super(`${what} did not happen within ${Math.round(deadlineMs / 1000)} s`);
     this.name = "FlyDeadlineError";
+  }
+}
+
+/** Something just created still reads as missing after the bound of its visibility wait. */
+export class FlyNotVisibleError extends Error {
+  constructor(subject: string, lastError: unknown, boundMs: number) {
+    const last = lastError instanceof Error ? lastError.message : String(lastError);
+    super(
+      `${subject} was created, but Fly still did not show it after ${Math.round(boundMs / 1000)} s (${last}). ` +
+        "It is kept in the stack; run `pulumi up` again once Fly shows it.",
+    );
+    this.name = "FlyNotVisibleError";
   }
 }
 

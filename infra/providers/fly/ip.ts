@@ -18,7 +18,10 @@ export interface FlyIpAssignmentInputs extends ApiTarget {
   type: FlyIpType;
   /** Only for `v4` and `v6`: pin the address to a region. Fly rejects a region for the others. */
   region?: string;
-  /** For `private_v6`: the 6PN network to route in (the app's own network if it has one). */
+  /**
+   * For `private_v6`: the 6PN network to route in. Fly does not default it to the app's own network
+   * (blueprints/warm-pool-user-machines.html.md): an app on its own network must pass that network.
+   */
   network?: string;
   /** For `private_v6`: the organization. */
   org?: string;
@@ -74,6 +77,9 @@ async function create(ctx: ProviderContext, inputs: FlyIpAssignmentInputs): Prom
       return outputsOf(inputs, body);
     } catch (error) {
       if (!isAmbiguous(error)) throw error;
+      // Lists are eventually consistent (flyctl launchLookupDelay, internal/command/deploy/strategy_bluegreen.go);
+      // a miss followed by another POST would allocate a second address, billed when it is a dedicated v4.
+      await ctx.timing.sleep(ctx.timing.lookupDelayMs);
       const made = (await listIps(client, inputs.appName)).find((ip) => !before.has(ip.ip) && ipMatchesType(ip, inputs.type));
       if (made) return outputsOf(inputs, made);
       if (attempt >= ctx.timing.createAttempts) throw error;

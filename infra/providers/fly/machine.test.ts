@@ -4,6 +4,7 @@ import { fastTiming, startFlyTestBed, within, type FlyTestBed } from "../../../t
 import type { FlyMachineConfig } from "./api-types.ts";
 import { appProvider } from "./app.ts";
 import { createContext } from "./context.ts";
+import { defaultTiming } from "./timing.ts";
 import { FlyInitError } from "./errors.ts";
 import { FlyLeaseConflictError } from "./lease.ts";
 import { machineProvider, type FlyMachineInputs, type FlyMachineOutputs } from "./machine.ts";
@@ -63,10 +64,55 @@ describe("FlyMachine provider", () => {
     assert.deepEqual(sent.config.metadata, {
       fly_platform_version: "v2", fly_process_group: "app", mcp_hosting_region: "ams", mcp_hosting_release: "rel-1", mcp_hosting_machine: "mcp-ams",
     });
-    // It waited for the very instance it created.
-    const wait = bed.api.calls("GET", `/apps/${appName}/machines/${id}/wait`)[0];
-    assert.equal(wait?.query["instance_id"], bed.api.model.machines.get(id)?.instance_id);
+    // It waited for the very version it created, by its current name, for started (or failed);
+    // the first wait met the moment a new machine reads as 404 (the fake's default), and was asked again.
+    const waits = bed.api.calls("GET", `/apps/${appName}/machines/${id}/wait`);
+    assert.deepEqual(waits.map((c) => c.status), [404, 200]);
+    assert.equal(waits[1]?.query["version"], bed.api.model.machines.get(id)?.version);
+    assert.equal(waits[1]?.query["instance_id"], undefined);
+    assert.equal(waits[1]?.query["state"], "started,failed");
     assert.equal(bed.api.model.volumes.get(volumeId)?.attached_machine_id, id);
+  });
+
+  it("a machine that cannot start fails at once with Fly's state \"failed\", not at the deadline, and stays in state", async () => {
+    bed.api.model.crashingImages.add("registry.fly.io/mcp:crashes");
+    const error = await within(3_000, machines().create(inputs({ image: "registry.fly.io/mcp:crashes" })).catch((e: unknown) => e));
+    assert.ok(error instanceof FlyInitError);
+    assert.match(error.message, new RegExp(`Machine ${error.id} of app ${appName} could not start \\(Fly reports state "failed"\\)`));
+    assert.match(error.message, new RegExp(`fly logs -a ${appName} --machine ${error.id}`));
+  });
+
+  it("adopts the machine a create made before it answered 408, after the pause flyctl leaves for the list to catch up", async () => {
+    const events: string[] = [];
+    const sent = bed.api.requests.length;
+    const timing = { ...fastTiming, lookupDelayMs: 500, sleep: async (ms: number) => void events.push(`sleep ${ms} after ${bed.api.requests.length - sent} requests`) };
+    const ctx = createContext({ env: { FLY_API_TOKEN: bed.api.token }, timing });
+    const path = `/apps/${appName}/machines`;
+    bed.api.inject({ method: "POST", path, applied: true, respond: { kind: "status", status: 408 } });
+    const { id } = await within(3_000, machineProvider(ctx).create(inputs()));
+    assert.deepEqual(liveMachines().map((m) => m.id), [id]);
+    assert.equal(bed.api.calls("POST", path).length, 1);
+    // The POST, then a pause of 500 ms, then the look-up.
+    const order = bed.api.requests.slice(sent, sent + 2).map((r) => `${r.method} ${r.path}`);
+    assert.deepEqual(order, [`POST ${path}`, `GET ${path}`]);
+    assert.equal(events[0], "sleep 500 after 1 requests");
+  });
+
+  it("a new machine Fly never shows fails after the bound with a clear message, and stays in state", async () => {
+    bed.api.model.options.machinePropagation = 10_000;
+    let clock = 0;
+    const { machineVisibility } = defaultTiming;
+    const timing = { ...fastTiming, machineVisibility, now: () => clock, sleep: async (ms: number) => void (clock += ms) };
+    try {
+      const error = await machineProvider(createContext({ env: { FLY_API_TOKEN: bed.api.token }, timing }))
+        .create(inputs())
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof FlyInitError);
+      assert.deepEqual(liveMachines().map((m) => m.id), [error.id]);
+      assert.match(error.message, new RegExp(`Machine ${error.id} of app ${appName} was created, but Fly still did not show it after 120 s \\(Fly Machines API GET .*/wait failed with HTTP 404`));
+    } finally {
+      bed.api.model.options.machinePropagation = 1;
+    }
   });
 
   it("fails a create Fly rejects (422) with Fly's reason", async () => {
@@ -135,7 +181,8 @@ describe("FlyMachine provider", () => {
     assert.deepEqual(sent.config.env, { PRIMARY_REGION: "ams" }); // LOG_LEVEL dropped: the whole config replaces the old
     assert.deepEqual(sent.config.mounts, [{ volume: volumeId, path: "/data" }]);
     assert.ok(sent.config.services && sent.config.checks && sent.config.guest, "services, checks and guest are sent again");
-    assert.equal(wait?.query["instance_id"], outs.instanceId);
+    assert.equal(wait?.query["version"], outs.instanceId);
+    assert.equal(outs.instanceId, bed.api.model.machines.get(created.id)?.version);
     assert.notEqual(outs.instanceId, created.outs.instanceId);
     assert.equal(bed.api.model.machines.get(created.id)?.lease, undefined);
     assert.equal(bed.api.model.machines.get(created.id)?.config.image, "registry.fly.io/mcp:rel-2");
@@ -206,7 +253,7 @@ describe("FlyMachine provider", () => {
     const created = await machines().create(inputs());
     await within(3_000, machines().delete(created.id, created.outs as FlyMachineOutputs));
     const stopWait = bed.api.calls("GET", `/apps/${appName}/machines/${created.id}/wait`).find((r) => r.query["state"] === "stopped");
-    assert.equal(stopWait?.query["instance_id"], created.outs.instanceId);
+    assert.equal(stopWait?.query["version"], created.outs.instanceId);
     assert.equal(bed.api.calls("DELETE", `/apps/${appName}/machines/${created.id}`)[0]?.query["force"], "true");
     const read = await machines().read(created.id, created.outs);
     assert.equal(read.id, "");

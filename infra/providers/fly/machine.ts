@@ -5,16 +5,16 @@
  * stops, destroys and waits for `destroyed`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { FlyMachineBody, FlyMachineGuest, FlyMachineRequest } from "./api-types.ts";
+import { machineVersion, type FlyMachineBody, type FlyMachineGuest, type FlyMachineRequest } from "./api-types.ts";
 import { seg, type FlyClient } from "./client.ts";
 import type { ApiTarget, ProviderContext } from "./context.ts";
 import { pause } from "./timing.ts";
 import { diffResource, type DiffRules } from "./diff.ts";
 import type { FlyHandler } from "./handler.ts";
-import { FlyDeadlineError, FlyInitError, isAmbiguous, isStatus } from "./errors.ts";
-import { withMachineLease, type Lease } from "./lease.ts";
+import { FlyInitError, isAmbiguous, isStatus } from "./errors.ts";
+import { withMachineLease } from "./lease.ts";
 import { machineConfig, machineTagKey, specProblems, type MachineSpec } from "./machine-config.ts";
-import { waitForPassingChecks } from "./health.ts";
+import { stopForDestroy, waitUntilServing } from "./machine-power.ts";
 import { waitForMachineState } from "./wait.ts";
 
 export interface FlyMachineInputs extends ApiTarget, MachineSpec {
@@ -25,6 +25,7 @@ export interface FlyMachineInputs extends ApiTarget, MachineSpec {
 
 export interface FlyMachineOutputs extends FlyMachineInputs {
   machineId: string;
+  /** The machine's version ID (Fly's `version`, formerly `instance_id`; the output keeps the old name). */
   instanceId: string;
   state: string;
   privateIp: string;
@@ -64,6 +65,9 @@ async function getMachine(client: FlyClient, appName: string, id: string): Promi
 
 /** Our machine of this name, found by its metadata tag (after a create that failed ambiguously). */
 async function findOurs(client: FlyClient, inputs: FlyMachineInputs): Promise<FlyMachineBody | undefined> {
+  // The list is eventually consistent: flyctl waits launchLookupDelay before this lookup
+  // (internal/command/deploy/strategy_bluegreen.go).
+  await client.timing.sleep(client.timing.lookupDelayMs);
   const { body } = await client.request<FlyMachineBody[]>("GET", machinesPath(inputs.appName), {
     query: { [`metadata.${machineTagKey}`]: inputs.name },
     idempotent: true,
@@ -96,7 +100,7 @@ const checkNames = (inputs: FlyMachineInputs) => Object.keys(machineConfig(input
 async function outputsOf(client: FlyClient, inputs: FlyMachineInputs, id: string): Promise<FlyMachineOutputs> {
   const machine = await getMachine(client, inputs.appName, id);
   if (!machine) throw new Error(`Machine ${id} of app ${inputs.appName} disappeared right after it started`);
-  return { ...inputs, machineId: machine.id, instanceId: machine.instance_id, state: machine.state, privateIp: machine.private_ip ?? "" };
+  return unready(inputs, machine);
 }
 
 async function create(ctx: ProviderContext, inputs: FlyMachineInputs): Promise<FlyMachineOutputs> {
@@ -117,8 +121,9 @@ async function create(ctx: ProviderContext, inputs: FlyMachineInputs): Promise<F
     }
   }
   try {
-    await waitForMachineState(client, { appName: inputs.appName, machineId: machine.id, state: "started", instanceId: machine.instance_id });
-    await waitForPassingChecks(client, inputs.appName, machine.id, checkNames(inputs));
+    // Right after a create, Fly may answer 404 for a moment (WaitForState WithJustCreated in flyctl deploy).
+    const version = machineVersion(machine);
+    await waitUntilServing(client, { appName: inputs.appName, machineId: machine.id, version, checkNames: checkNames(inputs), justCreated: true });
   } catch (error) {
     throw new FlyInitError(machine.id, unready(inputs, machine), error);
   }
@@ -126,8 +131,8 @@ async function create(ctx: ProviderContext, inputs: FlyMachineInputs): Promise<F
 }
 
 /** Outputs of a machine that exists but is not ready, for an init failure. */
-function unready(inputs: FlyMachineInputs, machine: Pick<FlyMachineBody, "id" | "instance_id" | "state" | "private_ip">): FlyMachineOutputs {
-  return { ...inputs, machineId: machine.id, instanceId: machine.instance_id, state: machine.state, privateIp: machine.private_ip ?? "" };
+function unready(inputs: FlyMachineInputs, machine: Pick<FlyMachineBody, "id" | "version" | "instance_id" | "state" | "private_ip">): FlyMachineOutputs {
+  return { ...inputs, machineId: machine.id, instanceId: machineVersion(machine), state: machine.state, privateIp: machine.private_ip ?? "" };
 }
 
 async function update(ctx: ProviderContext, id: string, olds: FlyMachineOutputs, news: FlyMachineInputs): Promise<FlyMachineOutputs> {
@@ -140,8 +145,7 @@ async function update(ctx: ProviderContext, id: string, olds: FlyMachineOutputs,
       idempotent: true,
     });
     try {
-      await waitForMachineState(client, { appName: news.appName, machineId: id, state: "started", instanceId: body.instance_id });
-      await waitForPassingChecks(client, news.appName, id, checkNames(news));
+      await waitUntilServing(client, { appName: news.appName, machineId: id, version: machineVersion(body), checkNames: checkNames(news) });
     } catch (error) {
       // The new config is on the machine: record it, marked as not initialized.
       throw new FlyInitError(id, unready(news, { ...body, private_ip: body.private_ip ?? olds.privateIp }), error);
@@ -150,29 +154,15 @@ async function update(ctx: ProviderContext, id: string, olds: FlyMachineOutputs,
   return await outputsOf(client, news, id);
 }
 
-async function stopAndDestroy(client: FlyClient, appName: string, machine: FlyMachineBody, lease: Lease): Promise<void> {
-  const path = `${machinesPath(appName)}/${seg(machine.id)}`;
-  if (!["stopped", "suspended", "created"].includes(machine.state)) {
-    await client.request("POST", `${path}/stop`, { body: {}, headers: lease.headers, idempotent: true });
-    try {
-      await waitForMachineState(client, { appName, machineId: machine.id, state: "stopped", instanceId: machine.instance_id, deadlineMs: Math.min(client.timing.deadlineMs, 5 * 60_000) });
-    } catch (error) {
-      if (!(error instanceof FlyDeadlineError)) throw error; // a slow stop: `force` below finishes it
-    }
-  }
-  try {
-    await client.request("DELETE", path, { query: { force: true }, headers: lease.headers, idempotent: true });
-  } catch (error) {
-    if (!isStatus(error, 404)) throw error;
-  }
-}
-
 async function destroy(ctx: ProviderContext, id: string, props: FlyMachineOutputs): Promise<void> {
   const client = ctx.clientFor(props);
   const machine = await getMachine(client, props.appName, id);
   if (!machine) return;
   try {
-    await withMachineLease(client, props.appName, id, (lease) => stopAndDestroy(client, props.appName, machine, lease));
+    await withMachineLease(client, props.appName, id, async (lease) => {
+      await stopForDestroy(client, props.appName, machine, lease);
+      await client.request("DELETE", `${machinesPath(props.appName)}/${seg(id)}`, { query: { force: true }, headers: lease.headers, idempotent: true });
+    });
   } catch (error) {
     if (!isStatus(error, 404)) throw error; // gone while we were at it
   }
@@ -210,7 +200,7 @@ export function machineProvider(ctx: ProviderContext): FlyHandler<FlyMachineInpu
           env: config.env ?? {},
           guest: config.guest ? guestSpec(config.guest) : props.guest,
           mount: mount ? { volume: mount.volume, path: mount.path } : undefined,
-          instanceId: machine.instance_id,
+          instanceId: machineVersion(machine),
           state: machine.state,
           privateIp: machine.private_ip ?? props.privateIp,
         },

@@ -11,6 +11,17 @@ export interface Backoff {
   maxDelayMs: number;
 }
 
+/**
+ * Retries of "not visible yet" while a write propagates to the read side:
+ * exponential from `baseDelayMs` up to `maxDelayMs`, factor 2, each delay
+ * randomized ±50 %, until `boundMs` have passed.
+ */
+export interface VisibilityWait {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  boundMs: number;
+}
+
 export interface Timing {
   /** Retries of 429 and 5xx (and of network errors on requests that are safe to repeat). */
   retry: Backoff;
@@ -28,6 +39,12 @@ export interface Timing {
   waitTimeoutSeconds: number;
   /** The lease TTL asked for, in seconds. */
   leaseTtlSeconds: number;
+  /** `GET /apps/{app}` after a create, until the app is visible (404 and 401 mean "not yet"). */
+  appVisibility: VisibilityWait;
+  /** Waits on a machine just created, while it still reads as 404. */
+  machineVisibility: VisibilityWait;
+  /** Pause before listing what an ambiguous create may have made: lists are eventually consistent. */
+  lookupDelayMs: number;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   random: () => number;
@@ -42,6 +59,14 @@ export const defaultTiming: Timing = {
   requestTimeoutMs: 60_000,
   waitTimeoutSeconds: 60,
   leaseTtlSeconds: 300,
+  // fly-go flaps/retry.go (Retry, used by WaitForApp in flaps/flaps_apps.go): 100 ms → 500 ms, ×2, ±50 %, 1 minute.
+  appVisibility: { baseDelayMs: 100, maxDelayMs: 500, boundMs: 60_000 },
+  // flyctl internal/machine/leasable_machine.go (WaitForState, WithJustCreated): 500 ms → 2 s, ×2, jitter,
+  // bounded by the wait timeout, 2 minutes when none is given (resolveTimeoutContext).
+  machineVisibility: { baseDelayMs: 500, maxDelayMs: 2_000, boundMs: 2 * 60_000 },
+  // flyctl internal/command/deploy/strategy_bluegreen.go: launchLookupDelay = 500 ms, because the
+  // list handler reads Corrosion, which lags behind the create.
+  lookupDelayMs: 500,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
   random: () => Math.random(),
@@ -51,6 +76,12 @@ export const defaultTiming: Timing = {
 export function backoffDelay(backoff: Backoff, attempt: number, random: () => number): number {
   const ceiling = Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling * random());
+}
+
+/** The delay before try number `attempt + 1` of a visibility wait (cenkalti/backoff's ExponentialBackOff). */
+export function visibilityDelay(wait: VisibilityWait, attempt: number, random: () => number): number {
+  const interval = Math.min(wait.maxDelayMs, wait.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(interval * (0.5 + random()));
 }
 
 /** Sleeps the retry backoff before try number `attempt + 1`. */

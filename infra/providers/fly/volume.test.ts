@@ -57,6 +57,54 @@ describe("FlyVolume provider", () => {
     assert.equal(outs.sizeGb, 5);
     assert.equal(bed.api.calls("PUT", `/apps/${appName}/volumes/${created.id}/extend`)[0]?.body?.["size_gb"], 5);
     await assert.rejects(volumes().update!(created.id, outs, inputs({ sizeGb: 3 })), /is 5 GB and Fly volumes cannot shrink/);
+    // Nothing mounts it: Fly answers needs_restart false, and no machine is touched.
+    assert.equal(bed.api.calls("POST", /\/lease$/).filter((c) => c.path.startsWith(`/apps/${appName}/`)).length, 0);
+  });
+
+  const machineOn = async (volumeId: string) =>
+    await machineProvider(bed.ctx).create({
+      ...bed.target, appName, name: "m", region: "ams", image: "registry.fly.io/x:1",
+      guest: { cpuKind: "shared", cpus: 1, memoryMb: 256 }, internalPort: 8080, mount: { volume: volumeId, path: "/data" },
+    });
+
+  it("grows a volume a running machine mounts: Fly says it needs a restart, so the machine is stopped and started under its lease and serves again", async () => {
+    const volume = await volumes().create(inputs());
+    const machine = await machineOn(volume.id);
+    const before = bed.api.requests.length;
+    await within(3_000, volumes().update!(volume.id, volume.outs, inputs({ sizeGb: 2 })));
+    const calls = bed.api.requests.slice(before);
+    const extend = calls.find((c) => c.path.endsWith("/extend"));
+    assert.equal(extend?.status, 200); // the fake answers needs_restart: true for an attached volume
+    const sequence = calls
+      .map((c) => `${c.method} ${c.path.replace(`/apps/${appName}/machines/${machine.id}`, "M")}${c.path.endsWith("/wait") ? ` ${c.query["state"]}` : ""}`)
+      .filter((call, i, all) => call !== all[i - 1]);
+    assert.deepEqual(sequence, [
+      `GET /apps/${appName}/volumes/${volume.id}`,
+      `PUT /apps/${appName}/volumes/${volume.id}/extend`,
+      "POST M/lease",
+      "GET M", // its state: only a started machine is restarted
+      "POST M/stop",
+      "GET M/wait stopped",
+      "POST M/start",
+      "GET M/wait started,failed",
+      "GET M", // health checks, until they pass
+      "DELETE M/lease",
+    ]);
+    const lease = calls.find((c) => c.method === "POST" && c.path.endsWith("/lease"));
+    const stop = calls.find((c) => c.path.endsWith("/stop"));
+    const start = calls.find((c) => c.path.endsWith("/start"));
+    assert.ok(stop?.nonce && stop.nonce === start?.nonce && lease?.status === 201, "stop and start carry the lease nonce");
+    assert.equal(bed.api.model.machines.get(machine.id)?.state, "started");
+    assert.equal(bed.api.model.machines.get(machine.id)?.lease, undefined);
+  });
+
+  it("a suspended machine on a grown volume is only stopped: resuming its snapshot would keep the old size", async () => {
+    const volume = await volumes().create(inputs());
+    const machine = await machineOn(volume.id);
+    bed.api.model.machines.get(machine.id)!.state = "suspended";
+    await within(3_000, volumes().update!(volume.id, volume.outs, inputs({ sizeGb: 2 })));
+    assert.equal(bed.api.model.machines.get(machine.id)?.state, "stopped");
+    assert.equal(bed.api.calls("POST", `/apps/${appName}/machines/${machine.id}/start`).length, 0);
   });
 
   it("waits for its machine to be destroyed, then deletes; later reads see nothing", async () => {

@@ -12,6 +12,7 @@ import { pause } from "./timing.ts";
 import { diffResource, type DiffRules } from "./diff.ts";
 import type { FlyHandler } from "./handler.ts";
 import { FlyApiError, isAmbiguous, isStatus } from "./errors.ts";
+import { restartForGrownVolume } from "./machine-power.ts";
 import { pollUntil } from "./wait.ts";
 
 export interface FlyVolumeInputs extends ApiTarget {
@@ -106,6 +107,10 @@ async function create(ctx: ProviderContext, inputs: FlyVolumeInputs): Promise<Fl
       return outputsOf(inputs, body);
     } catch (error) {
       if (!isAmbiguous(error)) throw error;
+      // Lists are eventually consistent: flyctl waits launchLookupDelay before such a lookup
+      // (internal/command/deploy/strategy_bluegreen.go). Volume names are not unique, so a miss here
+      // followed by another POST makes a second volume.
+      await ctx.timing.sleep(ctx.timing.lookupDelayMs);
       const made = (await listVolumes(client, inputs.appName)).find(
         (volume) =>
           !before.has(volume.id) &&
@@ -134,6 +139,11 @@ async function update(ctx: ProviderContext, id: string, olds: FlyVolumeOutputs, 
   if (news.sizeGb > volume.size_gb) {
     const { body } = await client.request<FlyVolumeExtendBody>("PUT", `${path}/extend`, { body: { size_gb: news.sizeGb }, idempotent: true });
     volume = body.volume;
+    // The machine that mounts it sees the new size only after a restart; we own that machine, so
+    // restart it here rather than leave a note (machine-power.ts says how and why). Pulumi updates
+    // the volume before its machine, which depends on it, and the lease keeps others out.
+    const machineId = volume.attached_machine_id;
+    if (body.needs_restart && machineId) await restartForGrownVolume(client, news.appName, machineId);
   }
   if (olds.snapshotRetention !== news.snapshotRetention || olds.autoBackupEnabled !== news.autoBackupEnabled) {
     const { body } = await client.request<FlyVolumeBody>("PUT", path, {

@@ -1,0 +1,101 @@
+/**
+ * A `pulumi up` of a FlyService against the fake Fly API. The mock monitor plays
+ * the engine for the Fly dynamic resources: it checks and creates each one with
+ * the provider's real handler once its inputs and dependencies are ready, so the
+ * component's own ordering drives the provider's real CRUD. Like Fly, the fake
+ * shows a new app and a new machine only after a moment; the up must ride through.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { startFlyTestBed, within, type FlyTestBed } from "../../test/fixtures/fly-test-bed.ts";
+import { handlerFor, type FlyResourceKind } from "../providers/fly/kinds.ts";
+import { FlyService } from "./fly-service.ts";
+
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Inputs as the provider receives them from the engine: secrets unwrapped, no serialized provider. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value !== "object" || value === null) return value;
+  if (Object.values(value).includes(secretSig)) return plain((value as { value: unknown }).value);
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "__provider").map(([key, v]) => [key, plain(v)]));
+}
+
+const kinds: Record<string, FlyResourceKind> = { App: "app", Volume: "volume", Machine: "machine", Secrets: "secrets", IpAssignment: "ip" };
+
+const appName = "mcp-hosting-up";
+const regions = ["ams", "iad", "sin", "syd"];
+let bed: FlyTestBed;
+let service: FlyService;
+
+before(async () => {
+  // The fake's defaults: a new app answers 404, then 401; a new machine's first wait answers 404.
+  bed = await startFlyTestBed();
+  await pulumi.runtime.setMocks(
+    {
+      async newResource(args) {
+        const kind = kinds[args.type.replace("pulumi-nodejs:dynamic/fly:", "")];
+        if (!kind) return { id: `${args.name}-id`, state: args.inputs };
+        const handler = handlerFor(kind, bed.ctx);
+        const { inputs, failures } = await handler.check!({}, plain(args.inputs));
+        if (failures?.length) throw new Error(`${args.name}: ${JSON.stringify(failures)}`);
+        const { id, outs } = await handler.create(inputs);
+        return { id, state: outs };
+      },
+      call: () => ({}),
+    },
+    "mcp-hosting",
+    "up",
+    false,
+  );
+  service = new FlyService("fly", {
+    appName,
+    org: "personal",
+    primaryRegion: "iad",
+    regions,
+    machine: { cpuKind: "shared", cpus: 1, memoryMb: 256 },
+    volumeSizeGb: 1,
+    image: "registry.fly.io/mcp-hosting-up:rel-7",
+    secrets: { MCP_UPSTREAM_SECRET: "upstream-s3cr3t" },
+    apiBaseUrl: bed.api.url,
+  });
+  await within(20_000, new Promise((resolve) => service.machineIds.apply(resolve)));
+});
+
+after(() => bed.close());
+
+describe("pulumi up of a FlyService against a Fly that shows new things only after a moment", () => {
+  it("creates the app, then its addresses, secrets, volumes and a started machine per region, each mounting its region's volume", async () => {
+    const app = bed.api.model.apps.get(appName);
+    assert.equal(app?.org, "personal");
+    assert.equal(app?.ips.length, 2);
+    assert.deepEqual([...(app?.secrets.keys() ?? [])], ["MCP_UPSTREAM_SECRET"]);
+    const machines = bed.api.model.machinesOf(appName);
+    assert.deepEqual(machines.map((m) => m.region).sort(), regions);
+    for (const machine of machines) {
+      assert.equal(machine.state, "started", machine.region);
+      const volume = bed.api.model.volumes.get(machine.config.mounts?.[0]?.volume ?? "");
+      assert.equal(volume?.region, machine.region);
+      assert.equal(volume?.attached_machine_id, machine.id);
+      assert.equal(machine.min_secrets_version, app?.secretsVersion);
+    }
+    const ids = await new Promise<Record<string, string>>((resolve) => service.machineIds.apply(resolve));
+    assert.deepEqual(Object.keys(ids).sort(), regions);
+  });
+
+  it("waited for the app before anything else touched it: the only refusals were the wait's own, and the new machines' first waits", () => {
+    const about = bed.api.requests.filter((r) => r.path === `/apps/${appName}` || r.path.startsWith(`/apps/${appName}/`));
+    const appWaits = about.filter((r) => r.method === "GET" && r.path === `/apps/${appName}`);
+    assert.deepEqual(appWaits.map((r) => r.status), [404, 401, 200]);
+    const firstOther = about.findIndex((r) => r.path !== `/apps/${appName}`);
+    assert.ok(firstOther > about.indexOf(appWaits[2]!), "volumes, addresses and secrets came after the app showed");
+    const refused = about.filter((r) => r.status === 404 || r.status === 401).filter((r) => !appWaits.includes(r));
+    assert.ok(refused.length === regions.length && refused.every((r) => r.path.endsWith("/wait")), refused.map((r) => r.path).join(", "));
+  });
+
+  it("rolled the machines one region at a time, the primary first", () => {
+    const creates = bed.api.calls("POST", `/apps/${appName}/machines`).map((r) => r.body?.["region"]);
+    assert.deepEqual(creates, ["iad", "ams", "sin", "syd"]);
+  });
+});
