@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { modalSourceDir } from "../../test/fixtures/releases.ts";
 import { clearStrings, isSecretValue, named, reveal } from "../../test/fixtures/registrations.ts";
 import { evaluateOffline, recordRegistrations } from "../plan/evaluate.ts";
+import { richErrorPanel, runWithFakeModal } from "../../test/fixtures/fake-modal.ts";
 import { ModalApp, type ModalAppArgs, parseModalWebUrl } from "./modal-app.ts";
 
 function args(sourceDir: string, overrides: Partial<ModalAppArgs> = {}): ModalAppArgs {
@@ -100,3 +101,41 @@ test("with several web endpoints, webFunction picks one and is required", () => 
   assert.equal(parseModalWebUrl(two, "mcp-test-v1-blue", "admin"), "https://acme-test--mcp-test-v1-blue-admin.modal.run");
   assert.throws(() => parseModalWebUrl(two, "mcp-test-v1-blue", "api"), /has no web function "api" \(found web, admin\)/);
 });
+
+/** The generated commands and their environment, secrets revealed, as the provider would run them. */
+async function commandsOf() {
+  const inputs = await deployOf(args(modalSourceDir()));
+  return { delete: String(inputs.delete), environment: reveal(inputs.environment) as Record<string, string> };
+}
+
+// Texts and exit codes of `modal app stop` (sources in appGoneMessages, modal-app.ts).
+const gone = {
+  "modal >= 1.4.2, no such app": richErrorPanel("No App with name 'mcp-test-v1-blue' found in the 'test' environment."),
+  "modal <= 1.4.1, no such app": richErrorPanel("Could not find a deployed app named 'mcp-test-v1-blue' in the 'test' environment."),
+  "a recently stopped app (SystemExit, no panel)": "App is already stopped. (Stopped at 2026-08-20 14:02 UTC by 'ci-bot').",
+};
+
+for (const [when, stderr] of Object.entries(gone)) {
+  test(`delete succeeds when the app is already gone: ${when}`, async () => {
+    const { delete: stop, environment } = await commandsOf();
+    const run = runWithFakeModal(stop, environment, { stderr, exitCode: 1 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.calls, ["modal app stop mcp-test-v1-blue --env test --yes"]);
+    assert.ok(run.stdout.includes(stderr));
+  });
+}
+
+const failures = {
+  "no token": { stderr: richErrorPanel("Token missing. Could not authenticate client. If you have token credentials, see modal.com/docs/sdk/py/latest/config for setup help. If you are a new user, register an account at modal.com, then run `modal token new`."), exitCode: 1 },
+  "another app is missing, not this one": { stderr: richErrorPanel("No App with name 'mcp-test-v1-green' found in the 'test' environment."), exitCode: 1 },
+  "a client older than 1.4.2 (click's usage error)": { stderr: "Usage: modal app stop [OPTIONS] APP_IDENTIFIER\nTry 'modal app stop --help' for help.\n\nError: No such option: --yes", exitCode: 2 },
+};
+
+for (const [when, failure] of Object.entries(failures)) {
+  test(`delete fails, passing on what Modal said, when: ${when}`, async () => {
+    const { delete: stop, environment } = await commandsOf();
+    const run = runWithFakeModal(stop, environment, failure);
+    assert.equal(run.status, 1);
+    assert.ok(run.stderr.includes(failure.stderr), run.stderr);
+  });
+}

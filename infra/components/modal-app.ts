@@ -10,6 +10,9 @@
  *   The source hash is deliberately not a trigger: a replacement of the same app
  *   name would deploy, then run `modal app stop` on what it just deployed.
  * - Tokens travel in the command's environment (secret), never on its command line.
+ * - Needs modal >= 1.4.2: the delete passes `app stop --yes`, which older
+ *   clients refuse ("No such option"); 1.4.2 made the command prompt
+ *   (modal-labs/modal-client CHANGELOG 1.4.2).
  * - The web endpoint URL is read from `modal deploy`'s stdout (see parseModalWebUrl).
  */
 import { createHash } from "node:crypto";
@@ -115,6 +118,19 @@ function sh(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * What `modal app stop` prints when the app is already gone; it exits 1 either
+ * way, so the delete tells these from real failures by the text.
+ * - modal >= 1.4.2, py/modal/cli/app.py resolve_app_identifier(): NotFoundError,
+ *   printed in a rich "Error" panel on stderr by py/modal/__main__.py.
+ * - modal <= 1.4.1, py/modal/cli/utils.py get_app_id_from_name().
+ * - py/modal/cli/app.py stop(): SystemExit for a recently stopped app, followed
+ *   by when and by whom.
+ */
+export function appGoneMessages(appName: string): string[] {
+  return [`No App with name '${appName}' found in the `, `Could not find a deployed app named '${appName}'`, "App is already stopped."];
+}
+
 export class ModalApp extends pulumi.ComponentResource {
   /** The web endpoint of the app. */
   readonly url: pulumi.Output<string>;
@@ -130,6 +146,7 @@ export class ModalApp extends pulumi.ComponentResource {
     super("mcp-hosting:modal:App", name, {}, opts);
     const modal = args.modalCommand ?? "modal";
     const target = `${sh(args.appName)} --env ${sh(args.environment)}`;
+    const gone = appGoneMessages(args.appName).map((text) => `*${sh(text)}*`).join("|");
 
     const deploy = new command.local.Command(
       ...applyTransform(
@@ -139,9 +156,7 @@ export class ModalApp extends pulumi.ComponentResource {
           dir: projectDir,
           create: `${modal} deploy ${sh(entrypoint)} --name ${target} --tag ${sh(args.release)}`,
           // Stopping an app that is already gone is not a failure of the delete.
-          delete:
-            `out=$(${modal} app stop ${target} --yes 2>&1) || case "$out" in ` +
-            `*"already stopped"*|*"not found"*|*"Not found"*) echo "$out" ;; *) echo "$out" >&2; exit 1 ;; esac`,
+          delete: `out=$(${modal} app stop ${target} --yes 2>&1) || case "$out" in ${gone}) echo "$out" ;; *) echo "$out" >&2; exit 1 ;; esac`,
           environment: {
             ...args.deployEnvironment,
             MODAL_TOKEN_ID: pulumi.secret(args.tokenId),
@@ -150,6 +165,8 @@ export class ModalApp extends pulumi.ComponentResource {
             MODAL_SCALEDOWN_WINDOW: String(args.scaledownWindow ?? 300),
             MCP_RELEASE: args.release,
             MCP_MODAL_SOURCE_SHA256: sourceHash,
+            // Rich wraps at COLUMNS (80 without a terminal); one line per message
+            // keeps the URL, and the delete's match on "already gone", whole.
             COLUMNS: "1000",
             NO_COLOR: "1",
           },
