@@ -45,8 +45,9 @@ export function modalWebUrl(parts: ModalWebUrlParts): string {
 /**
  * Asks the Modal client where the deployed function is served and fails unless
  * it is `expected`. `Function.from_name(...).get_web_url()` is the documented way
- * (webhook-urls, "Determine the Web Function URL from code"; a method since modal
- * 1.4, py/modal/_functions.py); no CLI command prints the URL as JSON.
+ * (webhook-urls, "Determine the Web Function URL from code"; a method in
+ * py/modal/_functions.py, the old `web_url` property is gone by 1.4.0); no CLI
+ * command prints the URL as JSON.
  * Arguments: app, function, environment, expected URL.
  */
 const CHECK_WEB_URL = `import sys
