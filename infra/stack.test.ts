@@ -46,7 +46,8 @@ for (const stackName of ["staging", "prod"]) {
       for (const color of ["blue", "green"]) {
         const bindings = bindingsOf(named(registrations, `edge-${apiVersion}-${color}`));
         assert.equal(bindings.get("FLY_ORIGIN")?.text, `https://${config.fly.app}.fly.dev`);
-        assert.match(String(bindings.get("MODAL_URL")?.text), new RegExp(`--${config.modal.appPrefix}-${apiVersion}-${color}-`));
+        const modalUrl = String(bindings.get("MODAL_URL")?.text);
+        assert.ok(modalUrl.startsWith(`https://${config.modal.workspace}`) && modalUrl.endsWith(`--${config.modal.appPrefix}-${apiVersion}-${color}.modal.run`), modalUrl);
         assert.equal(bindings.get("API_VERSIONS")?.text, apiVersion);
         assert.equal(bindings.get("RELEASE")?.text, config.apiVersions[apiVersion]?.slots[color as "blue" | "green"].release);
       }

@@ -108,6 +108,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       const modal = new ModalApp(`modal-${apiVersion}-${color}`, {
         appName: `${config.modal.appPrefix}-${apiVersion}-${color}`,
         environment: config.modal.environment,
+        workspace: config.modal.workspace,
+        webSuffix: config.modal.webSuffix,
         release: release.release,
         projectDir: deps.projectDir ?? ".",
         sourceDir: release.modalSourceDir,

@@ -42,7 +42,7 @@ function explain(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "invalid_type":
-      if (input === undefined) return `is required (expected ${issue.expected})`;
+      if (input === undefined) return isDefaultMessage(issue.message) ? `is required (expected ${issue.expected})` : issue.message;
       return isDefaultMessage(issue.message) ? `expected ${issue.expected}, got ${describe(input)}` : issue.message;
     case "invalid_key":
       return issue.issues.map((inner) => inner.message).join("; ");

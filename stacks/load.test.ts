@@ -64,6 +64,16 @@ test("inside a program, config is read once and secrets stay secret Outputs", as
   assert.equal(config.fly.regions.length, 1);
 });
 
+test("the Modal web suffix has no default: without one, or with one Modal could not have, the stack is refused", () => {
+  assert.equal(parseStackFile(join(root, "Pulumi.prod.yaml")).config.modal.webSuffix, "", "the environment without a suffix");
+  const missing = stackFileWith((text) => text.replace(/\n    webSuffix: .*/, ""));
+  assert.deepEqual(issuesOf(() => parseStackFile(missing)), [
+    'modal.webSuffix: is required (expected the web suffix of modal.environment, web_suffix in modal environment list --json, or "" for the environment without one)',
+  ]);
+  const bad = stackFileWith((text) => text.replace(/\n    webSuffix: .*/, "\n    webSuffix: Staging_1"));
+  assert.deepEqual(issuesOf(() => parseStackFile(bad)), ['modal.webSuffix: "Staging_1" is not a Modal web suffix (expected a-z 0-9 - as in modal environment list --json, or "" for none)']);
+});
+
 test("omitted settings take their documented defaults", async () => {
   const { config } = parseStackFile(stackFileWith((text) => text.replace(/\n    prefix: litestream\/\n    noncurrentRetentionDays: 7\n    abortIncompleteUploadDays: 3/, "").replace(/\n  mcp-hosting:rateLimit:\n    callsPerMinute: 600/, "")));
   assert.equal(config.backup.prefix, "litestream/");

@@ -41,6 +41,20 @@ const color = z.enum(COLORS, { error: (iss) => `${show(iss.input)} is not a colo
 
 const callsPerMinute = int(1, 100_000);
 
+// No default: Modal lets each environment have its own web suffix and one have
+// none (modal.com/docs/guide/environments, "Environment web suffixes"), so only
+// the workspace knows it; a wrong one makes the deploy's URL check fail.
+const webSuffix = z
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? `is required (expected the web suffix of modal.environment, web_suffix in modal environment list --json, or "" for the environment without one)`
+        : undefined,
+  })
+  .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$/, {
+    error: (iss) => `${show(iss.input)} is not a Modal web suffix (expected a-z 0-9 - as in modal environment list --json, or "" for none)`,
+  });
+
 const apiVersion = strict({
   route: z.string().regex(/^\/[a-z0-9-]+$/, {
     error: (iss) =>
@@ -91,6 +105,8 @@ const settingsShape = {
   modal: strict({
     workspace: slug,
     environment: pattern(/^[A-Za-z0-9._-]{1,64}$/, "a Modal environment name (expected e.g. main)"),
+    /** The environment's web suffix, part of every web URL: https://<workspace>[-<webSuffix>]--<label>.modal.run */
+    webSuffix,
     appPrefix: slug,
     minContainers: int(0, 100).default(0),
     // Modal's client refuses <= 0; its server answers "scaledown_window must be between 2 and 3600".

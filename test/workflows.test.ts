@@ -22,6 +22,11 @@ type Job = { steps: Step[]; environment?: string; needs?: string; strategy?: { m
 const jobsOf = (name: string) => (parse(read(name)) as { jobs: Record<string, Job> }).jobs;
 const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
 
+/** A step that applies a stack: `pulumi up` in a script, or pulumi/actions with `command: up`. */
+const applies = (step: Step) => /\bpulumi up\b/.test(step.run ?? "") || (Boolean(step.uses?.startsWith("pulumi/actions@")) && step.with?.command === "up");
+const MODAL_PIN = /pip install modal==(\d+)\.(\d+)\.(\d+)/;
+const README = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+
 test("there are the three pipelines", () => {
   assert.deepEqual(files.sort(), ["deploy.yml", "preview.yml", "promote.yml"]);
 });
@@ -71,4 +76,36 @@ test("both checks catch a broken workflow (so a pass means something)", async ()
   assert.notDeepEqual(validator.validateWorkflow(broken).errors, []);
   const lint = await createLinter();
   assert.match(lint(broken, "promote.yml").map((r) => r.message).join("\n"), /unexpected key "enviroment"/);
+});
+
+test("every job that applies a stack installs Python and the Modal CLI that README pins (>= 1.4.2) before it applies", () => {
+  const pin = MODAL_PIN.exec(README);
+  assert.ok(pin, "README pins the Modal CLI as pip install modal==X.Y.Z");
+  // `modal app stop --yes`, which ModalApp's delete runs, exists from 1.4.2 (modal-client CHANGELOG).
+  const [major, minor, patch] = pin.slice(1).map(Number) as [number, number, number];
+  assert.ok(major > 1 || (major === 1 && (minor > 4 || (minor === 4 && patch >= 2))), `${pin[0]} is older than 1.4.2`);
+  const appliers = files.flatMap((name) => Object.entries(jobsOf(name)).filter(([, job]) => job.steps.some(applies)).map(([id, job]) => ({ where: `${name} ${id}`, job })));
+  assert.deepEqual(appliers.map((a) => a.where).sort(), ["deploy.yml staging", "promote.yml apply"]);
+  for (const { where, job } of appliers) {
+    const python = job.steps.findIndex((step) => step.uses?.startsWith("actions/setup-python@"));
+    const modal = job.steps.findIndex((step) => MODAL_PIN.test(step.run ?? ""));
+    const apply = job.steps.findIndex(applies);
+    assert.ok(python >= 0 && python < modal && modal < apply, `${where}: setup-python (step ${python}), pip install modal (step ${modal}), then the apply (step ${apply})`);
+    assert.equal(MODAL_PIN.exec(job.steps[modal]?.run ?? "")?.[0], pin[0], `${where} installs the version README pins`);
+  }
+});
+
+test("every action used runs on Node 24", () => {
+  // First majors whose action.yml says `using: node24` (each action's release notes).
+  const node24: Record<string, number> = { "pulumi/actions": 7, "actions/checkout": 5, "actions/setup-node": 5, "actions/setup-python": 6 };
+  for (const name of files) {
+    for (const job of Object.values(jobsOf(name))) {
+      for (const uses of job.steps.map((step) => step.uses).filter((uses) => uses !== undefined)) {
+        const [action = "", ref = ""] = uses.split("@");
+        const first = node24[action];
+        if (first === undefined) continue;
+        assert.ok(Number(/^v(\d+)/.exec(ref)?.[1]) >= first, `${name}: ${uses} runs on an older Node (expected ${action}@v${first} or later)`);
+      }
+    }
+  }
 });

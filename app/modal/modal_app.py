@@ -29,6 +29,10 @@ APP_NAME = os.environ.get("MODAL_APP_NAME", "mcp-hosting-compute")
 SECRET_NAME = os.environ.get("MODAL_SECRET_NAME", "mcp-hosting-upstream")
 MIN_CONTAINERS = _int_env("MODAL_MIN_CONTAINERS", 0)
 SCALEDOWN_WINDOW = _int_env("MODAL_SCALEDOWN_WINDOW", 300)
+# The web function's URL label. The Pulumi ModalApp sets it (the app name) so the
+# URL is known before the deploy: https://<workspace>[-<web suffix>]--<label>.modal.run
+# (modal.com/docs/guide/webhook-urls). Unset, Modal generates <app>-<function>.
+WEB_LABEL = os.environ.get("MODAL_WEB_LABEL", "").strip() or None
 
 app = modal.App(APP_NAME)
 
@@ -53,7 +57,7 @@ image = modal.Image.debian_slim(python_version="3.11").add_local_python_source(*
     timeout=120,
 )
 @modal.concurrent(max_inputs=4)  # CPU-bound work runs in a thread; this keeps /health answering
-@modal.asgi_app()
+@modal.asgi_app(label=WEB_LABEL)
 def web():
     import asgi  # imported in the container, where add_local_python_source put it
 

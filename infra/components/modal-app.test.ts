@@ -5,12 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { modalSourceDir } from "../../test/fixtures/releases.ts";
 import { clearStrings, isSecretValue, named, reveal } from "../../test/fixtures/registrations.ts";
 import { evaluateOffline, recordRegistrations } from "../plan/evaluate.ts";
-import { ModalApp, type ModalAppArgs, parseModalWebUrl } from "./modal-app.ts";
+import { richErrorPanel, runWithFakeModal } from "../../test/fixtures/fake-modal.ts";
+import { ModalApp, type ModalAppArgs } from "./modal-app.ts";
 
 function args(sourceDir: string, overrides: Partial<ModalAppArgs> = {}): ModalAppArgs {
   return {
     appName: "mcp-test-v1-blue",
     environment: "test",
+    workspace: "acme",
+    webSuffix: "test",
     release: "r-3f9a1c7e2b4d",
     sourceDir,
     minContainers: 1,
@@ -51,7 +54,7 @@ test("tokens reach the Modal CLI as secret environment, never on its command lin
   for (const key of ["MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET", "MCP_UPSTREAM_SECRET"]) assert.ok(isSecretValue(environment[key]), `${key} is secret`);
   const inTheClear = clearStrings(inputs).join("\n");
   for (const secret of ["ak-token-id", "as-token-secret", "hmac-key"]) assert.ok(!inTheClear.includes(secret), `${secret} appears in the clear`);
-  assert.match(String(inputs.create), /^modal deploy '.+\/modal_app\.py' --name 'mcp-test-v1-blue' --env 'test' --tag 'r-3f9a1c7e2b4d'$/);
+  assert.match(String(inputs.create), /^modal deploy '.+\/modal_app\.py' --name 'mcp-test-v1-blue' --env 'test' --tag 'r-3f9a1c7e2b4d' && python3 -c /);
 });
 
 test("the deploy carries the scaling settings and asks for unwrapped, uncolored output", async () => {
@@ -74,29 +77,87 @@ test("an app without Modal sources is refused before anything registers", async 
   assert.equal(registrations.length, 0);
 });
 
-const transcript = [
-  "\u001b[32m✓\u001b[0m Initialized. \u001b[38;5;244mView run at https://modal.com/apps/acme/test/ap-123\u001b[0m",
-  "\u001b[32m✓\u001b[0m Created objects.",
-  "├── 🔨 Created mount /home/ci/app/modal/modal_app.py",
-  "├── 🔨 Created function compute.",
-  "└── 🔨 Created web function web => \u001b[35;4mhttps://acme-test--mcp-test-v1-blue-web.modal.run\u001b[0m",
-  "\u001b[32m✓\u001b[0m App deployed in 3.512s! 🎉",
-  "",
-  "View Deployment: https://modal.com/apps/acme/test/deployed/mcp-test-v1-blue",
-].join("\n");
+/** A resource that binds the URL, as a Worker version does. */
+class Consumer extends pulumi.CustomResource {
+  constructor(name: string, modalUrl: pulumi.Input<string>) {
+    super("test:index:Consumer", name, { modalUrl });
+  }
+}
 
-test("the web endpoint is read from modal deploy's output, colors and all", () => {
-  assert.equal(parseModalWebUrl(transcript, "mcp-test-v1-blue"), "https://acme-test--mcp-test-v1-blue-web.modal.run");
+test("the URL is known at preview, so a resource binding it sees it before any deploy ran", async () => {
+  const program = () => new Consumer("consumer", new ModalApp("modal-v1-blue", args(modalSourceDir())).url);
+  const { registrations } = await evaluateOffline("test", program, {}, { preview: true });
+  assert.equal(named(registrations, "consumer").inputs.modalUrl, "https://acme-test--mcp-test-v1-blue.modal.run");
 });
 
-test("a deploy that printed no web endpoint fails with what was expected", () => {
-  const noWeb = transcript.replace(/└── .*\n/, "");
-  assert.throws(() => parseModalWebUrl(noWeb, "mcp-test-v1-blue"), /modal deploy of mcp-test-v1-blue printed no web endpoint \(expected a line "Created web function <name> => https:\/\/….modal.run"\)/);
+test("an app name that cannot be a web label is refused before anything registers", async () => {
+  const registrations = await recordRegistrations("test");
+  assert.throws(() => new ModalApp("modal-v1-blue", args(modalSourceDir(), { appName: "MCP_test" })), /Modal app MCP_test: "MCP_test" is not a Modal web label/);
+  await pulumi.runtime.disconnect();
+  assert.equal(registrations.length, 0);
 });
 
-test("with several web endpoints, webFunction picks one and is required", () => {
-  const two = `${transcript}\n└── 🔨 Created web function admin => https://acme-test--mcp-test-v1-blue-admin.modal.run`;
-  assert.throws(() => parseModalWebUrl(two, "mcp-test-v1-blue"), /several web endpoints \(web, admin\); set webFunction/);
-  assert.equal(parseModalWebUrl(two, "mcp-test-v1-blue", "admin"), "https://acme-test--mcp-test-v1-blue-admin.modal.run");
-  assert.throws(() => parseModalWebUrl(two, "mcp-test-v1-blue", "api"), /has no web function "api" \(found web, admin\)/);
+/** The generated commands and their environment, secrets revealed, as the provider would run them. */
+async function commandsOf() {
+  const inputs = await deployOf(args(modalSourceDir()));
+  return { create: String(inputs.create), delete: String(inputs.delete), environment: reveal(inputs.environment) as Record<string, string> };
+}
+
+const COMPUTED = "https://acme-test--mcp-test-v1-blue.modal.run";
+
+test("a deploy that Modal serves at the computed URL succeeds, after asking Modal about that app's web function", async () => {
+  const { create, environment } = await commandsOf();
+  const run = runWithFakeModal(create, environment, { webUrl: COMPUTED });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.calls[0] ?? "", /^modal deploy \S+\/modal_app\.py --name mcp-test-v1-blue --env test --tag r-3f9a1c7e2b4d$/);
+  assert.deepEqual(run.calls.slice(1), ["Function.from_name mcp-test-v1-blue web test"]);
 });
+
+test("a deploy that Modal serves elsewhere, or not on the web, fails naming both URLs and the settings to check", async () => {
+  const { create, environment } = await commandsOf();
+  const elsewhere = runWithFakeModal(create, environment, { webUrl: "https://acme--mcp-test-v1-blue.modal.run" });
+  assert.equal(elsewhere.status, 1);
+  assert.match(elsewhere.stderr, /modal deploy of mcp-test-v1-blue: Modal serves web at https:\/\/acme--mcp-test-v1-blue\.modal\.run, but the stack computed https:\/\/acme-test--mcp-test-v1-blue\.modal\.run from modal\.workspace and modal\.webSuffix/);
+  const nowhere = runWithFakeModal(create, environment, {});
+  assert.equal(nowhere.status, 1);
+  assert.match(nowhere.stderr, /Modal serves web at None, but the stack computed/);
+});
+
+test("a failed modal deploy fails the create before any check", async () => {
+  const { create, environment } = await commandsOf();
+  const run = runWithFakeModal(create, environment, { stderr: richErrorPanel("Deployment failed"), exitCode: 1, webUrl: COMPUTED });
+  assert.equal(run.status, 1);
+  assert.equal(run.calls.length, 1, run.calls.join("\n"));
+});
+
+// Texts and exit codes of `modal app stop` (sources in appGoneMessages, modal-app.ts).
+const gone = {
+  "modal >= 1.4.2, no such app": richErrorPanel("No App with name 'mcp-test-v1-blue' found in the 'test' environment."),
+  "modal <= 1.4.1, no such app": richErrorPanel("Could not find a deployed app named 'mcp-test-v1-blue' in the 'test' environment."),
+  "a recently stopped app (SystemExit, no panel)": "App is already stopped. (Stopped at 2026-08-20 14:02 UTC by 'ci-bot').",
+};
+
+for (const [when, stderr] of Object.entries(gone)) {
+  test(`delete succeeds when the app is already gone: ${when}`, async () => {
+    const { delete: stop, environment } = await commandsOf();
+    const run = runWithFakeModal(stop, environment, { stderr, exitCode: 1 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.calls, ["modal app stop mcp-test-v1-blue --env test --yes"]);
+    assert.ok(run.stdout.includes(stderr));
+  });
+}
+
+const failures = {
+  "no token": { stderr: richErrorPanel("Token missing. Could not authenticate client. If you have token credentials, see modal.com/docs/sdk/py/latest/config for setup help. If you are a new user, register an account at modal.com, then run `modal token new`."), exitCode: 1 },
+  "another app is missing, not this one": { stderr: richErrorPanel("No App with name 'mcp-test-v1-green' found in the 'test' environment."), exitCode: 1 },
+  "a client older than 1.4.2 (click's usage error)": { stderr: "Usage: modal app stop [OPTIONS] APP_IDENTIFIER\nTry 'modal app stop --help' for help.\n\nError: No such option: --yes", exitCode: 2 },
+};
+
+for (const [when, failure] of Object.entries(failures)) {
+  test(`delete fails, passing on what Modal said, when: ${when}`, async () => {
+    const { delete: stop, environment } = await commandsOf();
+    const run = runWithFakeModal(stop, environment, failure);
+    assert.equal(run.status, 1);
+    assert.ok(run.stderr.includes(failure.stderr), run.stderr);
+  });
+}

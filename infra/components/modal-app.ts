@@ -10,13 +10,18 @@
  *   The source hash is deliberately not a trigger: a replacement of the same app
  *   name would deploy, then run `modal app stop` on what it just deployed.
  * - Tokens travel in the command's environment (secret), never on its command line.
- * - The web endpoint URL is read from `modal deploy`'s stdout (see parseModalWebUrl).
+ * - The web function gets an explicit label, so its URL is computed before the
+ *   deploy (modal-url.ts); the deploy then checks it against what Modal reports.
+ * - Needs modal >= 1.4.2: the delete passes `app stop --yes`, which older
+ *   clients refuse ("No such option"); 1.4.2 made the command prompt
+ *   (modal-labs/modal-client CHANGELOG 1.4.2).
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { checkWebUrlCommand, labelProblem, modalWebUrl, sh } from "./modal-url.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
 export interface ModalAppArgs {
@@ -24,6 +29,21 @@ export interface ModalAppArgs {
   appName: string;
   /** Modal environment. @example "main" */
   environment: string;
+  /** Modal workspace, as it appears in web URLs. @example "acme" */
+  workspace: string;
+  /**
+   * The web suffix of `environment` (`modal environment list --json`, key
+   * `web_suffix`); "" for the environment without one.
+   * @example "prod"
+   */
+  webSuffix: string;
+  /**
+   * Label of the web function, passed as env `MODAL_WEB_LABEL`; the URL is
+   * `https://<workspace>[-<webSuffix>]--<label>.modal.run`.
+   * @default appName
+   * @example "mcp-prod-v1-blue"
+   */
+  webLabel?: string;
   /** Release the app runs, passed as `modal deploy --tag`. @example "r-3f9a1c7e2b4d" */
   release: string;
   /**
@@ -38,11 +58,7 @@ export interface ModalAppArgs {
   sourceDir?: string;
   /** The file `modal deploy` runs, inside `sourceDir`. @default "modal_app.py" @example "modal_app.py" */
   entrypoint?: string;
-  /**
-   * Which web function's URL becomes `url`; needed only when the app has several.
-   * @default the app's only web function
-   * @example "web"
-   */
+  /** Name of the web function that `webLabel` labels, as the deploy check looks it up. @default "web" @example "web" */
   webFunction?: string;
   /** Containers kept warm, passed as env `MODAL_MIN_CONTAINERS`. @default 0 @example 1 */
   minContainers?: number;
@@ -60,6 +76,8 @@ export interface ModalAppArgs {
   deployEnvironment?: Record<string, pulumi.Input<string>>;
   /** The Modal CLI. @default "modal" @example "uvx modal" */
   modalCommand?: string;
+  /** A Python that imports the same modal client, for the URL check. @default "python3" @example "uvx --from modal==1.5.4 python" */
+  python?: string;
   /**
    * Adjust what the component creates.
    * @default {}
@@ -82,37 +100,17 @@ export function hashModalSources(dir: string): string {
   return hash.digest("hex");
 }
 
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-const WEB_FUNCTION_LINE = /Created web function (\S+) => (https:\/\/[A-Za-z0-9.-]+\.modal\.run)/g;
-
 /**
- * Finds the web endpoint in `modal deploy` output. Modal prints, in the object
- * tree after a deploy, one line per web function:
- *   Created web function web => https://acme-main--mcp-prod-v1-blue-web.modal.run
- * (py/modal/_output/status.py in modal-labs/modal-client). The deploy runs with
- * COLUMNS wide and NO_COLOR so rich neither wraps nor colors the URL.
+ * What `modal app stop` prints when the app is already gone; it exits 1 either
+ * way, so the delete tells these from real failures by the text.
+ * - modal >= 1.4.2, py/modal/cli/app.py resolve_app_identifier(): NotFoundError,
+ *   printed in a rich "Error" panel on stderr by py/modal/__main__.py.
+ * - modal <= 1.4.1, py/modal/cli/utils.py get_app_id_from_name().
+ * - py/modal/cli/app.py stop(): SystemExit for a recently stopped app, followed
+ *   by when and by whom.
  */
-export function parseModalWebUrl(stdout: string, appName: string, webFunction?: string): string {
-  const found = [...stdout.replace(ANSI, "").matchAll(WEB_FUNCTION_LINE)].map((m) => ({ fn: m[1] ?? "", url: m[2] ?? "" }));
-  const picked = webFunction === undefined ? found : found.filter((f) => f.fn === webFunction);
-  if (picked.length === 1 && picked[0]) return picked[0].url;
-  const tail = stdout.trim().split("\n").slice(-5).join(" | ");
-  if (found.length === 0) {
-    throw new Error(
-      `modal deploy of ${appName} printed no web endpoint (expected a line "Created web function <name> => https://….modal.run"); last output: ${tail}`,
-    );
-  }
-  const names = found.map((f) => f.fn).join(", ");
-  throw new Error(
-    webFunction === undefined
-      ? `modal deploy of ${appName} printed several web endpoints (${names}); set webFunction to pick one`
-      : `modal deploy of ${appName} has no web function ${JSON.stringify(webFunction)} (found ${names})`,
-  );
-}
-
-/** Single-quotes a word for /bin/sh. */
-function sh(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
+export function appGoneMessages(appName: string): string[] {
+  return [`No App with name '${appName}' found in the `, `Could not find a deployed app named '${appName}'`, "App is already stopped."];
 }
 
 export class ModalApp extends pulumi.ComponentResource {
@@ -127,9 +125,15 @@ export class ModalApp extends pulumi.ComponentResource {
     const sourceDir = args.sourceDir ?? "app/modal";
     const entrypoint = join(sourceDir, args.entrypoint ?? "modal_app.py");
     const sourceHash = hashModalSources(resolve(projectDir, sourceDir));
+    const label = args.webLabel ?? args.appName;
+    const labelIssue = labelProblem(label);
+    if (labelIssue) throw new Error(`Modal app ${args.appName}: ${labelIssue}`);
+    const url = modalWebUrl({ workspace: args.workspace, webSuffix: args.webSuffix, label });
     super("mcp-hosting:modal:App", name, {}, opts);
     const modal = args.modalCommand ?? "modal";
     const target = `${sh(args.appName)} --env ${sh(args.environment)}`;
+    const check = checkWebUrlCommand(args.python ?? "python3", { app: args.appName, function: args.webFunction ?? "web", environment: args.environment, url });
+    const gone = appGoneMessages(args.appName).map((text) => `*${sh(text)}*`).join("|");
 
     const deploy = new command.local.Command(
       ...applyTransform(
@@ -137,11 +141,9 @@ export class ModalApp extends pulumi.ComponentResource {
         `${name}-deploy`,
         {
           dir: projectDir,
-          create: `${modal} deploy ${sh(entrypoint)} --name ${target} --tag ${sh(args.release)}`,
+          create: `${modal} deploy ${sh(entrypoint)} --name ${target} --tag ${sh(args.release)} && ${check}`,
           // Stopping an app that is already gone is not a failure of the delete.
-          delete:
-            `out=$(${modal} app stop ${target} --yes 2>&1) || case "$out" in ` +
-            `*"already stopped"*|*"not found"*|*"Not found"*) echo "$out" ;; *) echo "$out" >&2; exit 1 ;; esac`,
+          delete: `out=$(${modal} app stop ${target} --yes 2>&1) || case "$out" in ${gone}) echo "$out" ;; *) echo "$out" >&2; exit 1 ;; esac`,
           environment: {
             ...args.deployEnvironment,
             MODAL_TOKEN_ID: pulumi.secret(args.tokenId),
@@ -150,6 +152,9 @@ export class ModalApp extends pulumi.ComponentResource {
             MODAL_SCALEDOWN_WINDOW: String(args.scaledownWindow ?? 300),
             MCP_RELEASE: args.release,
             MCP_MODAL_SOURCE_SHA256: sourceHash,
+            MODAL_WEB_LABEL: label,
+            // Rich wraps at COLUMNS (80 without a terminal); one line per message
+            // keeps the delete's match on "already gone" whole.
             COLUMNS: "1000",
             NO_COLOR: "1",
           },
@@ -159,7 +164,8 @@ export class ModalApp extends pulumi.ComponentResource {
       ),
     );
 
-    this.url = deploy.stdout.apply((stdout) => parseModalWebUrl(stdout, args.appName, args.webFunction));
+    // Known at preview (a URN always is), yet a dependent waits for the deploy and its check.
+    this.url = deploy.urn.apply(() => url);
     this.appName = pulumi.output(args.appName);
     this.sourceHash = pulumi.output(sourceHash);
     this.registerOutputs({ url: this.url, appName: this.appName, sourceHash: this.sourceHash });

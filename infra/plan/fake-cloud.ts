@@ -1,28 +1,12 @@
 /**
  * What the mocked providers answer in an offline evaluation: the inputs echoed
  * back, plus the few attributes the program reads from a real provider (an S3
- * bucket's ARN, an access key's secret, `modal deploy`'s stdout). Cloudflare's
- * Workers resources go through a model of the account (fake-cloudflare.ts),
- * which refuses what Cloudflare refuses, so the plan fails where `pulumi up` would.
+ * bucket's ARN, an access key's secret). Cloudflare's Workers resources go
+ * through a model of the account (fake-cloudflare.ts), which refuses what
+ * Cloudflare refuses, so the plan fails where `pulumi up` would.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { CloudflareRefusal, FakeCloudflare, isScriptMigrations, TYPES } from "./fake-cloudflare.ts";
-
-/** A transcript shaped like `modal deploy` (modal-labs/modal-client, py/modal/_output/status.py). */
-export function fakeModalDeployStdout(appName: string, environment: string): string {
-  return [
-    "✓ Created objects.",
-    "├── 🔨 Created mount /app/modal/modal_app.py",
-    `└── 🔨 Created web function web => https://acme-${environment}--${appName}-web.modal.run`,
-    "✓ App deployed in 4.2s! 🎉",
-    "",
-    `View Deployment: https://modal.com/apps/acme/${environment}/deployed/${appName}`,
-  ].join("\n");
-}
-
-function word(command: string, flag: string): string {
-  return new RegExp(`${flag} '([^']*)'`).exec(command)?.[1] ?? "app";
-}
 
 /** One fake account: every resource of one evaluation goes through the same one. */
 export interface FakeCloud {
@@ -74,10 +58,6 @@ function fakeNewResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.
       return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::123456789012:user/${String(inputs.name)}` } };
     case "aws:iam/accessKey:AccessKey":
       return { id: "AKIAFAKEFAKEFAKEFAKE", state: { ...inputs, secret: "fake-secret-access-key" } };
-    case "command:local:Command": {
-      const create = String(inputs.create ?? "");
-      return { id, state: { ...inputs, stdout: fakeModalDeployStdout(word(create, "--name"), word(create, "--env")), stderr: "" } };
-    }
     default:
       return { id, state: inputs };
   }

@@ -51,12 +51,16 @@ class RecordingModal(types.ModuleType):
 
         self.App, self.Image, self.Secret = App, Image, Secret
         self.concurrent = lambda **options: (lambda fn: fn)
-        self.asgi_app = lambda **options: (lambda fn: fn)
+        def asgi_app(**options):
+            calls["asgi_options"] = options
+            return lambda fn: fn
+
+        self.asgi_app = asgi_app
 
 
 def load_modal_app(env: dict) -> tuple[types.ModuleType, dict]:
     fake = RecordingModal()
-    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW")
+    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW", "MODAL_WEB_LABEL")
     clean = {k: v for k, v in os.environ.items() if k not in keys}
     environment = mock.patch.dict(os.environ, {**clean, **env}, clear=True)
     with mock.patch.dict(sys.modules, {"modal": fake}), environment:
@@ -86,6 +90,11 @@ class ModalWrapper(unittest.TestCase):
         self.assertEqual(calls["python_version"], "3.11")
         options = calls["function_options"]
         self.assertEqual((options["min_containers"], options["scaledown_window"]), (0, 300))
+        self.assertEqual(calls["asgi_options"], {"label": None}, "without a label Modal generates <app>-web")
+
+    def test_the_deploy_environment_labels_the_web_url(self):
+        _, calls = load_modal_app({"MODAL_WEB_LABEL": "mcp-prod-v1-blue"})
+        self.assertEqual(calls["asgi_options"], {"label": "mcp-prod-v1-blue"})
 
     def test_deploy_environment_sets_name_secret_and_scaling(self):
         _, calls = load_modal_app({
