@@ -50,5 +50,8 @@ await runCommand(USAGE, async () => {
     return;
   }
   writeStack(edited);
+  for (const api of plan.migrationReleases) {
+    process.stdout.write(`${api}: a migration release: the next pulumi up -s ${values.to} makes it live at 100% (no cutover step, no rollback past it)\n`);
+  }
   process.stdout.write(`wrote ${target.path}\nnext: review the diff (npm run plan -- --stack ${values.to} --diff HEAD), pulumi up -s ${values.to}, then npm run cutover -- --stack ${values.to} --api <vN> --to <idle color>\n`);
 });

@@ -17,7 +17,7 @@ const dir = join(import.meta.dirname, "..", ".github", "workflows");
 const files = readdirSync(dir).filter((name) => name.endsWith(".yml"));
 const read = (name: string) => readFileSync(join(dir, name), "utf8");
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { steps: Step[]; environment?: string; needs?: string; strategy?: { matrix?: { stack?: string[] } } };
 const jobsOf = (name: string) => (parse(read(name)) as { jobs: Record<string, Job> }).jobs;
 const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
@@ -56,9 +56,20 @@ test("preview: tests, the offline diff of both stacks, and pulumi preview of bot
 
 test("deploy: build, publish, pin to staging's idle slot, up, verify the idle color, cut over with the guard", () => {
   const script = runs(jobsOf("deploy.yml").staging!);
-  const order = ["release:build", "release:publish", "npm run pin", "pulumi up", "--version-override", "--guard"].map((word) => script.indexOf(word));
+  const order = ["release:build", "release:publish", "pin -- --stack", "pulumi up", "--version-override", "--guard"].map((word) => script.indexOf(word));
   assert.ok(order.every((at) => at >= 0), `every step is there: ${order}`);
   assert.deepEqual([...order].sort((a, b) => a - b), order, "in that order");
+});
+
+test("deploy: a migration release, live at 100% after the apply, is watched and never rolled back", () => {
+  const job = jobsOf("deploy.yml").staging!;
+  const pin = job.steps.find((step) => step.id === "pin");
+  assert.match(pin?.run ?? "", /pin -- --stack "\$STACK" --release "\$RELEASE" --json/);
+  const verify = job.steps.find((step) => step.env?.MIGRATION_APIS === "${{ steps.pin.outputs.migration }}");
+  assert.ok(verify, "the verify step reads which API versions got a migration release");
+  const branch = /if jq -e [^\n]*MIGRATION_APIS[\s\S]*?continue\n\s*fi/.exec(verify.run ?? "")?.[0] ?? "";
+  assert.match(branch, /npm run verify -- --url "\$url" --expect-release "\$RELEASE" --watch "\$GUARD"/);
+  assert.doesNotMatch(branch, /rollback|--canary/, "no canary and no rollback across a migration");
 });
 
 test("promote: promote, then pulumi up -s prod behind an environment with required reviewers", () => {

@@ -42,18 +42,19 @@ export const WORKER_BUILD_OPTIONS = {
   legalComments: "none",
 } as const satisfies BuildOptions;
 
-export async function buildEdge({ minify = true } = {}): Promise<EdgeBundle> {
+/** Builds the Worker; `outfile` lets a test build its own bundle without touching the one dev:edge serves. */
+export async function buildEdge({ minify = true, outfile = EDGE_BUNDLE } = {}): Promise<EdgeBundle> {
   await build({
     ...WORKER_BUILD_OPTIONS,
     entryPoints: [`${ROOT}app/src/runtimes/worker/index.ts`],
-    outfile: EDGE_BUNDLE,
+    outfile,
     external: ["cloudflare:*", "node:*"],
     minify,
     plugins: [englishOnly],
     logLevel: "warning",
   });
-  const code = readFileSync(EDGE_BUNDLE);
-  return { path: EDGE_BUNDLE, rawBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+  const code = readFileSync(outfile);
+  return { path: outfile, rawBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
 if (import.meta.main) {

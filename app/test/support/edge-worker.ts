@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { buildEdge, EDGE_BUNDLE } from "../../scripts/build-edge.ts";
 import { workerPlatform } from "../../scripts/worker-platform.ts";
@@ -14,9 +15,13 @@ export interface EdgeWorker {
  * Runs the built Worker bundle (the artifact the infra uploads) in workerd via
  * Miniflare, on a loopback port, with SQLite-backed Durable Objects.
  */
-export async function startEdgeWorker(options: { bindings?: Record<string, string>; persistDir?: string; port?: number } = {}): Promise<EdgeWorker> {
-  built ??= buildEdge();
-  await built;
+export async function startEdgeWorker(
+  options: { bindings?: Record<string, string>; persistDir?: string; port?: number; /** A bundle of the test's own; @default the shared build */ scriptPath?: string } = {},
+): Promise<EdgeWorker> {
+  if (!options.scriptPath) {
+    built ??= buildEdge();
+    await built;
+  }
   // Miniflare 5 takes a new options shape; its converter accepts the documented (v4) one.
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
@@ -27,14 +32,20 @@ export async function startEdgeWorker(options: { bindings?: Record<string, strin
       ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
       name: "mcp-hosting-edge",
       modules: true,
-      scriptPath: EDGE_BUNDLE,
+      scriptPath: options.scriptPath ?? EDGE_BUNDLE,
+      // Module names are paths from modulesRoot (default: the working directory), which a bundle elsewhere must not climb out of.
+      ...(options.scriptPath ? { modulesRoot: dirname(options.scriptPath) } : {}),
       compatibilityDate: workerPlatform.compatibilityDate,
       compatibilityFlags: workerPlatform.compatibilityFlags,
       durableObjects: Object.fromEntries(workerPlatform.durableObjects.map(({ binding, className }) => [binding, { className, useSQLite: true }])),
       bindings: { API_VERSIONS: "v1,v2", ...options.bindings },
     }),
   );
-  const url = await miniflare.ready;
+  // A Worker that fails to start must not leave workerd running (and the test process hanging).
+  const url = await miniflare.ready.catch(async (error: unknown) => {
+    await miniflare.dispose();
+    throw error;
+  });
   return {
     origin: url.origin,
     mcpUrl: new URL("/v1/mcp", url),
