@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError, missingFlag } from "../../stacks/cli.ts";
 import { parseStackFile } from "../../stacks/load.ts";
+import { clip, outputWidth, wrap } from "../../stacks/terminal.ts";
 import { MigrationSplitError } from "../../stacks/migrations.ts";
 import { COLORS, type StackConfig } from "../../stacks/schema.ts";
 import { readStackSource } from "../../stacks/stack-source.ts";
@@ -23,6 +24,9 @@ import { evaluateOffline } from "./evaluate.ts";
 import { CloudflareRefusal } from "./fake-cloudflare.ts";
 import { renderTable, toJson } from "./render.ts";
 import { diffToJson, renderDiff } from "./render-diff.ts";
+
+/** Prose lines wrapped to the terminal (stacks/terminal.ts). */
+const prose = (text: string) => wrap(text, outputWidth(), "  ");
 
 const USAGE = "usage: npm run plan -- --stack <name> [--json] [--diff <git-ref|file>] [--root <dir>]";
 const OFFLINE = "This is NOT `pulumi preview`: no provider, cloud account or state was consulted; secrets are shown as [secret].";
@@ -88,8 +92,8 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ offline: true, note: OFFLINE, stack, from, to, ...diffToJson(diff), notes }, null, 2)}\n`);
       return;
     }
-    const lines = [`Offline diff of stack "${stack}": ${from} → ${to}, under Pulumi mocks. ${OFFLINE}`, "", renderDiff(diff)];
-    if (notes.length > 0) lines.push("", ...notes);
+    const lines = [...prose(`Offline diff of stack "${stack}": ${from} → ${to}, under Pulumi mocks. ${OFFLINE}`), "", renderDiff(diff)];
+    if (notes.length > 0) lines.push("", ...notes.flatMap(prose));
     process.stdout.write(`${lines.join("\n")}\n`);
     return;
   }
@@ -103,10 +107,18 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const lines = [note, "", renderTable(evaluation.registrations), "", `outputs: ${JSON.stringify(evaluation.outputs)}`, ...placeholderLine(placeholders), ...notes];
-  lines.push(
-    `${evaluation.registrations.length} resources; config parsed in ${timing.parseMs} ms, program evaluated in ${timing.evaluateMs} ms (offline, not pulumi preview).`,
-  );
+  // The count first as well as last: a long table scrolls its first lines away.
+  const count = `${evaluation.registrations.length} resources; config parsed in ${timing.parseMs} ms, program evaluated in ${timing.evaluateMs} ms (offline, not pulumi preview).`;
+  const lines = [
+    ...prose(note),
+    ...prose(count),
+    "",
+    renderTable(evaluation.registrations),
+    "",
+    clip(`outputs: ${JSON.stringify(evaluation.outputs)}`, outputWidth()),
+    ...[...placeholderLine(placeholders), ...notes].flatMap(prose),
+    ...prose(count),
+  ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

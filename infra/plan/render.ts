@@ -3,6 +3,7 @@
  * Secrets never leave as values: every secret input is shown as [secret].
  */
 import { SECRET_PLACEHOLDER } from "../../stacks/load.ts";
+import { clip as fit, outputWidth } from "../../stacks/terminal.ts";
 import { isSecretValue, type Registration } from "./evaluate.ts";
 
 /** Replaces every secret inside a value with "[secret]". */
@@ -104,20 +105,21 @@ export function inTreeOrder(registrations: Registration[]): { registration: Regi
   return out;
 }
 
-export function renderTable(registrations: Registration[]): string {
+/** The table of resources, each line fitted to `width` (a key input too long is cut with an ellipsis). */
+export function renderTable(registrations: Registration[], width = outputWidth()): string {
   const table = inTreeOrder(registrations).map(({ registration: r, depth }) => ({
     type: `${"  ".repeat(depth)}${shortType(r.type)}`,
     name: r.name,
     parent: r.parent ?? "",
     inputs: keyInputs(r),
   }));
-  const width = {
+  const columns = {
     type: Math.max(4, ...table.map((row) => row.type.length)),
     name: Math.max(4, ...table.map((row) => row.name.length)),
     parent: Math.max(6, ...table.map((row) => row.parent.length)),
   };
   const line = (type: string, name: string, parent: string, input: string) =>
-    `${type.padEnd(width.type)}  ${name.padEnd(width.name)}  ${parent.padEnd(width.parent)}  ${input}`.trimEnd();
+    fit(`${type.padEnd(columns.type)}  ${name.padEnd(columns.name)}  ${parent.padEnd(columns.parent)}  ${input}`.trimEnd(), width);
   const out = [line("TYPE", "NAME", "PARENT", "KEY INPUTS")];
   for (const row of table) {
     const [first = "", ...rest] = row.inputs;

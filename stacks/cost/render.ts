@@ -3,6 +3,7 @@
  * pull-request comment. Both print the assumptions used and mark every line
  * charged at a price not confirmed on the vendor's page.
  */
+import { fitColumns, outputWidth, wrap } from "../terminal.ts";
 import { ASSUMPTIONS, type AssumptionKey, type Assumptions, type ResolvedAssumptions } from "./assumptions.ts";
 import type { EstimateDiff, LineChange } from "./diff.ts";
 import { type Estimate, unconfirmedPrices } from "./estimate.ts";
@@ -54,15 +55,15 @@ function quantityText(line: CostLine): string {
 }
 
 /** Lays rows out in columns; the last `right` columns are right-aligned. */
+/** Aligned columns fitted to the terminal (stacks/terminal.ts). */
 function columns(rows: string[][], right: number): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i >= row.length - right ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd(),
-  );
+  return fitColumns(rows, right, outputWidth());
+}
+
+/** Prose lines wrapped to the terminal, continuation lines indented like the first. */
+function prose(lines: string[]): string[] {
+  const width = outputWidth();
+  return lines.flatMap((line) => wrap(line, width, (/^\s*/.exec(line)?.[0] ?? "") + "  "));
 }
 
 function footer(estimate: Estimate, mark: string): string[] {
@@ -92,9 +93,9 @@ export function renderEstimateText(estimate: Estimate): string {
     ...columns(rows, 1),
     "",
     "Assumptions (flags over the stack's cost: block over defaults):",
-    ...assumptionLines(estimate.assumptions).map((l) => `  ${l}`),
+    ...prose(assumptionLines(estimate.assumptions).map((l) => `  ${l}`)),
     "",
-    ...footer(estimate, "*"),
+    ...prose(footer(estimate, "*")),
   ].join("\n");
 }
 
@@ -116,7 +117,7 @@ export function renderDiffText(diff: EstimateDiff): string {
   }
   rows.push(["Total", usd(diff.total.before), usd(diff.total.after), signedUsd(diff.total.delta)]);
   const body = diff.lines.length === 0 ? ["No cost driver changed."] : columns([["", "before", "after", "delta"], ...rows], 3);
-  return [head, `before: ${diff.before.origin}; after: ${diff.after.origin}; USD per 30-day month; ${freeTierWords(diff.after)}.`, "", ...body, "", "Assumptions (after):", ...assumptionLines(diff.after.assumptions).map((l) => `  ${l}`), "", ...footer(diff.after, "*")].join("\n");
+  return [head, `before: ${diff.before.origin}; after: ${diff.after.origin}; USD per 30-day month; ${freeTierWords(diff.after)}.`, "", ...body, "", "Assumptions (after):", ...prose(assumptionLines(diff.after.assumptions).map((l) => `  ${l}`)), "", ...prose(footer(diff.after, "*"))].join("\n");
 }
 
 function cell(text: string): string {
