@@ -20,7 +20,12 @@ import { judge } from "./targets.ts";
 import { workerdLatency } from "./workerd-latency.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const { values: flags } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, out: { type: "string" } } });
+const USAGE = "usage: npm run bench [-- --quick] [--json] [--out <file.md>]   (loopback only; bounded in count and time)";
+const { values: flags } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
+if (flags.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const PLANS = {
   full: {

@@ -41,7 +41,8 @@ const corpus: [string, Edit, string][] = [
   ["an unknown machine size", (r) => (r.fly.machine.size = "shared-cpu-3x"), 'fly.machine.size: "shared-cpu-3x" is not a Fly machine size (expected one of shared-cpu-1x,'],
   ["an empty volume", (r) => (r.fly.volumeSizeGb = 0), "fly.volumeSizeGb: 0 is below 1 (expected 1..500)"],
   ["a volume size given as words", (r) => (r.fly.volumeSizeGb = "ten"), 'fly.volumeSizeGb: expected number, got string "ten"'],
-  ["an AWS region without its number", (r) => (r.backup.region = "us-east"), 'backup.region: "us-east" is not an AWS region (expected e.g. us-east-1)'],
+  ["an AWS region without its number", (r) => (r.backup.region = "us-east"), 'backup.region: "us-east" is not an AWS region (expected one of af-south-1,'],
+  ["an AWS region that does not exist", (r) => (r.backup.region = "us-east-9"), 'backup.region: "us-east-9" is not an AWS region (expected one of af-south-1,'],
   ["a backup prefix without its slash", (r) => (r.backup.prefix = "litestream"), 'backup.prefix: "litestream" is not a key prefix (expected e.g. litestream/, ending in /)'],
   ["a zone id that is not one", (r) => (r.zoneId = "example.com"), 'zoneId: "example.com" is not a Cloudflare zone id (expected 32 lowercase hex characters)'],
   ["a Modal scaledown window below Modal's minimum", (r) => (r.modal.scaledownWindow = 1), "modal.scaledownWindow: 1 is below 2 (expected 2..3600)"],
@@ -68,6 +69,19 @@ for (const [what, edit, expected] of corpus) {
     assert.equal(registrations.length, 0);
   });
 }
+
+test("the AWS provider's region in the same stack file is checked too", async () => {
+  const registrations = await recordRegistrations("test");
+  setStackConfig(validRawStack());
+  pulumi.runtime.setConfig("aws:region", "us-east-9");
+  assert.throws(() => loadStackConfig(new pulumi.Config()), (error: unknown) => {
+    assert.ok(error instanceof StackConfigError);
+    assert.match(error.issues.join("\n"), /^aws:region: "us-east-9" is not an AWS region \(expected one of af-south-1,/m);
+    return true;
+  });
+  await pulumi.runtime.disconnect();
+  assert.equal(registrations.length, 0);
+});
 
 test("every problem of a config comes back in one error, one line each", async () => {
   const raw = validRawStack() as any;

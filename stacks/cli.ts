@@ -24,7 +24,7 @@ export function missingFlag(flag: string, hint = ""): UsageError {
   return new UsageError(`${flag} is required${hint ? ` (${hint})` : ""}`, 1, true);
 }
 
-const USER_ERRORS = new Set(["UsageError", "StackConfigError", "ReleaseIntegrityError", "ArtifactStoreError", "ReleaseNotFoundError", "MigrationSplitError"]);
+const USER_ERRORS = new Set(["UsageError", "StackConfigError", "ReleaseIntegrityError", "ArtifactStoreError", "ReleaseNotFoundError", "MigrationSplitError", "StackNotFoundError"]);
 
 function isUserError(error: unknown): error is Error {
   if (error instanceof StackConfigError) return true;
@@ -33,8 +33,21 @@ function isUserError(error: unknown): error is Error {
   return USER_ERRORS.has(error.name);
 }
 
-/** Runs a command's body; user errors become one message on stderr and a non-zero exit. */
+/** Whether the command line asks for usage (`--help` or `-h`, before any `--`). */
+export function asksForHelp(argv: readonly string[] = process.argv.slice(2)): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((arg) => arg === "--help" || arg === "-h");
+}
+
+/**
+ * Runs a command's body; `--help` prints the usage and exits 0; user errors
+ * become one message on stderr and a non-zero exit.
+ */
 export async function runCommand(usage: string, body: () => Promise<void> | void): Promise<void> {
+  if (asksForHelp()) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
   try {
     await body();
   } catch (error) {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { issuesOf } from "../test/fixtures/config-issues.ts";
 import { setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
 import { formatPath } from "./config-error.ts";
-import { loadStackConfig, parseStackFile } from "./load.ts";
+import { loadStackConfig, parseStackFile, parseStackText } from "./load.ts";
 import { SECRET_KEYS } from "./schema.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -85,4 +85,22 @@ test("omitted settings take their documented defaults", async () => {
 test("paths read like the YAML they point into", () => {
   assert.equal(formatPath(["fly", "regions", 2]), "fly.regions[2]");
   assert.equal(formatPath(["apiVersions", "v2", "slots", "blue", "release"]), "apiVersions.v2.slots.blue.release");
+});
+
+test("a stack name typo is found in every command that takes --stack, with the nearest stack suggested", async () => {
+  const { runScript } = await import("../test/fixtures/commands.ts");
+  for (const [script, args] of [
+    ["stacks/cutover-main.ts", ["--stack", "stagign", "--api", "v1", "--to", "blue"]],
+    ["stacks/cost/main.ts", ["--stack", "stagign"]],
+    ["stacks/release/fetch.ts", ["--stack", "stagign"]],
+  ] as const) {
+    const run = await runScript(script, [...args]);
+    assert.equal(run.code, 1, script);
+    assert.match(run.stderr, /^stack "stagign" does not exist: .*Stacks here: prod, staging\. Did you mean staging\?\n$/, script);
+  }
+});
+
+test("a stack file whose aws:region the AWS provider does not know is refused by path", () => {
+  const text = readFileSync(join(import.meta.dirname, "..", "Pulumi.staging.yaml"), "utf8").replace("aws:region: us-east-1", "aws:region: us-east-9");
+  assert.throws(() => parseStackText(text, { stack: "staging", source: "Pulumi.staging.yaml" }), /aws:region: "us-east-9" is not an AWS region \(expected one of af-south-1,/);
 });

@@ -9,7 +9,9 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { providerSettingIssues } from "./aws.ts";
 import { formatIssues, formatPath, StackConfigError } from "./config-error.ts";
+import { stackNotFound } from "./stack-name.ts";
 import { SECRET_KEYS, type SecretKey, type StackConfig, stackConfigSchema } from "./schema.ts";
 
 export const PROJECT = "mcp-hosting";
@@ -52,7 +54,7 @@ export function loadStackConfig(config: pulumi.Config, source = `stack ${pulumi.
     const value = config.getSecret(key);
     if (value !== undefined) raw[key] = value;
   }
-  return validateStack(raw, source);
+  return validateStack(raw, source, providerSettingIssues(pulumi.runtime.allConfig()));
 }
 
 function isSecure(value: unknown): value is { secure: string } {
@@ -90,13 +92,17 @@ export function parseStackFile(path: string): StackFile {
   const stack = stackOfFileName(path);
   if (!stack) throw new StackConfigError(path, [`(file name): expected Pulumi.<stack>.yaml, got ${name}`]);
 
-  let text: string;
+  return parseStackText(readStackFileText(path, stack), { stack, source: path });
+}
+
+/** The text of a stack file; a missing one is a StackNotFoundError that lists the stacks there. */
+export function readStackFileText(path: string, stack: string): string {
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new StackConfigError(path, [`(file): cannot read ${path} (expected the stack file Pulumi.${stack}.yaml next to Pulumi.yaml)`]);
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw stackNotFound(stack, path);
+    throw new StackConfigError(path, [`(file): cannot read ${path} (${(error as Error).message})`]);
   }
-  return parseStackText(text, { stack, source: path });
 }
 
 export interface StackText {
@@ -120,7 +126,7 @@ export function parseStackText(text: string, { stack, source }: StackText): Stac
   }
 
   const raw: Record<string, unknown> = {};
-  const earlier: string[] = [];
+  const earlier: string[] = providerSettingIssues(config as Record<string, unknown>);
   for (const [fullKey, value] of Object.entries(config)) {
     if (!fullKey.startsWith(`${PROJECT}:`)) continue;
     const key = fullKey.slice(PROJECT.length + 1);

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import { awsRegion } from "./aws.ts";
 import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
 import { releasePins } from "./pins.ts";
@@ -30,7 +31,6 @@ function secret(key: string) {
 
 const hex32 = (what: string) => pattern(/^[0-9a-f]{32}$/, `a ${what} (expected 32 lowercase hex characters)`);
 const release = pattern(RELEASE_PATTERN, "a release id (expected r-<12 hex> or local)");
-const awsRegion = pattern(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$/, "an AWS region (expected e.g. us-east-1)");
 const s3Bucket = pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (expected 3-63 of a-z 0-9 . -)");
 const slug = pattern(/^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, "a name (expected 2-40 of a-z 0-9 -)");
 const flyName = pattern(/^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/, "a Fly name (expected 2-63 of a-z 0-9 -)");

@@ -2,9 +2,9 @@
  * A stack file being edited by a command: read, edit, validate the result
  * with the same schema as the program, show the change, write.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseStackText, StackConfigError } from "./load.ts";
+import { parseStackText, readStackFileText } from "./load.ts";
 import type { StackConfig } from "./schema.ts";
 import { applyEdits, type ConfigEdit, lineDiff } from "./stack-edit.ts";
 
@@ -17,12 +17,7 @@ export interface StackFileState {
 
 export function readStack(root: string, stack: string): StackFileState {
   const path = join(root, `Pulumi.${stack}.yaml`);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new StackConfigError(path, [`(file): cannot read ${path} (expected the stack file Pulumi.${stack}.yaml next to Pulumi.yaml)`]);
-  }
+  const text = readStackFileText(path, stack);
   return { stack, path, text, config: parseStackText(text, { stack, source: path }).config };
 }
 

@@ -56,8 +56,10 @@ test("a bad stack file prints each bad setting by path and exits non-zero", () =
   assert.match(stderr, /^ {2}fly\.regions\[1\]: "xyz" is not a Fly region \(expected one of ams, /m);
 });
 
-test("asking for a stack that has no file says where it looked", () => {
-  const { code, stderr } = plan(["--stack", "nope"]);
-  assert.equal(code, 1);
-  assert.match(stderr, /\(file\): cannot read Pulumi\.nope\.yaml \(expected the stack file Pulumi\.nope\.yaml next to Pulumi\.yaml\)/);
+test("asking for a stack that has no file says where it looked, lists the stacks, and suggests the nearest", () => {
+  const typo = plan(["--stack", "prdo"]);
+  assert.equal(typo.code, 1);
+  assert.equal(typo.stderr.trim(), `stack "prdo" does not exist: there is no Pulumi.prdo.yaml in ${root}. Stacks here: prod, staging. Did you mean prod?`);
+  const far = plan(["--stack", "nope"]);
+  assert.match(far.stderr, /^stack "nope" does not exist: .* Stacks here: prod, staging\n$/, "no suggestion when nothing is near");
 });

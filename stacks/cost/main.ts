@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { StackNotFoundError } from "../stack-name.ts";
 import { StackConfigError } from "../config-error.ts";
 import { parseStackFile } from "../load.ts";
 import { readStackSource } from "../stack-source.ts";
@@ -92,7 +93,7 @@ function main(): void {
     const text = values.json ? JSON.stringify(estimateJson(after), null, 2) : values.markdown ? renderEstimateMarkdown(after) : renderEstimateText(after);
     process.stdout.write(`${text}\n`);
   } catch (error) {
-    if (error instanceof StackConfigError) fail(error.message);
+    if (error instanceof StackConfigError || error instanceof StackNotFoundError) fail(error.message);
     throw error;
   }
 }

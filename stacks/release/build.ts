@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runCommand } from "../cli.ts";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
 import { tools } from "../../app/src/tools/index.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
@@ -59,7 +60,9 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
   );
 }
 
-if (import.meta.main) {
+const USAGE = "usage: npm run release:build [-- --print-id]   (builds the working tree into .releases/<id>/; --print-id prints only the id)";
+
+if (import.meta.main) await runCommand(USAGE, async () => {
   const { values } = parseArgs({ options: { "print-id": { type: "boolean" } } });
   const root = process.cwd();
   const { manifest, dir, created } = await buildRelease(root);
@@ -78,4 +81,4 @@ if (import.meta.main) {
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   }
-}
+});
