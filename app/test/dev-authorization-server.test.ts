@@ -4,18 +4,17 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { decodeJwt } from "jose";
-import { startDevAuthorizationServer, type DevAuthorizationServer } from "../scripts/dev-auth/authorization-server.ts";
-import { startDocumentHost } from "./support/oauth.ts";
+import type { DevAuthorizationServer } from "../scripts/dev-auth/authorization-server.ts";
+import { startAuthorizationWithDocuments, type DocumentHost } from "./support/oauth.ts";
 
 const REDIRECT = "http://127.0.0.1:33418/callback";
 const RESOURCE = "http://127.0.0.1:8787/v1/mcp";
 
 let auth: DevAuthorizationServer;
-let documents: Awaited<ReturnType<typeof startDocumentHost>>;
+let documents: DocumentHost;
 let registered: string;
 before(async () => {
-  documents = await startDocumentHost();
-  auth = await startDevAuthorizationServer({ trust: documents.certificate });
+  ({ auth, documents } = await startAuthorizationWithDocuments());
   const registration = await fetch(`${auth.issuer}/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ redirect_uris: [REDIRECT], client_name: "test" }) });
   assert.equal(registration.status, 201);
   registered = ((await registration.json()) as { client_id: string }).client_id;

@@ -6,57 +6,52 @@ import { after, before, describe, test } from "node:test";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { startDevAuthorizationServer, type DevAuthorizationServer } from "../scripts/dev-auth/authorization-server.ts";
+import type { DevAuthorizationServer } from "../scripts/dev-auth/authorization-server.ts";
 import { BrowserlessClient, withSignIn } from "../scripts/dev-auth/browserless-client.ts";
-import { RUNTIMES, signToken, startDocumentHost, type Served } from "./support/oauth.ts";
+import { RUNTIMES, signToken, startAuthorizationWithDocuments, type DocumentHost, type Served } from "./support/oauth.ts";
 import { structured } from "./support/results.ts";
 
 const STATIC_TOKEN = "ci-token-0123456789abcdef";
 const JSON_POST = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
 
-/** The v1 client (2025-11-25, sessions), signed in as the provider's user. */
-async function legacyClient(url: URL, provider: BrowserlessClient) {
-  let client!: Client;
-  let transport!: StreamableHTTPClientTransport;
-  await withSignIn(
-    provider,
-    async () => {
-      client = new Client({ name: "oauth-legacy", version: "1.0.0" });
-      transport = new StreamableHTTPClientTransport(url, { authProvider: provider });
-      await client.connect(transport);
-    },
-    (callback) => transport.finishAuth(callback.get("code")!),
-  );
-  return { client, transport };
+/** Opens a client and its transport, signing in as the provider's user whenever the server asks. */
+async function signedIn<Session>(provider: BrowserlessClient, open: () => Session, connect: (session: Session) => Promise<void>, finish: (session: Session, callback: URLSearchParams) => Promise<void>): Promise<Session> {
+  let session!: Session;
+  await withSignIn(provider, () => connect((session = open())), (callback) => finish(session, callback));
+  return session;
 }
 
-/** The v2 client pinned to 2026-07-28 (no sessions), signed in as the provider's user. */
-async function modernClient(url: URL, provider: BrowserlessClient) {
-  let client!: ModernClient;
-  let transport!: ModernTransport;
-  await withSignIn(
+/** The v1 client (2025-11-25, sessions). */
+const legacyClient = (url: URL, provider: BrowserlessClient) =>
+  signedIn(
     provider,
-    async () => {
-      client = new ModernClient({ name: "oauth-modern", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
-      transport = new ModernTransport(url, { authProvider: provider });
-      await client.connect(transport);
-    },
-    (callback) => transport.finishAuth(callback),
+    () => ({ client: new Client({ name: "oauth-legacy", version: "1.0.0" }), transport: new StreamableHTTPClientTransport(url, { authProvider: provider }) }),
+    ({ client, transport }) => client.connect(transport),
+    ({ transport }, callback) => transport.finishAuth(callback.get("code")!),
   );
-  return { client, transport };
-}
+
+/** The v2 client pinned to 2026-07-28 (no sessions). */
+const modernClient = (url: URL, provider: BrowserlessClient) =>
+  signedIn(
+    provider,
+    () => ({
+      client: new ModernClient({ name: "oauth-modern", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } }),
+      transport: new ModernTransport(url, { authProvider: provider }),
+    }),
+    ({ client, transport }) => client.connect(transport),
+    ({ transport }, callback) => transport.finishAuth(callback),
+  );
 
 const notesOf = (result: unknown) => structured(result).notes.map((note: { text: string }) => note.text);
 
 for (const runtime of RUNTIMES) {
   describe(`signing in to the ${runtime.name} runtime`, () => {
     let auth: DevAuthorizationServer;
-    let documents: Awaited<ReturnType<typeof startDocumentHost>>;
+    let documents: DocumentHost;
     let served: Served;
     before(async () => {
-      documents = await startDocumentHost();
-      auth = await startDevAuthorizationServer({ trust: documents.certificate });
+      ({ auth, documents } = await startAuthorizationWithDocuments());
       served = await runtime.start({
         MCP_OAUTH_ISSUER: auth.issuer,
         MCP_OAUTH_SCOPES: "mcp",

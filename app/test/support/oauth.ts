@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { importJWK, SignJWT, type JWTPayload } from "jose";
-import type { DevAuthorizationServer } from "../../scripts/dev-auth/authorization-server.ts";
+import { startDevAuthorizationServer, type DevAuthorizationServer } from "../../scripts/dev-auth/authorization-server.ts";
 import { startEdgeWorker } from "./edge-worker.ts";
 import { removeDataDir, startServer } from "./server-process.ts";
 
@@ -58,12 +58,27 @@ export async function signToken(auth: DevAuthorizationServer, claims: JWTPayload
     .sign(await importJWK(jwk, jwk.alg));
 }
 
+export interface DocumentHost {
+  origin: string;
+  /** PEM of its certificate, for whoever fetches from it to trust. */
+  certificate: string;
+  /** Serves a document at `path`; returns its URL. */
+  serve(path: string, document: unknown): string;
+  stop(): Promise<void>;
+}
+
+/** The development authorization server, trusting a document host started with it. */
+export async function startAuthorizationWithDocuments(): Promise<{ auth: DevAuthorizationServer; documents: DocumentHost }> {
+  const documents = await startDocumentHost();
+  return { auth: await startDevAuthorizationServer({ trust: documents.certificate }), documents };
+}
+
 /**
  * An HTTPS server on loopback with a certificate made for the run, serving
  * Client ID Metadata Documents: the SDK clients insist their client_id is an
  * `https://` URL, and the authorization server fetches it.
  */
-export async function startDocumentHost(): Promise<{ origin: string; certificate: string; serve(path: string, document: unknown): string; stop(): Promise<void> }> {
+export async function startDocumentHost(): Promise<DocumentHost> {
   const dir = mkdtempSync(join(tmpdir(), "cimd-"));
   try {
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
