@@ -54,6 +54,10 @@ const corpus: [string, Edit, string][] = [
   ["no API version at all", (r) => (r.apiVersions = {}), "apiVersions: at least one API version is required (e.g. v1)"],
   ["cost shares that do not add up", (r) => (r.cost = { placement: { edge: 0.9, fly: 0.3, modal: 0 } }), "cost.placement: edge + fly + modal add up to 1.2 (expected 1)"],
   ["a cost price that does not exist", (r) => (r.cost = { prices: { flyMachine: 2 } }), "cost.prices.flyMachine: unknown key (expected one of workersPaidPlan,"],
+  ["an issuer over plain HTTP", (r) => (r.auth = { issuer: "http://auth.example.com" }), 'auth.issuer: "http://auth.example.com" is not an issuer URL (expected https://…'],
+  ["offline_access as a resource scope", (r) => (r.auth = { issuer: "https://auth.example.com/", scopes: ["mcp", "offline_access"] }), "auth.scopes[1]: offline_access is for clients to ask the authorization server"],
+  ["a tool scope list left empty", (r) => (r.auth = { issuer: "https://auth.example.com/", toolScopes: { kb_put: [] } }), "auth.toolScopes.kb_put: must list at least one scope"],
+  ["a misspelt auth key", (r) => (r.auth = { issuer: "https://auth.example.com/", scope: ["mcp"] }), "auth.scope: unknown key (expected one of issuer, scopes, toolScopes)"],
 ];
 
 for (const [what, edit, expected] of corpus) {

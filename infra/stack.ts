@@ -4,6 +4,9 @@
  * offline plan call buildStack under mocks.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { tools as workingTreeTools } from "../app/src/tools/index.ts";
+import { unknownToolScopes } from "../stacks/auth.ts";
+import { StackConfigError } from "../stacks/config-error.ts";
 import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
 import { canaryRefusal, MigrationSplitError, slotRefusal } from "../stacks/migrations.ts";
 import { type Color, COLORS, type StackConfig } from "../stacks/schema.ts";
@@ -11,6 +14,7 @@ import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
 import { FlyService } from "./components/fly-service.ts";
 import { ModalApp } from "./components/modal-app.ts";
+import { oauthVariables } from "./components/oauth-variables.ts";
 import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
 
 export interface StackDeps {
@@ -52,6 +56,12 @@ export function apiVersionsInOrder(config: StackConfig): string[] {
   return Object.keys(config.apiVersions).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 }
 
+/** The tools a release serves: its manifest's, the working tree's for `local`; unknown for a placeholder. */
+function toolsOf(found: ReleaseArtifacts): string[] | undefined {
+  if (found.manifest) return found.manifest.tools.map((tool) => tool.name);
+  return found.placeholder ? undefined : workingTreeTools.map((tool) => tool.name);
+}
+
 export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   // Find every release's artifacts first: a missing one stops the program before anything registers.
   const order = apiVersionsInOrder(config);
@@ -67,6 +77,9 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     const refusal = canaryRefusal(apiVersion, canaryPercent, slot(live), slot(idle)) ?? slotRefusal(apiVersion, slot(live), slot(idle));
     if (refusal) throw new MigrationSplitError(refusal);
   }
+  // A misspelt tool in auth.toolScopes would leave that tool unscoped; each Worker would refuse it at its first request.
+  const misnamed = [...artifacts.values()].flatMap((found) => (config.auth && toolsOf(found) ? unknownToolScopes(config.auth, found.release, toolsOf(found)!) : []));
+  if (misnamed.length > 0) throw new StackConfigError(`stack ${deps.stack}`, [...new Set(misnamed)]);
 
   const backup = new BackupBucket("backup", {
     bucketName: config.backup.bucket,
@@ -90,6 +103,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       LITESTREAM_BUCKET: backup.bucketName,
       LITESTREAM_REGION: backup.region,
       LITESTREAM_PREFIX: backup.prefix,
+      // A call straight to a Fly region checks the user's token itself, for the Fly hostname (the edge's calls are signed instead).
+      ...(config.auth ? oauthVariables(config.auth, `https://${config.fly.app}.fly.dev`) : {}),
     },
     secrets: {
       MCP_UPSTREAM_SECRET: config.upstreamSecret,
@@ -138,6 +153,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       flyOrigin: fly.origin,
       upstreamSecret: config.upstreamSecret,
       authToken: config.authToken,
+      ...(config.auth ? { auth: config.auth } : {}),
       rateLimitPerMinute: version.rateLimit?.callsPerMinute ?? config.rateLimit.callsPerMinute,
     });
     urls[apiVersion] = edge.url;

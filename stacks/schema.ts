@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import { authBlockSchema } from "./auth.ts";
 import { awsRegion } from "./aws.ts";
 import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
@@ -124,6 +125,8 @@ const settingsShape = {
    * Only the cost estimate reads it; the Pulumi program creates nothing from it.
    */
   cost: costBlockSchema.optional(),
+  /** OAuth: the identity provider whose access tokens the Worker and Fly accept (stacks/auth.ts). */
+  auth: authBlockSchema.optional(),
 };
 
 const secretsShape = {

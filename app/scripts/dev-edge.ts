@@ -2,7 +2,8 @@
  * `npm run dev:edge`: the Worker as Cloudflare would run it, under workerd
  * (`wrangler dev`, offline), at http://127.0.0.1:8788/v1/mcp. Its `fly` tools
  * reach a local Node service and its `modal` tools the local compute runner,
- * both signed with a key made for this run.
+ * both signed with a key made for this run. With `MCP_OAUTH_ISSUER` (and its
+ * companions) set, both take OAuth access tokens from that issuer.
  *
  *   npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
  */
@@ -66,13 +67,20 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   stopAll(1);
 }
 
+/** MCP_OAUTH_ISSUER and its companions, passed on to the Worker as they are to the Node service (which inherits them). */
+function oauthVars(): Record<string, string> {
+  const names = ["MCP_OAUTH_ISSUER", "MCP_OAUTH_SCOPES", "MCP_OAUTH_TOOL_SCOPES", "MCP_PUBLIC_URL"];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+
 const bundle = await buildEdge();
 const secret = randomBytes(32).toString("hex");
 
 const node = await start(
   process.execPath,
   [`${ROOT}app/src/runtimes/node-main.ts`],
-  { PORT: flags["node-port"], MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: process.env.MCP_DATA_DIR ?? `${ROOT}.data` },
+  // MCP_PUBLIC_URL names the Worker's origin; the Node service's own endpoint is where it listens.
+  { PORT: flags["node-port"], MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: process.env.MCP_DATA_DIR ?? `${ROOT}.data`, MCP_PUBLIC_URL: undefined },
   /listening on (http:\/\/[^/\s]+)\S*.*compute (http:\/\/[\d.:]+)/,
   "node",
 );
@@ -90,7 +98,7 @@ writeFileSync(
       compatibility_flags: workerPlatform.compatibilityFlags,
       durable_objects: { bindings: workerPlatform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
       migrations: workerPlatform.migrations.map((step) => ({ tag: step.tag, ...migrationStepOnTheWire(step) })),
-      vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost" },
+      vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost", ...oauthVars() },
       observability: { enabled: false },
     },
     null,

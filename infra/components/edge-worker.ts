@@ -23,6 +23,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { type DurableObjectMigrationStep, workerPlatform } from "../../app/scripts/worker-platform.ts";
 import { type Color, COLORS } from "../../stacks/schema.ts";
 import { ScriptMigrations, type ScriptMigrationsArgs } from "../providers/cloudflare/resources.ts";
+import { oauthVariables, type OAuthArgs } from "./oauth-variables.ts";
+import { type Binding, bindingsOnTheWire, plain, secretText } from "./worker-bindings.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
 /** An ES-module Worker bundle, given inline or as a file read at program time. */
@@ -87,6 +89,14 @@ export interface EdgeWorkerArgs {
   upstreamSecret: pulumi.Input<string>;
   /** Optional bearer token clients must send, bound as secret `MCP_AUTH_TOKEN`. @default undefined @example cfg.authToken */
   authToken?: pulumi.Input<string>;
+  /**
+   * The identity provider whose access tokens both versions accept, bound as
+   * `MCP_OAUTH_*` with `MCP_PUBLIC_URL` `https://<hostname>`; a route sends this
+   * version's Protected Resource Metadata (`/.well-known/oauth-protected-resource<route>/mcp`) here.
+   * @default undefined (no OAuth)
+   * @example { issuer: "https://acme.us.auth0.com/", scopes: ["mcp"] }
+   */
+  auth?: OAuthArgs;
   /** Calls per minute per principal, bound as `RATE_LIMIT_PER_MINUTE`. @default 120 @example 240 */
   rateLimitPerMinute?: number;
   /** Workers runtime compatibility date. @default the one in `app/src/runtimes/worker/platform.json` @example "2026-11-01" */
@@ -121,6 +131,7 @@ export interface EdgeWorkerArgs {
     version?: Transform<cloudflare.WorkerVersionArgs>;
     deployment?: Transform<cloudflare.WorkersDeploymentArgs>;
     route?: Transform<cloudflare.WorkersRouteArgs>;
+    metadataRoute?: Transform<cloudflare.WorkersRouteArgs>;
     customDomain?: Transform<cloudflare.WorkersCustomDomainArgs>;
   };
 }
@@ -130,29 +141,6 @@ export function readBundle(bundle: EdgeBundle): { mainModule: string; contentBas
   const bytes = "path" in bundle ? readFileSync(bundle.path) : Buffer.from(bundle.content, "utf8");
   const mainModule = bundle.mainModule ?? ("path" in bundle ? basename(bundle.path) : "worker.js");
   return { mainModule, contentBase64: bytes.toString("base64"), sha256: createHash("sha256").update(bytes).digest("hex") };
-}
-
-type Binding = cloudflare.types.input.WorkerVersionBinding;
-
-function plain(name: string, text: pulumi.Input<string>): Binding {
-  return { type: "plain_text", name, text };
-}
-
-/** A secret_text binding; its text is marked secret whatever the caller passed. */
-function secretText(name: string, text: pulumi.Input<string>): Binding {
-  return { type: "secret_text", name, text: pulumi.secret(text) };
-}
-
-/** Bindings as the script upload API spells them (`class_name`, not `className`); secrets stay secret. */
-export function bindingsOnTheWire(bindings: Binding[]): pulumi.Output<Record<string, unknown>[]> {
-  return pulumi.output(bindings).apply((resolved) =>
-    resolved.map(({ type, name, className, text }): Record<string, unknown> => ({
-      type,
-      name,
-      ...(className === undefined ? {} : { class_name: className }),
-      ...(text === undefined ? {} : { text }),
-    })),
-  ) as pulumi.Output<Record<string, unknown>[]>;
 }
 
 /** Traffic split: colors in a fixed order (so Durable Objects keep their version as a canary grows), zero shares left out. */
@@ -203,6 +191,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
       plain("RATE_LIMIT_PER_MINUTE", String(args.rateLimitPerMinute ?? 120)),
       plain("RELEASE", args.slots[color].release),
       plain("COLOR", color),
+      ...Object.entries(args.auth ? oauthVariables(args.auth, `https://${args.hostname}`) : {}).map(([name, text]) => plain(name, text)),
     ];
 
     // The live slot's Worker, whole, is what a pending migration uploads: it takes 100% of the traffic until the deployment below.
@@ -295,6 +284,18 @@ export class EdgeWorker extends pulumi.ComponentResource {
         { parent: this, dependsOn: [deployment] },
       ),
     );
+
+    // RFC 9728 §3.1 puts a resource's metadata outside its path; without this route it would reach the hostname's Custom Domain Worker.
+    if (args.auth) {
+      new cloudflare.WorkersRoute(
+        ...applyTransform(
+          t.metadataRoute,
+          `${name}-metadata-route`,
+          { zoneId: args.zoneId, pattern: `${args.hostname}/.well-known/oauth-protected-resource${args.route}/mcp`, script: worker.name },
+          { parent: this, dependsOn: [deployment] },
+        ),
+      );
+    }
 
     this.url = route.id.apply(() => `https://${args.hostname}${args.route}/mcp`);
     this.scriptName = worker.name;

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { AuthSettingsError, oauthEnvShape, oauthSettingsOf } from "../auth/settings.ts";
 
 const flyRegion = z.string().regex(/^[a-z]{3}$/, "expected a Fly region code such as iad");
 
@@ -49,6 +50,8 @@ const NodeEnv = z.object({
   MCP_FOLLOW_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /** The Litestream binary. */
   LITESTREAM: z.string().min(1).default("litestream"),
+  /** OAuth: the issuer, base and per-tool scopes, the public origin (app/src/auth/settings.ts). */
+  ...oauthEnvShape,
 });
 
 export type NodeConfig = ReturnType<typeof loadNodeConfig>;
@@ -61,7 +64,18 @@ export function loadNodeConfig(env: Record<string, string | undefined> = process
     throw new Error(`invalid environment:\n${lines.join("\n")}`);
   }
   const value = parsed.data;
-  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value) };
+  let oauth;
+  try {
+    oauth = oauthSettingsOf(value);
+  } catch (error) {
+    if (error instanceof AuthSettingsError) throw new Error(`invalid environment:\n  ${error.message}`);
+    throw error;
+  }
+  // Tokens are issued for the URL clients use; 0.0.0.0 (on Fly, say) is no such URL.
+  if (oauth && value.MCP_PUBLIC_URL === undefined && !["127.0.0.1", "localhost", "::1"].includes(value.HOST)) {
+    throw new Error(`invalid environment:\n  MCP_PUBLIC_URL: required with MCP_OAUTH_ISSUER when HOST=${value.HOST} (the origin clients reach, e.g. https://mcp.example.com)`);
+  }
+  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value), oauth };
 }
 
 /**

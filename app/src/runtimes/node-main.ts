@@ -10,10 +10,11 @@ import type { ComputeRunner } from "./compute-runner.ts";
 // the next start: the MCP SDK and zod then load in about half the time. Only modules imported
 // after this call are cached, hence the dynamic imports.
 enableCompileCache();
-const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }] = await Promise.all([
+const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }] = await Promise.all([
   import("./compute-runner.ts"),
   import("./node.ts"),
   import("./node-config.ts"),
+  import("../auth/settings.ts"),
 ]);
 
 async function main(): Promise<void> {
@@ -44,11 +45,23 @@ async function main(): Promise<void> {
   }
 
   const upstreamSecret = config.MCP_UPSTREAM_SECRET ?? modal?.secret;
-  const app = createNodeApp({ config, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
+  let app;
+  try {
+    app = createNodeApp({ config, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
+  } catch (error) {
+    if (!(error instanceof AuthSettingsError)) throw error;
+    console.error(`invalid environment:\n  ${error.message}`);
+    await runner?.stop();
+    process.exit(2);
+  }
   const { server, url } = await listen(app, config);
   const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
   console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""})`);
   console.log(`connect a client:  npx @modelcontextprotocol/inspector --cli ${first} --transport http --method tools/list`);
+  if (config.oauth) {
+    const origin = config.MCP_PUBLIC_URL ?? url;
+    console.log(`authorization: access tokens from ${config.oauth.issuer}, metadata at ${new URL(`/.well-known/oauth-protected-resource/${config.MCP_API_VERSIONS[0]}/mcp`, origin).href}`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

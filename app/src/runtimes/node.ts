@@ -8,6 +8,7 @@ import {
   type McpServer,
   type ServerEventBus,
 } from "@modelcontextprotocol/server";
+import { createResourceServer, ResourceServer } from "../auth/resource-server.ts";
 import { buildMcpServer } from "../server/build-server.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
@@ -47,6 +48,8 @@ export interface NodeAppOptions {
 export interface NodeApp {
   /** `body`: the request body already read by the HTTP adapter (the `Request` then has none). */
   fetch(request: Request, body?: Uint8Array): Promise<Response>;
+  /** Where the server listens; without `MCP_PUBLIC_URL`, the canonical URI of each endpoint is made from it. */
+  served(origin: string): void;
   close(): Promise<void>;
 }
 
@@ -73,9 +76,18 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
     isolate: createIsolatedRunner(),
   };
+  const staticTokens = parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL);
+  // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
+  const oauth = config.oauth && createResourceServer({ settings: config.oauth, tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
+  if (oauth) host.scopes = oauth.scopes;
+  let origin = config.MCP_PUBLIC_URL === undefined ? undefined : new URL(config.MCP_PUBLIC_URL);
+  const publicOrigin = () => {
+    if (origin === undefined) throw new Error("the canonical URI is unknown until the server listens (NodeApp.served)");
+    return origin;
+  };
   const policy: HttpPolicy = {
     allowedOrigins: config.MCP_ALLOWED_ORIGINS,
-    tokens: parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL),
+    tokens: oauth ? new Map() : staticTokens,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
   };
@@ -107,7 +119,8 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
       createMcpEndpoint({
         policy,
         createServer,
-        legacy: (request, principal, body) => router.handle(request, principal, body),
+        legacy: (request, caller, body) => router.handle(request, caller, body),
+        ...(oauth ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, ResourceServer.resourceOf(publicOrigin(), apiVersion)) } : {}),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
         bus: events,
       }),
@@ -136,10 +149,15 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
           primaryCopyAgeSeconds: primaryCopy?.ageSeconds ?? null,
         });
       }
+      const metadata = oauth?.resourceServer.metadataResponse(request, publicOrigin(), config.MCP_API_VERSIONS);
+      if (metadata) return metadata;
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
       if (endpoint) return endpoint.fetch(request, body);
       if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
+    },
+    served(listening) {
+      origin ??= new URL(listening);
     },
     async close() {
       clearInterval(sweeper);
@@ -193,5 +211,7 @@ export async function listen(app: NodeApp, config: NodeConfig): Promise<{ server
   });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
-  return { server, url: `http://${host}:${port}` };
+  const url = `http://${host}:${port}`;
+  app.served(url);
+  return { server, url };
 }

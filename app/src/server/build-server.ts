@@ -1,4 +1,5 @@
 import { McpServer, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
+import { principalOf } from "../auth/caller.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import { withCachedJsonSchema } from "./cached-json-schema.ts";
 import { invokeTool, type CallScope } from "./tool-invoker.ts";
@@ -19,12 +20,14 @@ export function buildMcpServer(tools: readonly ToolDefinition[], host: ToolHost)
       "kb_put/kb_search (the team's persistent knowledge base), csv_profile (statistics of CSV text).",
   });
   for (const tool of tools) {
+    const scopeChallenge = host.scopes?.challengeFor(tool);
     server.registerTool(
       tool.name,
       {
         description: tool.description,
         inputSchema: withCachedJsonSchema(tool.input),
         annotations: { readOnlyHint: !tool.writes, openWorldHint: false },
+        ...(scopeChallenge ? { scopeChallenge } : {}),
       },
       async (args: unknown, ctx: ServerContext) => {
         const outcome = await invokeTool(tool, args, callScope(ctx, host), host, ctx.mcpReq.signal);
@@ -37,7 +40,7 @@ export function buildMcpServer(tools: readonly ToolDefinition[], host: ToolHost)
 
 /** Who a call acts for: the session in the 2025-11-25 era, the principal in 2026-07-28. */
 export function callScope(ctx: ServerContext, host: ToolHost): CallScope {
-  const principal = ctx.http?.authInfo?.clientId ?? host.defaultPrincipal;
+  const principal = principalOf(ctx.http?.authInfo) ?? host.defaultPrincipal;
   const stateKey = ctx.sessionId ? `session:${ctx.sessionId}` : `principal:${principal}`;
   return { principal, stateKey };
 }

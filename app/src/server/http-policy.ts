@@ -55,11 +55,6 @@ export function tooLargeMessage(maxBodyBytes: number): string {
   return `Payload too large: the limit is ${maxBodyBytes} bytes`;
 }
 
-/** The SDK's auth info for a principal admitted by the HTTP rules; tools read the principal from `clientId`. */
-export function authInfoFor(principal: string): { token: string; clientId: string; scopes: string[] } {
-  return { token: "", clientId: principal, scopes: [] };
-}
-
 export function isOriginAllowed(origin: string, allowed: HttpPolicy["allowedOrigins"]): boolean {
   if (allowed !== "localhost") return allowed.includes(origin);
   try {
@@ -71,7 +66,7 @@ export function isOriginAllowed(origin: string, allowed: HttpPolicy["allowedOrig
 }
 
 /** Compares against every token in constant time, so timing reveals nothing. */
-function authenticate(header: string | null, tokens: ReadonlyMap<string, string>): string | undefined {
+export function authenticate(header: string | null, tokens: ReadonlyMap<string, string>): string | undefined {
   const match = header === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
   const presented = match?.[1] ?? "";
   let principal: string | undefined;

@@ -1,9 +1,10 @@
 import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
-import { admitRequest, authInfoFor, DRAIN_LIMIT_BYTES, tooLarge, type HttpPolicy } from "./http-policy.ts";
+import { authInfoOf, type Caller } from "../auth/caller.ts";
+import { admitRequest, DRAIN_LIMIT_BYTES, tooLarge, type HttpPolicy } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
-/** Serves a 2025-11-25 (sessionful) request for an authenticated principal. */
-export type LegacyHandler = (request: Request, principal: string, parsedBody: unknown) => Promise<Response>;
+/** Serves a 2025-11-25 (sessionful) request for an authenticated caller. */
+export type LegacyHandler = (request: Request, caller: Caller, parsedBody: unknown) => Promise<Response>;
 
 export interface McpEndpointOptions {
   policy: HttpPolicy;
@@ -16,6 +17,11 @@ export interface McpEndpointOptions {
    * rate limit) is sent instead. That era has no session to hold the check.
    */
   admitModern?: (principal: string, parsedBody: unknown) => Promise<Response | undefined>;
+  /**
+   * Set when the server takes OAuth access tokens (the HTTP policy then holds
+   * no tokens): admits the request's caller, or answers 401/403/503.
+   */
+  authenticate?: (request: Request) => Promise<Caller | Response>;
   /** Logs errors the SDK reports out of band. */
   onError?: (error: Error) => void;
   /**
@@ -57,6 +63,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const admission = admitRequest(request, policy);
     if (!admission.ok) return admission.response;
     if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+    const caller = options.authenticate ? await options.authenticate(request) : { principal: admission.principal };
+    if (caller instanceof Response) return caller;
     if (!["GET", "POST", "DELETE"].includes(request.method)) {
       return jsonRpcErrorResponse(405, JsonRpcCode.invalidRequest, `Method ${request.method} is not allowed`, {
         headers: { allow: "GET, POST, DELETE, OPTIONS" },
@@ -83,13 +91,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Invalid Request: expected a JSON-RPC message object");
       }
     }
-    const authInfo = authInfoFor(admission.principal);
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
-      return options.legacy(request, admission.principal, parsedBody);
+      return options.legacy(request, caller, parsedBody);
     }
-    const refused = await options.admitModern?.(admission.principal, parsedBody);
+    const refused = await options.admitModern?.(caller.principal, parsedBody);
     if (refused !== undefined) return refused;
-    return modern.fetch(request, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) });
+    return modern.fetch(request, { authInfo: authInfoOf(caller), ...(parsedBody === undefined ? {} : { parsedBody }) });
   }
 
   return {

@@ -3,8 +3,8 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type McpServer,
 } from "@modelcontextprotocol/server";
+import { authInfoOf, type Caller } from "../auth/caller.ts";
 import type { SessionStore } from "../sessions/session-store.ts";
-import { authInfoFor } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
 export interface SessionRouterOptions {
@@ -67,10 +67,10 @@ export class SessionRouter {
   }
 
   /** `parsedBody` is the POST body, already read and parsed by the endpoint. */
-  async handle(request: Request, principal: string, parsedBody: unknown): Promise<Response> {
+  async handle(request: Request, caller: Caller, parsedBody: unknown): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
-    if (sessionId === null) return this.#initialize(request, principal, parsedBody);
-    const session = await this.#find(sessionId, principal);
+    if (sessionId === null) return this.#initialize(request, caller, parsedBody);
+    const session = await this.#find(sessionId, caller.principal);
     if (session === undefined) {
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, "Session not found: it expired, was deleted, or never existed; initialize a new one");
     }
@@ -82,7 +82,7 @@ export class SessionRouter {
     // A client reconnecting its GET stream replaces the old one, which may not have noticed the drop yet.
     if (request.method === "GET") session.transport.closeStandaloneSSEStream();
     return session.transport.handleRequest(request, {
-      authInfo: authInfoFor(principal),
+      authInfo: authInfoOf(caller),
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
   }
@@ -109,7 +109,8 @@ export class SessionRouter {
     await Promise.all([...this.#live].map(async ([id, session]) => this.#forget(id, session)));
   }
 
-  async #initialize(request: Request, principal: string, body: unknown): Promise<Response> {
+  async #initialize(request: Request, caller: Caller, body: unknown): Promise<Response> {
+    const { principal } = caller;
     if (request.method !== "POST") {
       return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Bad Request: Mcp-Session-Id header is required");
     }
@@ -129,7 +130,7 @@ export class SessionRouter {
         lastSeenAt: now,
       });
     });
-    return session.transport.handleRequest(request, { parsedBody: body, authInfo: authInfoFor(principal) });
+    return session.transport.handleRequest(request, { parsedBody: body, authInfo: authInfoOf(caller) });
   }
 
   async #find(sessionId: string, principal: string): Promise<LiveSession | undefined> {
@@ -155,7 +156,7 @@ export class SessionRouter {
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: JSON.stringify(initializeRequest),
     });
-    const response = await session.transport.handleRequest(replay, { parsedBody: initializeRequest, authInfo: authInfoFor(principal) });
+    const response = await session.transport.handleRequest(replay, { parsedBody: initializeRequest, authInfo: authInfoOf({ principal }) });
     await response.body?.cancel();
     gate.replaying = false;
     session.lastUsed = this.#now();

@@ -1,3 +1,4 @@
+import type { ToolScopes } from "../auth/tool-scopes.ts";
 import type { Placement, PlacementState, ToolIsolation } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
 import type { RegionRole } from "./writer-region.ts";
@@ -22,6 +23,8 @@ export interface ToolHost {
   fetch?: typeof fetch;
   /** Runs the calls of tools that ask for isolation; a runtime without it fails them. */
   isolate?: IsolatedRunner;
+  /** Set when the server takes OAuth access tokens: the scopes each tool's calls need. */
+  scopes?: ToolScopes;
 }
 
 /** Runs one call of an isolated tool away from the server's own heap and event loop. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { SCOPE_TOKEN } from "../auth/settings.ts";
 import type { KnowledgeBase } from "../state/knowledge-base.ts";
 import type { NoteStore } from "../state/notes.ts";
 
@@ -42,6 +43,15 @@ interface ToolCommon<Input extends z.ZodObject> {
   example: z.input<Input>;
   /** True when the tool changes state (used for writer-region routing and annotations). */
   writes?: boolean;
+  /**
+   * OAuth scopes a call needs, on a server that takes OAuth access tokens; a
+   * call without them gets 403 insufficient_scope and the client can step up.
+   * The deployment may replace them (`MCP_OAUTH_TOOL_SCOPES`). Static tokens
+   * and local use are not scoped.
+   * @default [] (any valid token)
+   * @example ["kb:write"]
+   */
+  scopes?: readonly string[];
 }
 
 export interface LocalTool<P extends "edge" | "fly", Input extends z.ZodObject = z.ZodObject>
@@ -89,6 +99,8 @@ export function defineTool(tool: ToolDefinition): ToolDefinition {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) {
     throw new Error(`tool name ${JSON.stringify(tool.name)}: expected snake_case, 1-64 characters`);
   }
+  const badScope = tool.scopes?.find((scope) => !SCOPE_TOKEN.test(scope));
+  if (badScope !== undefined) throw new Error(`tool ${tool.name}: scope ${JSON.stringify(badScope)} is not an OAuth scope-token (RFC 6749 §3.3)`);
   const example = tool.input.safeParse(tool.example);
   if (!example.success) {
     throw new Error(`tool ${tool.name}: its example does not match its input schema (${example.error.issues[0]?.message})`);

@@ -5,6 +5,8 @@ export const kbPut = defineTool({
   name: "kb_put",
   placement: "fly",
   writes: true,
+  // Everyone signed in may read the team's knowledge base; changing it is a grant of its own.
+  scopes: ["kb:write"],
   description:
     "Stores a document in the team's persistent knowledge base, shared by every session and kept across restarts. " +
     "Writing an existing key replaces that document. Use kb_search to find documents later.",

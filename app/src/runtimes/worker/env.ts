@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AuthSettingsError, oauthEnvShape, oauthSettingsOf, type OAuthSettings } from "../../auth/settings.ts";
 import type { McpSession } from "./mcp-session.ts";
 import type { PrincipalState } from "./principal-state.ts";
 
@@ -28,6 +29,14 @@ export interface Env {
   /** The release and color this version runs, reported by /healthz. */
   RELEASE?: string;
   COLOR?: string;
+  /** OAuth: the authorization server whose access tokens are accepted; unset means none. */
+  MCP_OAUTH_ISSUER?: string;
+  /** Scopes every request needs, space-separated. */
+  MCP_OAUTH_SCOPES?: string;
+  /** JSON: tool name → the scopes its calls need, replacing the tool's own. */
+  MCP_OAUTH_TOOL_SCOPES?: string;
+  /** The public origin (the custom domain); the canonical URI is `<origin>/<apiVersion>/mcp`. Unset: the request's origin. */
+  MCP_PUBLIC_URL?: string;
 }
 
 const WorkerSettings = z.object({
@@ -51,9 +60,10 @@ const WorkerSettings = z.object({
   SSE_GET_MAX_MS: z.coerce.number().int().min(0).default(600_000),
   RELEASE: z.string().default("local"),
   COLOR: z.string().default("local"),
+  ...oauthEnvShape,
 });
 
-export type WorkerSettings = z.output<typeof WorkerSettings>;
+export type WorkerSettings = z.output<typeof WorkerSettings> & { oauth: OAuthSettings | undefined };
 
 const cache = new WeakMap<object, WorkerSettings>();
 
@@ -65,7 +75,11 @@ export function workerSettings(env: Env): WorkerSettings {
     if (!parsed.success) {
       throw new Error(`invalid Worker bindings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
     }
-    settings = parsed.data;
+    try {
+      settings = { ...parsed.data, oauth: oauthSettingsOf(parsed.data) };
+    } catch (error) {
+      throw error instanceof AuthSettingsError ? new Error(`invalid Worker bindings: ${error.message}`) : error;
+    }
     cache.set(env, settings);
   }
   return settings;

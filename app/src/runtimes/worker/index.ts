@@ -4,6 +4,8 @@
  * 2025-11-25 session lives in its own `McpSession` Durable Object.
  */
 import { isInitializeRequest } from "@modelcontextprotocol/server";
+import type { Caller } from "../../auth/caller.ts";
+import { createResourceServer, ResourceServer } from "../../auth/resource-server.ts";
 import { buildMcpServer } from "../../server/build-server.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
@@ -11,7 +13,7 @@ import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.t
 import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
 import type { ToolHost } from "../../server/tool-host.ts";
 import { tools } from "../../tools/index.ts";
-import { workerSettings, type Env } from "./env.ts";
+import { workerSettings, type Env, type WorkerSettings } from "./env.ts";
 import { FORWARD_HEADERS } from "./mcp-session.ts";
 import { PrincipalNoteStore } from "./principal-state.ts";
 import { upstreamOrigins } from "./upstream.ts";
@@ -20,7 +22,13 @@ export { McpSession } from "./mcp-session.ts";
 export { PrincipalState } from "./principal-state.ts";
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const endpoints = new WeakMap<Env, Map<string, McpEndpoint>>();
+
+/** What one isolate builds once per set of bindings: the endpoints, and the resource server whose key cache they share. */
+interface Edge {
+  endpoints: Map<string, McpEndpoint>;
+  resourceServer: ResourceServer | undefined;
+}
+const edges = new WeakMap<Env, Edge>();
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
@@ -30,8 +38,11 @@ export default {
     if (pathname === "/healthz" || /^\/v\d+\/healthz$/.test(pathname)) {
       return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR });
     }
+    const edge = edgeFor(env);
+    const metadata = edge.resourceServer?.metadataResponse(request, publicOrigin(settings, request), settings.API_VERSIONS);
+    if (metadata) return metadata;
     const apiVersion = /^\/(v\d+)\/mcp\/?$/.exec(pathname)?.[1];
-    const endpoint = apiVersion === undefined ? undefined : endpointsFor(env).get(apiVersion);
+    const endpoint = apiVersion === undefined ? undefined : edge.endpoints.get(apiVersion);
     if (endpoint === undefined) {
       const served = settings.API_VERSIONS.map((version) => `/${version}/mcp`).join(", ");
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${served}`);
@@ -40,39 +51,52 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
+/** The canonical origin: the custom domain the infra binds, else wherever the request came in (wrangler dev, tests). */
+function publicOrigin(settings: WorkerSettings, request: Request): URL {
+  return new URL(settings.MCP_PUBLIC_URL ?? new URL(request.url).origin);
+}
+
 /** One endpoint per API version, built once per isolate. */
-function endpointsFor(env: Env): Map<string, McpEndpoint> {
-  let byVersion = endpoints.get(env);
-  if (byVersion !== undefined) return byVersion;
+function edgeFor(env: Env): Edge {
+  const built = edges.get(env);
+  if (built !== undefined) return built;
   const settings = workerSettings(env);
+  const staticTokens = parseTokens(settings.MCP_AUTH_TOKEN, settings.MCP_DEFAULT_PRINCIPAL);
+  const oauth = settings.oauth && createResourceServer({ settings: settings.oauth, tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
   const host: ToolHost = {
     local: { edge: { notes: new PrincipalNoteStore(env.PRINCIPAL_STATE) } },
     upstream: upstreamOrigins(settings),
     toolTimeoutMs: settings.MCP_TOOL_TIMEOUT_MS,
     defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
+    ...(oauth ? { scopes: oauth.scopes } : {}),
   };
   const policy = {
     allowedOrigins: settings.MCP_ALLOWED_ORIGINS,
-    tokens: parseTokens(settings.MCP_AUTH_TOKEN, settings.MCP_DEFAULT_PRINCIPAL),
+    // With an issuer, the resource server checks every token (static ones too).
+    tokens: oauth ? new Map<string, string>() : staticTokens,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
   };
-  byVersion = new Map();
+  const endpoints = new Map<string, McpEndpoint>();
   for (const apiVersion of settings.API_VERSIONS) {
-    byVersion.set(
+    endpoints.set(
       apiVersion,
       createMcpEndpoint({
         policy,
         createServer: () => buildMcpServer(tools, host),
-        legacy: (request, principal, body) => forwardToSession(env, apiVersion, request, principal, body),
+        legacy: (request, caller, body) => forwardToSession(env, apiVersion, request, caller, body),
+        ...(oauth
+          ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, ResourceServer.resourceOf(publicOrigin(settings, request), apiVersion)) }
+          : {}),
         admitModern: (principal, body) => limitPrincipal(env, settings.RATE_LIMIT_PER_MINUTE, principal, body),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
       }),
     );
   }
-  endpoints.set(env, byVersion);
-  return byVersion;
+  const edge = { endpoints, resourceServer: oauth?.resourceServer };
+  edges.set(env, edge);
+  return edge;
 }
 
 /** The session-less era's rate limit: tool calls per principal, counted in its PrincipalState object. */
@@ -88,10 +112,12 @@ async function limitPrincipal(env: Env, limit: number, principal: string, body: 
  * creates a session, under an id minted here; an id that is not ours is
  * answered 404 without waking any object.
  */
-async function forwardToSession(env: Env, apiVersion: string, request: Request, principal: string, body: unknown): Promise<Response> {
+async function forwardToSession(env: Env, apiVersion: string, request: Request, caller: Caller, body: unknown): Promise<Response> {
   const headers = new Headers(request.headers);
   for (const name of Object.values(FORWARD_HEADERS)) headers.delete(name);
-  headers.set(FORWARD_HEADERS.principal, principal);
+  // The token was checked here; the object gets what it granted, never the token itself.
+  headers.delete("authorization");
+  headers.set(FORWARD_HEADERS.caller, JSON.stringify(caller));
   headers.set(FORWARD_HEADERS.apiVersion, apiVersion);
   let sessionId = request.headers.get("mcp-session-id");
   if (sessionId === null) {

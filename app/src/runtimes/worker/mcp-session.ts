@@ -1,4 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import type { Caller } from "../../auth/caller.ts";
+import { ToolScopes } from "../../auth/tool-scopes.ts";
 import { buildMcpServer } from "../../server/build-server.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { isToolCall, rateLimitedResponse, RateLimiter } from "../../server/rate-limit.ts";
@@ -14,7 +16,8 @@ import { upstreamOrigins } from "./upstream.ts";
 
 /** Headers only the Worker sets on a request it forwards here; clients' copies are stripped. */
 export const FORWARD_HEADERS = {
-  principal: "x-mcp-principal",
+  /** JSON of the admitted {@link Caller}: its principal and what its token granted. */
+  caller: "x-mcp-caller",
   apiVersion: "x-mcp-api-version",
   newSession: "x-mcp-new-session",
 } as const;
@@ -36,9 +39,9 @@ export class McpSession extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const principal = request.headers.get(FORWARD_HEADERS.principal);
+    const caller = callerOf(request.headers.get(FORWARD_HEADERS.caller));
     const apiVersion = request.headers.get(FORWARD_HEADERS.apiVersion);
-    if (principal === null || apiVersion === null) {
+    if (caller === undefined || apiVersion === null) {
       return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Bad Request: not forwarded by the Worker");
     }
     const creating = request.headers.has(FORWARD_HEADERS.newSession);
@@ -54,7 +57,7 @@ export class McpSession extends DurableObject<Env> {
       const retryAfter = this.#limiter.take();
       if (retryAfter > 0) return rateLimitedResponse(this.#limiter.limit, retryAfter, body.id);
     }
-    const response = await router.handle(request, principal, body);
+    const response = await router.handle(request, caller, body);
     if (request.method === "GET" && response.ok && settings.SSE_GET_MAX_MS > 0) this.#limitStream(request, settings.SSE_GET_MAX_MS);
     return response;
   }
@@ -70,6 +73,7 @@ export class McpSession extends DurableObject<Env> {
       toolTimeoutMs: settings.MCP_TOOL_TIMEOUT_MS,
       defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
       logError: (message: string, error: unknown) => console.error(`[tool] ${message}:`, error),
+      ...(settings.oauth ? { scopes: new ToolScopes(tools, settings.oauth) } : {}),
     };
     this.#router = new SessionRouter({
       store: new SqlSessionStore(this.#sql),
@@ -106,4 +110,11 @@ export class McpSession extends DurableObject<Env> {
     const timer = setTimeout(close, maxMs);
     request.signal.addEventListener("abort", close, { once: true });
   }
+}
+
+/** The caller the Worker forwarded; the Worker strips any copy a client sent, so this one is its own. */
+function callerOf(header: string | null): Caller | undefined {
+  if (header === null) return undefined;
+  const caller = JSON.parse(header) as Caller;
+  return typeof caller.principal === "string" ? caller : undefined;
 }

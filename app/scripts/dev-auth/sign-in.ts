@@ -1,0 +1,77 @@
+/**
+ * `npm run dev:sign-in`: signs in to an MCP server with the official v2 SDK
+ * client, against the development authorization server, and calls a few
+ * tools; every HTTP exchange is printed, so the whole flow can be read:
+ * the 401 and its challenge, the metadata, registration, authorization with
+ * PKCE, the token, the calls, and a step-up for a tool that needs more scope.
+ *
+ *   npm run dev:sign-in -- [--url http://127.0.0.1:8787/v1/mcp] [--user dev-user]
+ */
+import { parseArgs } from "node:util";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { decodeJwt } from "jose";
+import { BrowserlessClient, withSignIn } from "./browserless-client.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    url: { type: "string", default: "http://127.0.0.1:8787/v1/mcp" },
+    user: { type: "string", default: "dev-user" },
+  },
+});
+
+/** fetch, printing each exchange (never a token: only methods, URLs, statuses and challenges). */
+const loggingFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
+  const body = request.method === "POST" && request.headers.get("content-type")?.includes("json") ? methodOf(await request.clone().text()) : "";
+  const response = await fetch(request);
+  const challenge = response.headers.get("www-authenticate");
+  console.log(`  ${request.method} ${request.url}${body} → ${response.status}${challenge ? `  WWW-Authenticate: ${challenge}` : ""}`);
+  return response;
+};
+
+function methodOf(text: string): string {
+  try {
+    const method = (JSON.parse(text) as { method?: string }).method;
+    return method ? ` (${method})` : "";
+  } catch {
+    return "";
+  }
+}
+
+const url = new URL(flags.url);
+const provider = new BrowserlessClient({ user: flags.user });
+const client = new Client({ name: "mcp-hosting dev:sign-in", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+let transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: loggingFetch });
+
+console.log(`signing in to ${url.href} as ${flags.user}:`);
+await withSignIn(
+  provider,
+  () => client.connect(transport),
+  async (callback) => {
+    console.log(`  (browser) ${provider.authorizations.at(-1)?.origin} redirected back with code and iss=${callback.get("iss")}`);
+    await transport.finishAuth(callback);
+    transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: loggingFetch });
+  },
+);
+const claims = decodeJwt(provider.tokens()!.access_token);
+console.log(`signed in (client registered by ${provider.registration}); token: sub=${claims.sub} aud=${String(claims.aud)} scope="${String(claims.scope)}"`);
+
+const { tools } = await client.listTools();
+console.log(`tools: ${tools.map((tool) => tool.name).join(", ")}`);
+const echo = await client.callTool({ name: "echo", arguments: { text: `hello from ${flags.user}` } });
+console.log(`echo → ${JSON.stringify(echo.content)}`);
+await client.callTool({ name: "note_add", arguments: { text: `${flags.user} was here` } });
+const notes = await client.callTool({ name: "note_list", arguments: {} });
+console.log(`note_list → ${JSON.stringify(notes.structuredContent)}`);
+
+console.log("kb_put needs kb:write, which the first sign-in did not ask for:");
+const put = await withSignIn(
+  provider,
+  () => client.callTool({ name: "kb_put", arguments: { key: "dev/sign-in", title: "Signed in", body: `by ${flags.user}` } }),
+  async (callback) => {
+    console.log(`  (browser) signed in again for scope "${provider.authorizations.at(-1)?.searchParams.get("scope")}"`);
+    await transport.finishAuth(callback);
+  },
+);
+console.log(`kb_put → ${JSON.stringify(put.structuredContent ?? put.content)}`);
+await client.close();

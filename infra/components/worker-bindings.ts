@@ -1,0 +1,26 @@
+/** Worker bindings: how the component writes them, and how the script upload API spells them. */
+import type * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+
+export type Binding = cloudflare.types.input.WorkerVersionBinding;
+
+export function plain(name: string, text: pulumi.Input<string>): Binding {
+  return { type: "plain_text", name, text };
+}
+
+/** A secret_text binding; its text is marked secret whatever the caller passed. */
+export function secretText(name: string, text: pulumi.Input<string>): Binding {
+  return { type: "secret_text", name, text: pulumi.secret(text) };
+}
+
+/** Bindings as the script upload API spells them (`class_name`, not `className`); secrets stay secret. */
+export function bindingsOnTheWire(bindings: Binding[]): pulumi.Output<Record<string, unknown>[]> {
+  return pulumi.output(bindings).apply((resolved) =>
+    resolved.map(({ type, name, className, text }): Record<string, unknown> => ({
+      type,
+      name,
+      ...(className === undefined ? {} : { class_name: className }),
+      ...(text === undefined ? {} : { text }),
+    })),
+  ) as pulumi.Output<Record<string, unknown>[]>;
+}
