@@ -100,7 +100,8 @@ export function releaseIdOf(content: Pick<ReleaseManifest, "artifacts" | "fly" |
   return `r-${hash.digest("hex").slice(0, 12)}`;
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted and undefined members left out: equal content, equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
