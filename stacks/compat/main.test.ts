@@ -74,10 +74,10 @@ test("bad input: an unknown release, one from before surfaces, an API version no
   assert.equal(unknown.code, 1);
   assert.match(
     unknown.stderr,
-    /^unknown release r-0123456789ab: release r-0123456789ab is neither in \.releases\/ nor in s3:\/\/acme-mcp-hosting-releases\/releases\/ \(expected it built here with npm run release:build, or published with npm run release:publish .*\)\n$/,
+    /^release r-0123456789ab is neither in \.releases\/ nor in s3:\/\/acme-mcp-hosting-releases\/releases\/ \(expected it built here with npm run release:build, or published with npm run release:publish .*\)\n$/,
   );
   const noCredentials = await compat(dir, "--api", "v1", "--release", "r-0123456789ab");
-  assert.match(noCredentials.stderr, /^unknown release r-0123456789ab: release r-0123456789ab is not in \.releases\/, and artifact store s3:\/\/\S+: no AWS credentials \(expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment\)\n$/);
+  assert.match(noCredentials.stderr, /^release r-0123456789ab is not in \.releases\/, and artifact store s3:\/\/\S+: no AWS credentials \(expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment\)\n$/);
 
   const old = makeRelease(cache, { tag: "old" }).manifest.release;
   const predates = await compat(dir, "--api", "v1", "--release", next, "--against", old);

@@ -51,7 +51,7 @@ await runCommand(USAGE, async () => {
   const lookup = await releaseLookup([release, ...(against ? [against] : apis.map(liveOf))], config, root);
   const read = (id: string): ReleaseRecord => {
     const record = lookup.get(id);
-    if (!record) throw new UsageError(`unknown release ${id}: ${lookup.why(id)}`);
+    if (!record) throw new UsageError(lookup.why(id) ?? `release ${id} cannot be read`);
     return record;
   };
   const subject = read(release);
