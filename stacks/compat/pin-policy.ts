@@ -34,7 +34,7 @@ export function checkAgainstLive(config: StackConfig, api: string, release: stri
   const version = config.apiVersions[api]!;
   const live = version.slots[version.live].release;
   const check = { api, live, release, preview: version.preview === true };
-  if (check.preview) return { ...check, unchecked: `${api} is in preview (added by npm run api:add and not yet cut over): no client depends on it, so breaking changes are not checked` };
+  if (check.preview) return { ...check, unchecked: `in preview (added by npm run api:add, not yet cut over): no client depends on it, so breaking changes are not checked` };
   if (live === release) return { ...check, findings: [] };
   const records = [lookup.get(live), lookup.get(release)];
   const missing = [live, release].find((id, i) => !records[i]);
