@@ -100,6 +100,16 @@ test("promote: promote, then pulumi up -s prod behind an environment with requir
   assert.deepEqual([up?.with?.command, up?.with?.["stack-name"]], ["up", "prod"]);
 });
 
+test("a step that pipes a command into tee fails when the command does (a refused pin, promote or plan stops the job)", () => {
+  for (const name of files) {
+    for (const job of Object.values(jobsOf(name))) {
+      for (const step of job.steps.filter((step) => /\| tee /.test(step.run ?? ""))) {
+        assert.match(step.run ?? "", /^set -o pipefail\b/, `${name}: ${step.run?.split("\n").find((line) => line.includes("| tee"))}`);
+      }
+    }
+  }
+});
+
 test("both checks catch a broken workflow (so a pass means something)", async () => {
   const broken = read("promote.yml").replace("    runs-on: ubuntu-latest\n    environment: production", "    runs-on: ubuntu-latest\n    enviroment: production");
   assert.notDeepEqual(validator.validateWorkflow(broken).errors, []);
