@@ -154,6 +154,13 @@ export const CORPUS: Case[] = [
     path: `${P}.q.not`,
   },
   {
+    name: "a definition used in two places narrowed: reported at the second place too",
+    before: { type: "object", $defs: { Id: { type: "string" } }, properties: { from: { $ref: "#/$defs/Id" }, to: { $ref: "#/$defs/Id" } } },
+    after: { type: "object", $defs: { Id: { type: "string", maxLength: 36 } }, properties: { from: { $ref: "#/$defs/Id" }, to: { $ref: "#/$defs/Id" } } },
+    expect: "breaking",
+    path: `${P}.to.maxLength`,
+  },
+  {
     name: "an exclusive maximum tightened in a hand-written schema",
     before: { type: "object", properties: { ratio: { type: "number", exclusiveMaximum: 1 } }, required: ["ratio"] },
     after: { type: "object", properties: { ratio: { type: "number", exclusiveMaximum: 0.5 } }, required: ["ratio"] },

@@ -45,17 +45,22 @@ class Comparison {
     this.direction = direction;
   }
 
-  /** Compares at `path`, reporting into `out`; `seen` holds the pairs of references already under comparison. */
-  run(out: Finding[], seen: Set<string>, path: string, before: Schema, after: Schema): void {
-    const walk: Walk = makeWalk(this.tool, this.direction, out, (at, b, a) => this.run(out, seen, at, b, a));
+  /**
+   * Compares at `path`, reporting into `out`. `enclosing` holds the pairs of
+   * references being compared around this point: meeting one again is a
+   * recursive schema meeting itself, already under comparison. (A definition
+   * reused side by side is compared at each place.)
+   */
+  run(out: Finding[], enclosing: ReadonlySet<string>, path: string, before: Schema, after: Schema): void {
     const b = expand(before, this.roots.before, path);
     const a = expand(after, this.roots.after, path);
+    let inside = enclosing;
     if (b.refs.length > 0 || a.refs.length > 0) {
-      // A recursive schema meets itself again: that pair is being compared already.
       const key = `${b.refs.join(" ")}|${a.refs.join(" ")}`;
-      if (seen.has(key)) return;
-      seen.add(key);
+      if (enclosing.has(key)) return;
+      inside = new Set([...enclosing, key]);
     }
+    const walk: Walk = makeWalk(this.tool, this.direction, out, (at, sub, next) => this.run(out, inside, at, sub, next));
     if (b.refs.length === 0 && a.refs.length === 0 && canonicalJson(b.schema) === canonicalJson(a.schema)) return;
     if (b.schema === false || a.schema === false) {
       if (b.schema !== a.schema) walk.effect(path, b.schema === false ? "widens" : "narrows", b.schema === false ? "was false (nothing allowed), now allows values" : "now false: nothing is allowed");
