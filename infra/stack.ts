@@ -9,7 +9,7 @@ import { unknownToolScopes } from "../stacks/auth.ts";
 import { StackConfigError } from "../stacks/config-error.ts";
 import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
 import { canaryRefusal, MigrationSplitError, slotRefusal } from "../stacks/migrations.ts";
-import { type Color, COLORS, type StackConfig } from "../stacks/schema.ts";
+import { type Color, COLORS, inVersionOrder, type StackConfig } from "../stacks/schema.ts";
 import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
 import { FlyService } from "./components/fly-service.ts";
@@ -53,7 +53,7 @@ export function flyImage(app: string, release: string): string {
 
 /** API versions in numeric order: v1, v2, …, v10. */
 export function apiVersionsInOrder(config: StackConfig): string[] {
-  return Object.keys(config.apiVersions).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  return inVersionOrder(Object.keys(config.apiVersions));
 }
 
 /** The tools a release serves: its manifest's, the working tree's for `local`; unknown for a placeholder. */

@@ -24,7 +24,16 @@ export function missingFlag(flag: string, hint = ""): UsageError {
   return new UsageError(`${flag} is required${hint ? ` (${hint})` : ""}`, 1, true);
 }
 
-const USER_ERRORS = new Set(["UsageError", "StackConfigError", "ReleaseIntegrityError", "ArtifactStoreError", "ReleaseNotFoundError", "MigrationSplitError", "StackNotFoundError"]);
+const USER_ERRORS = new Set([
+  "UsageError",
+  "StackConfigError",
+  "ReleaseIntegrityError",
+  "ArtifactStoreError",
+  "ReleaseNotFoundError",
+  "MigrationSplitError",
+  "StackNotFoundError",
+  "SchemaParseError",
+]);
 
 function isUserError(error: unknown): error is Error {
   if (error instanceof StackConfigError) return true;

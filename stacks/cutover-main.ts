@@ -5,6 +5,9 @@
  * change and writes it with comments and order kept. A canary between two
  * releases whose Workers differ in Durable Object migrations is refused (exit 3):
  * Cloudflare applies a migration only by a non-versioned upload at 100%.
+ * Traffic to a release that breaks what the API version serves live is
+ * refused (exit 4) unless --allow-breaking is spelled out; the first full
+ * cutover of a version in preview (added by api:add) publishes it.
  *
  * With --guard the command then applies the file (--apply, default `pulumi up
  * --yes --skip-preview --stack <stack>`), watches the API version's URL with
@@ -14,15 +17,17 @@ import { parseArgs } from "node:util";
 import { COLORS, type Color } from "./schema.ts";
 import { parseDuration, runCommand, UsageError, missingFlag } from "./cli.ts";
 import { guardCutover } from "./guard.ts";
+import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
 import { canaryRefusal } from "./migrations.ts";
-import { slotMigrationsOf } from "./release-platform.ts";
+import { releaseLookup, slotMigrationsOf } from "./release-platform.ts";
+import type { ConfigEdit } from "./stack-edit.ts";
 import { MIGRATION_REFUSED } from "./rollback.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 import { canaryColor, cutoverTraffic, describeTraffic, trafficEdits, trafficOf } from "./traffic.ts";
 import { headersFrom } from "./verify/headers.ts";
 
 const USAGE =
-  "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--dry-run] " +
+  "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--allow-breaking] [--dry-run] " +
   "[--guard <duration> [--url <mcp url>] [--apply <command>] [--max-error-rate <0..1>] [--interval <duration>]]";
 
 await runCommand(USAGE, async () => {
@@ -32,6 +37,7 @@ await runCommand(USAGE, async () => {
       api: { type: "string" },
       to: { type: "string" },
       canary: { type: "string" },
+      "allow-breaking": { type: "boolean" },
       "dry-run": { type: "boolean" },
       guard: { type: "string" },
       url: { type: "string" },
@@ -71,8 +77,25 @@ await runCommand(USAGE, async () => {
     process.stdout.write(`${header}: nothing to change\n`);
     return;
   }
-  const edited = editStack(current, trafficEdits(values.api, next));
-  process.stdout.write(`${header}\n${releases}\n${showChange(current, edited)}\n`);
+
+  // The release that gets traffic it did not have, against what the version serves live now.
+  const receivingRelease = version.slots[receiving ?? next.live].release;
+  const liveRelease = version.slots[before.live].release;
+  const lookup = await releaseLookup([receivingRelease, liveRelease], current.config, root);
+  const decision = decidePins({
+    config: current.config,
+    stack: values.stack,
+    checks: [checkAgainstLive(current.config, values.api, receivingRelease, lookup)],
+    named: true,
+    allowBreaking: values["allow-breaking"] === true,
+    command: "cutover",
+  });
+  const edits: ConfigEdit[] = trafficEdits(values.api, next);
+  const publishes = version.preview === true && next.canaryPercent === 0;
+  if (publishes) edits.push({ path: ["apiVersions", values.api, "preview"], remove: true });
+  const edited = editStack(current, edits);
+  const notes = [...decision.lines, ...(publishes ? [`${values.api} leaves preview: from now on, releases that break what it serves are refused`] : [])];
+  process.stdout.write(`${header}\n${releases}\n${notes.map((line) => `${line}\n`).join("")}${showChange(current, edited)}\n`);
   if (values["dry-run"]) {
     process.stdout.write("dry run: nothing written\n");
     return;

@@ -88,7 +88,7 @@ test("a release that adds a Durable Object class is pinned into both slots and a
   const pin = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", adds, "--api", "v1", "--root", dir, "--json"]);
   assert.equal(pin.code, 0, pin.stderr);
   assert.match(pin.stdout, new RegExp(`v1: ${adds} is a migration release \\(adds migration v2\\): pinned into both slots.*non-versioned upload at 100%.*${before} cannot take traffic again`));
-  assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { migrationReleases: ["v1"] });
+  assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { apis: ["v1"], migrationReleases: ["v1"], leftBehind: [], allowedBreaking: {} });
 
   const diff = await diffJson(dir, beforeFile);
   const byName = new Map(diff.changes.map((c) => [c.name, c]));
@@ -118,7 +118,7 @@ test("a release with unchanged migrations goes into the idle slot only, and the 
   const pin = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", next, "--api", "v1", "--root", dir, "--json"]);
   assert.equal(pin.code, 0, pin.stderr);
   assert.match(pin.stdout, new RegExp(`v1: green \\(idle\\) ${live} → ${next}; blue stays live`));
-  assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { migrationReleases: [] });
+  assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { apis: ["v1"], migrationReleases: [], leftBehind: [], allowedBreaking: {} });
   const diff = await diffJson(dir, beforeFile);
   // pin moves the Fly release too (one release, rolled): that is the machine update.
   assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`).sort(), ["replace edge-v1-green", "update fly-machine-iad", "update modal-v1-green-deploy"]);

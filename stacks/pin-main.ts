@@ -1,18 +1,27 @@
 /**
- * `npm run pin -- --stack staging --release r-… [--api v1] [--json]`: puts a
- * release into the idle slot of each API version (and the Fly release) of one
- * stack, as the deploy pipeline does after building it. Edits only those pins.
- * A migration release goes into both slots (see promote.ts); `--json` prints
- * `{ "migrationReleases": [api…] }` last, for the pipeline to deploy those whole.
+ * `npm run pin -- --stack staging --release r-… [--api v1] [--allow-breaking] [--json]`:
+ * puts a release into the idle slot of each API version (and the Fly release)
+ * of one stack, as the deploy pipeline does after building it. Edits only
+ * those pins. A migration release goes into both slots (see promote.ts).
+ *
+ * A release that breaks what an API version serves live is refused there
+ * (exit 4), and the message says how to publish it as a new API version;
+ * without `--api`, an older version it breaks keeps its release when a newer
+ * one takes it (compat/pin-policy.ts). The Fly release must serve every pinned
+ * edge release (compat/fly-contract.ts). `--json` prints last
+ * `{ "apis": [the versions to cut over], "migrationReleases": [...], "leftBehind": [...], "allowedBreaking": {...} }`.
  */
 import { parseArgs } from "node:util";
-import { RELEASE_PATTERN } from "./schema.ts";
+import { inVersionOrder, RELEASE_PATTERN } from "./schema.ts";
 import { missingFlag, runCommand, UsageError } from "./cli.ts";
+import { assertFlyContract } from "./compat/fly-contract.ts";
+import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
+import { releasePins } from "./pins.ts";
 import { pinFly, pinToIdle } from "./promote.ts";
-import { migrationsLookup } from "./release-platform.ts";
+import { releaseLookup } from "./release-platform.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 
-const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--dry-run] [--json]";
+const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--allow-breaking] [--dry-run] [--json]";
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -20,6 +29,7 @@ await runCommand(USAGE, async () => {
       stack: { type: "string", short: "s" },
       release: { type: "string" },
       api: { type: "string", multiple: true },
+      "allow-breaking": { type: "boolean" },
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       root: { type: "string" },
@@ -29,20 +39,34 @@ await runCommand(USAGE, async () => {
   if (!values.release) throw missingFlag("--release", "e.g. the id npm run release:build printed");
   if (!RELEASE_PATTERN.test(values.release) || values.release === "local") throw new UsageError(`--release: ${JSON.stringify(values.release)} is not a release id (expected r-<12 hex>)`);
   const root = values.root ?? ".";
+  const release = values.release;
   const target = readStack(root, values.stack);
-  const apis = values.api ?? Object.keys(target.config.apiVersions);
-  const liveReleases = apis.flatMap((api) => {
-    const version = target.config.apiVersions[api];
-    return version ? [version.slots[version.live].release] : [];
+  const known = Object.keys(target.config.apiVersions);
+  const unknown = (values.api ?? []).find((api) => !known.includes(api));
+  if (unknown) throw new UsageError(`${values.stack} has no API version ${unknown} (expected one of ${known.join(", ")}; npm run api:add adds one)`);
+  const asked = inVersionOrder(values.api ?? known);
+  const lookup = await releaseLookup([release, ...releasePins(target.config).map((pin) => pin.release)], target.config, root);
+
+  const decision = decidePins({
+    config: target.config,
+    stack: values.stack,
+    checks: asked.map((api) => checkAgainstLive(target.config, api, release, lookup)),
+    named: values.api !== undefined,
+    allowBreaking: values["allow-breaking"] === true,
+    command: `pin ${release}`,
   });
-  const migrationsOf = await migrationsLookup([values.release, ...liveReleases], target.config, root);
-  const idle = pinToIdle(target.config, values.stack, values.release, apis, migrationsOf);
-  const fly = pinFly(target.config, values.release);
+  const idle = pinToIdle(target.config, values.stack, release, decision.apis, (id) => lookup.get(id)?.worker.migrations);
+  const fly = pinFly(target.config, release);
   const edits = [...idle.edits, ...fly.edits];
-  const summary = () => values.json && process.stdout.write(`${JSON.stringify({ migrationReleases: idle.migrationReleases })}\n`);
-  process.stdout.write(`pin ${values.release} in ${values.stack}:\n${[...idle.lines, ...fly.lines].map((line) => `  ${line}`).join("\n")}\n`);
-  if (edits.length === 0) return void summary();
   const edited = editStack(target, edits);
+  const notes = assertFlyContract(edited.config, lookup, `pin ${release}`);
+
+  const summary = () =>
+    values.json &&
+    process.stdout.write(`${JSON.stringify({ apis: idle.ready, migrationReleases: idle.migrationReleases, leftBehind: decision.leftBehind, allowedBreaking: decision.allowedBreaking })}\n`);
+  const lines = [...decision.lines, ...idle.lines, ...fly.lines, ...notes.map((note) => `note: ${note}`)];
+  process.stdout.write(`pin ${release} in ${values.stack}:\n${lines.map((line) => `  ${line}`).join("\n")}\n`);
+  if (edits.length === 0) return void summary();
   process.stdout.write(`${showChange(target, edited)}\n`);
   if (values["dry-run"]) {
     process.stdout.write("dry run: nothing written\n");

@@ -1,16 +1,23 @@
 /**
- * `npm run promote -- --from staging --to prod [--api v1] [--release r-…] [--dry-run]`:
+ * `npm run promote -- --from staging --to prod [--api v1] [--release r-…] [--allow-breaking] [--dry-run]`:
  * copies what the source stack serves live into the target's idle slots (and
  * the Fly release), edits only those pins in the target's stack file, and
- * prints the change. It never builds anything.
+ * prints the change. It never builds anything. A release that breaks what the
+ * target's API version serves live is refused (exit 4) unless --allow-breaking
+ * is spelled out, and the target's Fly release must serve every pinned edge
+ * release (compat/).
  */
 import { parseArgs } from "node:util";
 import { missingFlag, runCommand, UsageError } from "./cli.ts";
-import { planPromotion } from "./promote.ts";
-import { migrationsLookup } from "./release-platform.ts";
+import { assertFlyContract } from "./compat/fly-contract.ts";
+import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
+import { releasePins } from "./pins.ts";
+import { liveRelease, planPromotion } from "./promote.ts";
+import { releaseLookup } from "./release-platform.ts";
+import { inVersionOrder } from "./schema.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 
-const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--dry-run]";
+const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--allow-breaking] [--dry-run]";
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -19,6 +26,7 @@ await runCommand(USAGE, async () => {
       to: { type: "string" },
       api: { type: "string", multiple: true },
       release: { type: "string" },
+      "allow-breaking": { type: "boolean" },
       "dry-run": { type: "boolean" },
       root: { type: "string" },
     },
@@ -29,21 +37,32 @@ await runCommand(USAGE, async () => {
   const root = values.root ?? ".";
   const source = readStack(root, values.from);
   const target = readStack(root, values.to);
-  // The migrations of what the source serves live and of what the target serves live decide migration releases.
-  const liveOf = (config: typeof source.config, api: string) => config.apiVersions[api]!.slots[config.apiVersions[api]!.live].release;
-  const shared = Object.keys(target.config.apiVersions).filter((api) => api in source.config.apiVersions);
-  const releases = shared.flatMap((api) => [liveOf(source.config, api), liveOf(target.config, api)]);
+  const shared = inVersionOrder(Object.keys(target.config.apiVersions).filter((api) => api in source.config.apiVersions));
+  const pinned = [...releasePins(source.config), ...releasePins(target.config)].map((pin) => pin.release);
+  const lookup = await releaseLookup(pinned, target.config, root);
   const plan = planPromotion(source.config, values.from, target.config, values.to, {
     ...(values.api ? { apis: values.api } : {}),
     ...(values.release ? { release: values.release } : {}),
-    migrationsOf: await migrationsLookup(releases.filter((r) => r !== "local"), target.config, root),
+    migrationsOf: (release) => lookup.get(release)?.worker.migrations,
   });
+  // Each promoted release against what the target's API version serves live: promotion names its versions, so each must take it.
+  const promoted = inVersionOrder(values.api ?? shared);
+  const decision = decidePins({
+    config: target.config,
+    stack: values.to,
+    checks: promoted.map((api) => checkAgainstLive(target.config, api, liveRelease(source.config, values.from!, api), lookup)),
+    named: true,
+    allowBreaking: values["allow-breaking"] === true,
+    command: "promote",
+  });
+  const edited = editStack(target, plan.edits);
+  plan.lines.unshift(...decision.lines);
+  plan.lines.push(...assertFlyContract(edited.config, lookup, "promote").map((note) => `note: ${note}`));
   process.stdout.write(`promote ${values.from} → ${values.to} (pins only, nothing rebuilt):\n${plan.lines.map((line) => `  ${line}`).join("\n")}\n`);
   if (plan.edits.length === 0) {
     process.stdout.write(`${target.path}: nothing to change\n`);
     return;
   }
-  const edited = editStack(target, plan.edits);
   process.stdout.write(`${showChange(target, edited)}\n`);
   if (values["dry-run"]) {
     process.stdout.write("dry run: nothing written\n");

@@ -19,6 +19,8 @@ export interface PinPlan {
   lines: string[];
   /** The API versions where the release is a migration release, pinned into both slots. */
   migrationReleases: string[];
+  /** The API versions whose idle slot (or both, for a migration release) now holds the release: the ones to cut over. */
+  ready: string[];
 }
 
 /** The Durable Object migrations of a release, or undefined when they cannot be read here. */
@@ -33,7 +35,7 @@ export type MigrationsOf = (release: string) => readonly DurableObjectMigration[
  * is refused: Cloudflare cannot undo a migration.
  */
 export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[], migrationsOf: MigrationsOf = () => undefined): PinPlan {
-  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [] };
+  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [], ready: [] };
   for (const api of apis) {
     const version = target.apiVersions[api];
     if (!version) throw new UsageError(`${targetName} has no API version ${api} (expected one of ${Object.keys(target.apiVersions).join(", ")})`);
@@ -56,14 +58,17 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
         throw new UsageError(`${targetName}: cannot pin ${release}: ${rollbackRefusal(api, live, pinned)}`, MIGRATION_REFUSED);
       }
       plan.migrationReleases.push(api);
+      plan.ready.push(api);
       for (const color of [idle, version.live]) plan.edits.push({ path: ["apiVersions", api, "slots", color, "release"], value: release });
       plan.lines.push(
         `${api}: ${release} is a migration release (${change}): pinned into both slots. The next pulumi up applies the migration ` +
           `through a non-versioned upload at 100% (Cloudflare refuses it as a version, error 10211); ${live.release} cannot take traffic again`,
       );
     } else if (version.slots[idle].release === release) {
+      plan.ready.push(api);
       plan.lines.push(`${api}: ${release} is already in ${targetName}'s idle slot (${idle}); next: cutover --to ${idle}`);
     } else {
+      plan.ready.push(api);
       plan.edits.push({ path: ["apiVersions", api, "slots", idle, "release"], value: release });
       const unchecked = pinned.migrations && live.migrations ? "" : ` (Durable Object migrations not compared: ${[live, pinned].filter((s) => !s.migrations).map((s) => s.release).join(", ")} not readable here; pulumi up checks them)`;
       plan.lines.push(`${api}: ${idle} (idle) ${version.slots[idle].release} → ${release}; ${version.live} stays live with ${version.slots[version.live].release}${unchecked}`);
@@ -73,9 +78,10 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
 }
 
 export function pinFly(target: StackConfig, release: string): PinPlan {
-  if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`], migrationReleases: [] };
+  if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`], migrationReleases: [], ready: [] };
   return {
     migrationReleases: [],
+    ready: [],
     edits: [{ path: ["fly", "release"], value: release }],
     lines: [`fly: ${target.fly.release} → ${release} (not colored: rolls region by region on the next pulumi up)`],
   };
@@ -102,7 +108,7 @@ export function planPromotion(
 ): PinPlan {
   const apis = options.apis ?? Object.keys(source.apiVersions).filter((api) => api in target.apiVersions);
   if (apis.length === 0) throw new UsageError(`${sourceName} and ${targetName} share no API version (expected at least one in both)`);
-  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [] };
+  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [], ready: [] };
   for (const api of apis) {
     const release = liveRelease(source, sourceName, api);
     if (options.release !== undefined && options.release !== release) {
@@ -112,6 +118,7 @@ export function planPromotion(
     plan.edits.push(...pinned.edits);
     plan.lines.push(...pinned.lines);
     plan.migrationReleases.push(...pinned.migrationReleases);
+    plan.ready.push(...pinned.ready);
   }
   const skipped = Object.keys(target.apiVersions).filter((api) => !apis.includes(api));
   for (const api of skipped) plan.lines.push(`${api}: not promoted (${options.apis ? "not asked for" : `not in ${sourceName}`}); unchanged`);

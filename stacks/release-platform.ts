@@ -1,31 +1,60 @@
 /**
- * The Worker platform needs (Durable Object migrations) of a pinned release,
- * for checks made before anything is deployed: the working tree for `local`,
- * the verified release folder if it is here, else the manifest in the
- * artifact store.
+ * What the checks made before anything is deployed need of a pinned release:
+ * its Worker platform needs (Durable Object migrations), its tool list and its
+ * MCP surface. Read from the working tree for `local`, from the verified
+ * release folder if it is here, else from the manifest in the artifact store.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type DurableObjectMigration, RELEASE_CACHE, verifyReleaseDir, type WorkerPlatform } from "./release/manifest.ts";
-import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
+import { tools as registry } from "../app/src/tools/index.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
 import { UsageError } from "./cli.ts";
 import type { SlotMigrations } from "./migrations.ts";
+import { type DurableObjectMigration, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./release/manifest.ts";
+import { registrySurface } from "./release/read-surface.ts";
+import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import type { Color, StackConfig } from "./schema.ts";
 
-export async function releasePlatform(release: string, config: StackConfig, root: string, env: NodeJS.ProcessEnv = process.env): Promise<WorkerPlatform> {
-  if (release === "local") return workingTreePlatform(root);
+/** A release as the checks see it; `surface` is undefined for a manifest built before surfaces were recorded. */
+export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface">;
+
+export interface RecordSources {
+  /** Read manifests from the artifact store when a release is not in `.releases/`. @default true */
+  store?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The record of `release`; throws ArtifactStoreError or ReleaseIntegrityError when it cannot be read here. */
+export async function releaseRecord(release: string, config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseRecord> {
+  if (release === "local") {
+    const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement }));
+    return { release, worker: workingTreePlatform(root), tools, surface: await registrySurface(registry) };
+  }
   const dir = join(root, RELEASE_CACHE, release);
-  if (existsSync(dir)) return verifyReleaseDir(dir, release).worker;
-  if (!config.artifactStore) throw new ArtifactStoreError(`release ${release} is not in ${RELEASE_CACHE}/ and the stack has no artifactStore`);
-  const store = new ArtifactStore(config.artifactStore, env);
+  if (existsSync(dir)) return verifyReleaseDir(dir, release);
+  const absent = `release ${release} is not in ${RELEASE_CACHE}/`;
+  const hint = "(expected it built here with npm run release:build, or published with npm run release:publish and fetched with npm run release:fetch)";
+  if (sources.store === false) throw new ArtifactStoreError(`${absent} ${hint}`);
+  if (!config.artifactStore) throw new ArtifactStoreError(`${absent}, and the stack has no artifactStore to look in ${hint}`);
+  let store: ArtifactStore;
+  try {
+    store = new ArtifactStore(config.artifactStore, sources.env ?? process.env);
+  } catch (error) {
+    if (!isUnreadable(error)) throw error;
+    throw new ArtifactStoreError(`${absent}, and ${error.message}`);
+  }
   try {
     const manifest = await store.manifest(release);
-    if (!manifest) throw new ArtifactStoreError(`release ${release} is neither in ${RELEASE_CACHE}/ nor in ${store.where}`);
-    return manifest.worker;
+    if (!manifest) throw new ArtifactStoreError(`release ${release} is neither in ${RELEASE_CACHE}/ nor in ${store.where} ${hint}`);
+    return manifest;
   } finally {
     store.destroy();
   }
+}
+
+/** Whether `error` says a release cannot be read here (as opposed to a bug). */
+export function isUnreadable(error: unknown): error is Error {
+  return error instanceof Error && ["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name);
 }
 
 /**
@@ -36,11 +65,34 @@ export async function releasePlatform(release: string, config: StackConfig, root
 export async function slotMigrationsOf(config: StackConfig, stack: string, api: string, color: Color, root: string, purpose: string): Promise<SlotMigrations> {
   const release = config.apiVersions[api]!.slots[color].release;
   try {
-    return { color, release, migrations: (await releasePlatform(release, config, root)).migrations };
+    return { color, release, migrations: (await releaseRecord(release, config, root)).worker.migrations };
   } catch (error) {
-    if (!(error instanceof Error) || !["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name)) throw error;
+    if (!isUnreadable(error)) throw error;
     throw new UsageError(`${purpose}: cannot read the Durable Object migrations of ${release}: ${error.message} (expected it in .releases/: npm run release:fetch -- --stack ${stack})`);
   }
+}
+
+/** Releases read once each; one that cannot be read here is undefined, with the reason kept. */
+export interface ReleaseLookup {
+  get(release: string): ReleaseRecord | undefined;
+  /** Why `release` could not be read, if it could not. */
+  why(release: string): string | undefined;
+}
+
+export async function releaseLookup(releases: readonly string[], config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseLookup> {
+  const known = new Map<string, ReleaseRecord>();
+  const problems = new Map<string, string>();
+  await Promise.all(
+    [...new Set(releases)].map(async (release) => {
+      try {
+        known.set(release, await releaseRecord(release, config, root, sources));
+      } catch (error) {
+        if (!isUnreadable(error)) throw error;
+        problems.set(release, error.message);
+      }
+    }),
+  );
+  return { get: (release) => known.get(release), why: (release) => problems.get(release) };
 }
 
 /**
@@ -49,16 +101,6 @@ export async function slotMigrationsOf(config: StackConfig, stack: string, api: 
  * comparison, and `pulumi up` makes it).
  */
 export async function migrationsLookup(releases: readonly string[], config: StackConfig, root: string): Promise<(release: string) => readonly DurableObjectMigration[] | undefined> {
-  const known = new Map<string, readonly DurableObjectMigration[] | undefined>();
-  await Promise.all(
-    [...new Set(releases)].map(async (release) => {
-      try {
-        known.set(release, (await releasePlatform(release, config, root)).migrations);
-      } catch (error) {
-        if (!(error instanceof Error) || !["ArtifactStoreError", "ReleaseIntegrityError"].includes(error.name)) throw error;
-        known.set(release, undefined);
-      }
-    }),
-  );
-  return (release) => known.get(release);
+  const lookup = await releaseLookup(releases, config, root);
+  return (release) => lookup.get(release)?.worker.migrations;
 }

@@ -66,11 +66,25 @@ const apiVersion = strict({
   canaryPercent: int(0, 100).default(0),
   /** Overrides the stack's rateLimit for this version. */
   rateLimit: strict({ callsPerMinute }).optional(),
+  /**
+   * Set by `npm run api:add` on a new API version that no client depends on
+   * yet: releases pinned to it are not checked for breaking changes against
+   * what it serves (the version it was added from). Its first full cutover
+   * publishes it (the key is removed); from then on breaking changes are refused.
+   */
+  preview: z.boolean({ error: (iss) => `${show(iss.input)} is not true or false` }).optional(),
 });
 
-const apiVersionName = z.string().regex(/^v[0-9]+$/, {
+export const API_VERSION_NAME = /^v[0-9]+$/;
+
+const apiVersionName = z.string().regex(API_VERSION_NAME, {
   error: (iss) => `${show(iss.input)} is not an API version name (expected v1, v2, …)`,
 });
+
+/** API version names in numeric order: v1, v2, …, v10. */
+export function inVersionOrder(names: Iterable<string>): string[] {
+  return [...names].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
 
 export const SECRET_KEYS = ["upstreamSecret", "authToken", "modalTokenId", "modalTokenSecret"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -7,10 +7,8 @@
 import { isScalar, parseDocument } from "yaml";
 import { PROJECT } from "./load.ts";
 
-export interface ConfigEdit {
-  path: (string | number)[];
-  value: string | number | boolean;
-}
+/** Sets a value (adding the keys on its path that are missing), or removes a key. */
+export type ConfigEdit = { path: (string | number)[]; value: string | number | boolean } | { path: (string | number)[]; remove: true };
 
 export function documentPath(path: readonly (string | number)[]): (string | number)[] {
   const [first, ...rest] = path;
@@ -23,6 +21,10 @@ export function applyEdits(text: string, edits: readonly ConfigEdit[]): string {
   if (document.errors.length > 0) throw new Error(`cannot edit a stack file that is not valid YAML: ${document.errors[0]?.message}`);
   for (const edit of edits) {
     const path = documentPath(edit.path);
+    if ("remove" in edit) {
+      document.deleteIn(path);
+      continue;
+    }
     const node = document.getIn(path, true);
     if (isScalar(node)) node.value = edit.value;
     else document.setIn(path, edit.value);

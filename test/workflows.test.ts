@@ -47,6 +47,8 @@ test("preview: tests, the offline diff of both stacks, and pulumi preview of bot
   assert.match(runs(jobs.test!), /npm ci\nnpm test/);
   assert.deepEqual(jobs["offline-diff"]!.strategy?.matrix?.stack, ["staging", "prod"]);
   assert.match(runs(jobs["offline-diff"]!), /npm run --silent plan -- --stack "\$STACK" --diff "\$BASE"/);
+  // The MCP surface diff per API version sits next to the plan diff and the cost delta in the comment.
+  assert.match(runs(jobs["offline-diff"]!), /npm run --silent compat -- --stack "\$STACK" --release local --markdown > surface\.md[\s\S]*cat cost\.md\n\s*echo\n\s*cat surface\.md\n\s*\} > report\.md/);
   const preview = jobs["pulumi-preview"]!;
   assert.deepEqual(preview.strategy?.matrix?.stack, ["staging", "prod"]);
   const pulumi = preview.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
@@ -64,7 +66,7 @@ test("deploy: build, publish, pin to staging's idle slot, up, verify the idle co
 test("deploy: a migration release, live at 100% after the apply, is watched and never rolled back", () => {
   const job = jobsOf("deploy.yml").staging!;
   const pin = job.steps.find((step) => step.id === "pin");
-  assert.match(pin?.run ?? "", /pin -- --stack "\$STACK" --release "\$RELEASE" --json/);
+  assert.match(pin?.run ?? "", /pin -- --stack "\$STACK" --release "\$RELEASE" "\$\{allow\[@\]\}" --json/);
   const verify = job.steps.find((step) => step.env?.MIGRATION_APIS === "${{ steps.pin.outputs.migration }}");
   assert.ok(verify, "the verify step reads which API versions got a migration release");
   const branch = /if jq -e [^\n]*MIGRATION_APIS[\s\S]*?continue\n\s*fi/.exec(verify.run ?? "")?.[0] ?? "";
@@ -72,14 +74,40 @@ test("deploy: a migration release, live at 100% after the apply, is watched and 
   assert.doesNotMatch(branch, /rollback|--canary/, "no canary and no rollback across a migration");
 });
 
+test("deploy: --allow-breaking only when a person types it, passed to pin and cutover, and written into their commits", () => {
+  const workflow = parse(read("deploy.yml")) as { on: { workflow_dispatch?: { inputs?: Record<string, { type?: string }> } } };
+  assert.equal(workflow.on.workflow_dispatch?.inputs?.allow_breaking?.type, "string");
+  const job = jobsOf("deploy.yml").staging!;
+  const pin = job.steps.find((step) => step.id === "pin")!;
+  assert.equal(pin.env?.ALLOW_BREAKING, "${{ inputs.allow_breaking }}");
+  assert.match(pin.run ?? "", /if \[ "\$ALLOW_BREAKING" = "--allow-breaking" \]; then\n\s*allow=\(--allow-breaking\)\n\s*elif \[ -n "\$ALLOW_BREAKING" \]; then[\s\S]*?exit 1/);
+  assert.match(pin.run ?? "", /--allow-breaking, requested by %s in run %s[\s\S]*git commit --all --message "\$message"/);
+  const verify = job.steps.find((step) => step.env?.PINNED_APIS === "${{ steps.pin.outputs.apis }}")!;
+  assert.match(verify.run ?? "", /for api in \$\(jq -r '\.\[\]' <<< "\$PINNED_APIS"\)/, "only the API versions the release went into are cut over");
+  assert.equal((verify.run?.match(/npm run cutover -- [^\n]*"\$\{allow\[@\]\}"/g) ?? []).length, 2);
+  assert.match(verify.run ?? "", /Cut over \$api in staging to \$idle \(\$RELEASE\)\$\{ALLOW:\+ with \$ALLOW, requested by \$GITHUB_ACTOR\}/);
+});
+
 test("promote: promote, then pulumi up -s prod behind an environment with required reviewers", () => {
   const jobs = jobsOf("promote.yml");
   assert.match(runs(jobs.promote!), /npm run promote -- "\$\{args\[@\]\}"/);
+  assert.match(runs(jobs.promote!), /if \[ "\$ALLOW_BREAKING" = "--allow-breaking" \]; then\n\s*args\+=\(--allow-breaking\)/, "--allow-breaking only when typed out");
+  assert.match(runs(jobs.promote!), /--allow-breaking, requested by %s in run %s/, "and recorded in the commit");
   assert.doesNotMatch(runs(jobs.promote!), /release:build|build:edge/, "never rebuilds");
   assert.equal(jobs.apply!.environment, "production");
   assert.equal(jobs.apply!.needs, "promote");
   const up = jobs.apply!.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
   assert.deepEqual([up?.with?.command, up?.with?.["stack-name"]], ["up", "prod"]);
+});
+
+test("a step that pipes a command into tee fails when the command does (a refused pin, promote or plan stops the job)", () => {
+  for (const name of files) {
+    for (const job of Object.values(jobsOf(name))) {
+      for (const step of job.steps.filter((step) => /\| tee /.test(step.run ?? ""))) {
+        assert.match(step.run ?? "", /^set -o pipefail\b/, `${name}: ${step.run?.split("\n").find((line) => line.includes("| tee"))}`);
+      }
+    }
+  }
 });
 
 test("both checks catch a broken workflow (so a pass means something)", async () => {

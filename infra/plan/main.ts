@@ -7,14 +7,20 @@
  * opaque placeholders; release bundles that are not on this machine are
  * placeholders too, and the report says which. This is NOT `pulumi preview`:
  * it consults no provider, no cloud account and no state.
+ *
+ * It refuses a stack whose Fly release cannot serve a pinned edge release's
+ * Fly tools (stacks/compat/fly-contract.ts), for the releases on this machine.
  */
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError, missingFlag } from "../../stacks/cli.ts";
+import { flyContract, flyRefusal } from "../../stacks/compat/fly-contract.ts";
 import { parseStackFile } from "../../stacks/load.ts";
 import { clip, outputWidth, wrap } from "../../stacks/terminal.ts";
 import { MigrationSplitError } from "../../stacks/migrations.ts";
+import { releasePins } from "../../stacks/pins.ts";
+import { releaseLookup } from "../../stacks/release-platform.ts";
 import { COLORS, type StackConfig } from "../../stacks/schema.ts";
 import { readStackSource } from "../../stacks/stack-source.ts";
 import { placeholderReleases, type ReleaseSource } from "../releases.ts";
@@ -61,6 +67,15 @@ function uncheckedSlots(config: StackConfig, placeholders: Set<string>): string[
   return notes;
 }
 
+/** The Fly contract of the releases on this machine: a broken one stops the plan; the notes say what was not compared. */
+async function flyNotes(config: StackConfig, root: string): Promise<string[]> {
+  const lookup = await releaseLookup(releasePins(config).map((pin) => pin.release), config, root, { store: false });
+  const contract = flyContract(config, lookup);
+  const refusal = flyRefusal(contract, config.fly.release);
+  if (refusal) throw new UsageError(`this stack cannot be deployed: ${refusal}`);
+  return contract.notes;
+}
+
 function placeholderLine(placeholders: Set<string>): string[] {
   return placeholders.size === 0 ? [] : [`placeholder bundles (not on this machine, so their code is not compared): ${[...placeholders].join(", ")}`];
 }
@@ -77,6 +92,7 @@ async function main(): Promise<void> {
   const { stack, config } = parseStackFile(join(root, `Pulumi.${options.stack}.yaml`));
   const parseMs = Math.round(performance.now() - started);
   const { releases, placeholders } = trackingReleases(root);
+  const fly = await flyNotes(config, root);
 
   if (options.diff !== undefined) {
     const base = readStackSource(options.diff, options.stack, { root });
@@ -87,7 +103,7 @@ async function main(): Promise<void> {
     );
     const from = base.origin;
     const to = `Pulumi.${stack}.yaml in the working tree`;
-    const notes = [...uncheckedSlots(config, placeholders), ...placeholderLine(placeholders)];
+    const notes = [...uncheckedSlots(config, placeholders), ...placeholderLine(placeholders), ...fly];
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ offline: true, note: OFFLINE, stack, from, to, ...diffToJson(diff), notes }, null, 2)}\n`);
       return;
@@ -101,7 +117,7 @@ async function main(): Promise<void> {
   const evaluation = await evaluateOffline(stack, () => buildStack(config, { stack, releases, projectDir }));
   const note = `Offline evaluation of stack "${stack}" under Pulumi mocks. ${OFFLINE}`;
   const timing = { parseMs, evaluateMs: Math.round(evaluation.elapsedMs) };
-  const notes = uncheckedSlots(config, placeholders);
+  const notes = [...uncheckedSlots(config, placeholders), ...fly];
   if (options.json) {
     const report = { offline: true, note, stack, timing, placeholderReleases: [...placeholders], notes, outputs: evaluation.outputs, resources: toJson(evaluation.registrations) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -26,6 +26,8 @@ export interface ReleaseContent {
   flyInputsSha256: string;
   worker: WorkerPlatform;
   tools: ReleaseManifest["tools"];
+  /** The MCP surface, as the server lists it (read-surface.ts). */
+  surface?: ReleaseManifest["surface"];
   gitCommit: string;
   dirty: boolean;
 }
@@ -61,6 +63,7 @@ export function assembleRelease(content: ReleaseContent, cacheDir: string, now =
     fly,
     worker: content.worker,
     tools: content.tools,
+    ...(content.surface ? { surface: content.surface } : {}),
   };
 
   const dir = join(cacheDir, release);

@@ -25,6 +25,7 @@ test("a build of the app is a release named by its content, with a manifest of e
   assert.ok(manifest.artifacts["modal/modal_app.py"] && manifest.artifacts["modal/compute.py"]);
   assert.equal(manifest.fly.image, `registry.fly.io/<app>:${manifest.release}`);
   assert.deepEqual(manifest.tools.map((t) => t.name), tools.map((t) => t.name));
+  assert.deepEqual(manifest.surface?.tools.map((t) => t.name), tools.map((t) => t.name), "the MCP surface is recorded");
   assert.deepEqual(manifest.worker.migrations.map((m) => m.tag), ["v1"]);
   assert.deepEqual(verifyReleaseDir(dir, manifest.release), manifest);
 

@@ -7,7 +7,8 @@
  * - the Fly image's inputs, by hash: the image is built from `app/` and pushed
  *   as `registry.fly.io/<app>:<id>` by the pipeline (no Docker daemon here),
  * - the Worker's platform needs (`platform.json`: compatibility, Durable Object
- *   classes and migrations), and the tool list of the registry.
+ *   classes and migrations), the tool list of the registry, and the MCP
+ *   surface a client lists (every tool's schemas, annotations, description).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -18,6 +19,7 @@ import { buildEdge } from "../../app/scripts/build-edge.ts";
 import { tools } from "../../app/src/tools/index.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { listFiles, RELEASE_CACHE, sha256, workerPlatformSchema } from "./manifest.ts";
+import { registrySurface } from "./read-surface.ts";
 
 /** The files the Fly image is built from, relative to the project root, in a fixed order. */
 export function flyImageInputs(root: string): string[] {
@@ -53,6 +55,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       flyInputsSha256: hashFiles(root, flyImageInputs(root)),
       worker,
       tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement })),
+      surface: await registrySurface(tools),
       gitCommit: git(root, ["rev-parse", "HEAD"]),
       dirty: git(root, ["status", "--porcelain"]) !== "",
     },
@@ -78,6 +81,7 @@ if (import.meta.main) await runCommand(USAGE, async () => {
       `  fly image ${manifest.fly.image} (inputs sha256:${manifest.fly.inputsSha256})`,
       `  Durable Object migrations: ${manifest.worker.migrations.map((m) => m.tag).join(", ")}`,
       `  tools: ${manifest.tools.map((t) => `${t.name} (${t.placement})`).join(", ")}`,
+      `  MCP surface: ${manifest.surface?.tools.length ?? 0} tools with their schemas, as tools/list gives them (${manifest.surface?.protocolVersion})`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   }

@@ -11,13 +11,18 @@
  *
  * The id is `r-` and the first 12 hex characters of the sha256 of the content:
  * every artifact's path and sha256, the Fly image inputs and the Worker's
- * platform needs. The git commit, the time and the tool list are recorded but
- * not hashed, so the same content built twice is the same release.
+ * platform needs. The git commit, the time, the tool list and the MCP surface
+ * are recorded but not hashed, so the same content built twice is the same
+ * release. The surface is derived from code the hash already covers (the
+ * bundle, and the Fly image inputs: `app/src`), so hashing it would add no
+ * identity; it would only split one content into two ids, built before and
+ * after manifests recorded it.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import * as z from "zod";
+import { surfaceSchema } from "./surface.ts";
 
 /** The git-ignored folder of built and fetched releases, under the project root. */
 export const RELEASE_CACHE = ".releases";
@@ -70,6 +75,8 @@ export const releaseManifestSchema = z.object({
   }),
   worker: workerPlatformSchema,
   tools: z.array(z.object({ name: z.string(), placement: z.enum(["edge", "fly", "modal"]) })),
+  /** What clients see (stacks/release/surface.ts); absent in manifests built before it was recorded. */
+  surface: surfaceSchema.optional(),
 });
 export type ReleaseManifest = z.output<typeof releaseManifestSchema>;
 
@@ -93,7 +100,8 @@ export function releaseIdOf(content: Pick<ReleaseManifest, "artifacts" | "fly" |
   return `r-${hash.digest("hex").slice(0, 12)}`;
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted and undefined members left out: equal content, equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
