@@ -23,7 +23,7 @@ import { releaseLookup, slotMigrationsOf } from "./release-platform.ts";
 import type { ConfigEdit } from "./stack-edit.ts";
 import { MIGRATION_REFUSED } from "./rollback.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
-import { canaryColor, cutoverTraffic, describeTraffic, trafficEdits, trafficOf } from "./traffic.ts";
+import { canaryColor, cutoverTraffic, describeTraffic, rollbackRecordEdits, trafficEdits, trafficOf } from "./traffic.ts";
 import { headersFrom } from "./verify/headers.ts";
 
 const USAGE =
@@ -90,7 +90,8 @@ await runCommand(USAGE, async () => {
     allowBreaking: values["allow-breaking"] === true,
     command: "cutover",
   });
-  const edits: ConfigEdit[] = trafficEdits(values.api, next);
+  // What rollback goes back to: the traffic before this cutover, and the release it served.
+  const edits: ConfigEdit[] = [...trafficEdits(values.api, next), ...rollbackRecordEdits(values.api, before, liveRelease)];
   const publishes = version.preview === true && next.canaryPercent === 0;
   if (publishes) edits.push({ path: ["apiVersions", values.api, "preview"], remove: true });
   const edited = editStack(current, edits);

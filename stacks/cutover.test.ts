@@ -13,7 +13,7 @@ import { runScript, scratchProject } from "../test/fixtures/commands.ts";
 import { testReleases } from "../test/fixtures/releases.ts";
 import { makeRelease } from "../test/fixtures/release-store.ts";
 import type { DurableObjectMigration } from "./release/manifest.ts";
-import { applyEdits } from "./stack-edit.ts";
+import { applyEdits, lineDiff } from "./stack-edit.ts";
 import { parseStackFile } from "./load.ts";
 
 const releases = testReleases();
@@ -99,9 +99,33 @@ test("the edit keeps every comment and the order of the file, and a --dry-run wr
   assert.equal(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8"), original);
   await runScript("stacks/cutover-main.ts", ["--stack", "prod", "--api", "v2", "--to", "green", "--root", dir]);
   const edited = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
-  const changed = original.split("\n").filter((line, i) => line !== edited.split("\n")[i]);
-  assert.deepEqual(changed, ["      live: blue"], "one line differs");
-  assert.equal(edited.split("\n").length, original.split("\n").length);
+  const diff = lineDiff(original, edited, 0);
+  assert.deepEqual(
+    diff.filter((line) => line.startsWith("-") || line.startsWith("+")),
+    ["-       live: blue", "+       live: green", "+       rollbackTo:", "+         live: blue", "+         release: r-8c2e5a1f9d07"],
+    "live changes, and the record for rollback is added at the end of v2's block; nothing else moves",
+  );
+});
+
+test("rollback goes back to the color live before the last cutover, once: a second rollback says so and changes nothing", async () => {
+  const dir = scratchProject(["prod"]);
+  const file = join(dir, "Pulumi.prod.yaml");
+  const cut = await runScript("stacks/cutover-main.ts", ["--stack", "prod", "--api", "v1", "--to", "green", "--root", dir]);
+  assert.equal(cut.code, 0, cut.stderr);
+  const first = await runScript("stacks/rollback-main.ts", ["--stack", "prod", "--api", "v1", "--root", dir]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /apiVersions\.v1: live green \(100%\) → live blue \(100%\)/);
+  const afterFirst = readFileSync(file, "utf8");
+  const second = await runScript("stacks/rollback-main.ts", ["--stack", "prod", "--api", "v1", "--root", dir]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /^apiVersions\.v1: already rolled back: live blue \(100%\) is where the last cutover started from; nothing to change$/m);
+  assert.equal(readFileSync(file, "utf8"), afterFirst, "the retry writes nothing");
+
+  // With nothing recorded, rollback does not guess.
+  const fresh = scratchProject(["prod"]);
+  const none = await runScript("stacks/rollback-main.ts", ["--stack", "prod", "--api", "v2", "--root", fresh]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /records no cutover to go back from .*npm run cutover -- --api v2 --to <blue\|green>/);
 });
 
 test("a cutover that names an unknown API version or color says what it expected, and writes nothing", async () => {

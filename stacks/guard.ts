@@ -51,6 +51,7 @@ export async function guardCutover(options: GuardOptions): Promise<GuardOutcome>
     if (error instanceof UsageError) return { held: false, reason: `${reason}; and no rollback is possible: ${error.message}` };
     throw error;
   }
+  if (plan.done) return { held: false, reason: `${reason}; ${plan.message}` };
   const { before: traffic, back, edited, unchecked } = plan;
   if (unchecked) options.log(`note: ${unchecked}`);
   options.log(`${current.path} · apiVersions.${options.api}: ${describeTraffic(traffic)} → ${describeTraffic(back)}`);

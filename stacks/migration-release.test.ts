@@ -31,8 +31,17 @@ interface DiffJson {
 }
 
 /** A staging project whose v1 slots are pinned as given, with releases built into its .releases/. */
-function stagingWith(slots: { blue: string; green: string; live: "blue" | "green" }, dir = scratchProject(["staging"])): string {
+function stagingWith(
+  slots: { blue: string; green: string; live: "blue" | "green"; /** What the last cutover recorded, as cutover writes it. */ rollbackTo?: { live: "blue" | "green"; release: string } },
+  dir = scratchProject(["staging"]),
+): string {
   const file = join(dir, "Pulumi.staging.yaml");
+  const record = slots.rollbackTo
+    ? [
+        { path: ["apiVersions", "v1", "rollbackTo", "live"], value: slots.rollbackTo.live },
+        { path: ["apiVersions", "v1", "rollbackTo", "release"], value: slots.rollbackTo.release },
+      ]
+    : [];
   writeFileSync(
     file,
     applyEdits(readFileSync(file, "utf8"), [
@@ -40,6 +49,7 @@ function stagingWith(slots: { blue: string; green: string; live: "blue" | "green
       { path: ["apiVersions", "v1", "slots", "green", "release"], value: slots.green },
       { path: ["apiVersions", "v1", "live"], value: slots.live },
       { path: ["apiVersions", "v1", "canaryPercent"], value: 0 },
+      ...record,
     ]),
   );
   return dir;
@@ -135,7 +145,7 @@ test("a rollback past a migration that deleted a class is refused with the reaso
   const adds = release(dir, "adds", [V1, V2_ADDS_AUDIT], WITH_AUDIT);
   const deletes = release(dir, "deletes", [V1, V2_ADDS_AUDIT, V3_DELETES_AUDIT]);
   // A stack written before migration releases took both slots: green (live) deleted AuditLog, blue still has it.
-  stagingWith({ blue: adds, green: deletes, live: "green" }, dir);
+  stagingWith({ blue: adds, green: deletes, live: "green", rollbackTo: { live: "blue", release: adds } }, dir);
   const file = join(dir, "Pulumi.staging.yaml");
   const original = readFileSync(file, "utf8");
 
@@ -154,7 +164,7 @@ test("going back past a migration that only added a class is refused too, as Clo
   const dir = scratchProject(["staging"]);
   const before = release(dir, "before", [V1]);
   const adds = release(dir, "adds", [V1, V2_ADDS_AUDIT], WITH_AUDIT);
-  stagingWith({ blue: before, green: adds, live: "green" }, dir);
+  stagingWith({ blue: before, green: adds, live: "green", rollbackTo: { live: "blue", release: before } }, dir);
   const rollback = await runScript("stacks/rollback-main.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
   assert.equal(rollback.code, 3, rollback.stdout + rollback.stderr);
   assert.match(rollback.stderr, /v2 adds class AuditLog\. Cloudflare does not deploy a version from before a migration .*rollbacks.*error 10064/);
@@ -168,7 +178,7 @@ test("going back past a migration that only added a class is refused too, as Clo
 test("a rollback when both colors run the migration release says there is nothing to go back to", async () => {
   const dir = scratchProject(["staging"]);
   const adds = release(dir, "adds", [V1, V2_ADDS_AUDIT], WITH_AUDIT);
-  stagingWith({ blue: adds, green: adds, live: "green" }, dir);
+  stagingWith({ blue: adds, green: adds, live: "green", rollbackTo: { live: "blue", release: adds } }, dir);
   const run = await runScript("stacks/rollback-main.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
   assert.equal(run.code, 3);
   assert.match(run.stderr, new RegExp(`both colors run ${adds}, so a rollback would change nothing.*Roll forward`));

@@ -1,5 +1,5 @@
 /**
- * `npm run pin -- --stack staging --release r-… [--api v1] [--allow-breaking] [--json]`:
+ * `npm run pin -- --stack staging --release r-… [--api v1] [--allow-breaking] [--unpublished] [--json]`:
  * puts a release into the idle slot of each API version (and the Fly release)
  * of one stack, as the deploy pipeline does after building it. Edits only
  * those pins. A migration release goes into both slots (see promote.ts).
@@ -8,7 +8,10 @@
  * (exit 4), and the message says how to publish it as a new API version;
  * without `--api`, an older version it breaks keeps its release when a newer
  * one takes it (compat/pin-policy.ts). The Fly release must serve every pinned
- * edge release (compat/fly-contract.ts). `--json` prints last
+ * edge release (compat/fly-contract.ts). A release that can be read neither
+ * from `.releases/` nor from the artifact store is refused with the releases
+ * that exist (a typo, or a build never published); `--unpublished` pins it
+ * anyway, unchecked. `--json` prints last
  * `{ "apis": [the versions to cut over], "migrationReleases": [...], "leftBehind": [...], "allowedBreaking": {...} }`.
  */
 import { parseArgs } from "node:util";
@@ -19,9 +22,10 @@ import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
 import { releasePins } from "./pins.ts";
 import { pinFly, pinToIdle } from "./promote.ts";
 import { releaseLookup } from "./release-platform.ts";
+import { describeKnown, knownReleases } from "./release/known.ts";
 import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
 
-const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--allow-breaking] [--dry-run] [--json]";
+const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--allow-breaking] [--unpublished] [--dry-run] [--json]";
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -30,6 +34,7 @@ await runCommand(USAGE, async () => {
       release: { type: "string" },
       api: { type: "string", multiple: true },
       "allow-breaking": { type: "boolean" },
+      unpublished: { type: "boolean" },
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       root: { type: "string" },
@@ -46,6 +51,13 @@ await runCommand(USAGE, async () => {
   if (unknown) throw new UsageError(`${values.stack} has no API version ${unknown} (expected one of ${known.join(", ")}; npm run api:add adds one)`);
   const asked = inVersionOrder(values.api ?? known);
   const lookup = await releaseLookup([release, ...releasePins(target.config).map((pin) => pin.release)], target.config, root);
+  if (!lookup.get(release) && !values.unpublished) {
+    const known = await knownReleases(target.config, root);
+    throw new UsageError(
+      `--release ${release} cannot be read here: ${lookup.why(release) ?? "not found"}. Known releases: ${describeKnown(known)}. ` +
+        `(expected one of those; build it with npm run release:build and publish it with npm run release:publish -- --stack ${values.stack}, or pass --unpublished to pin it unchecked)`,
+    );
+  }
 
   const decision = decidePins({
     config: target.config,

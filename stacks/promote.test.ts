@@ -11,11 +11,12 @@ import { evaluateOffline, type Registration } from "../infra/plan/evaluate.ts";
 import { localReleases } from "../infra/releases.ts";
 import { buildStack } from "../infra/stack.ts";
 import { runScript, scratchProject } from "../test/fixtures/commands.ts";
-import { makeRelease } from "../test/fixtures/release-store.ts";
+import { makeRelease, startLocalStore } from "../test/fixtures/release-store.ts";
 import { named } from "../test/fixtures/registrations.ts";
 import { parse as parseYaml } from "yaml";
 import { parseStackFile, parseStackText } from "./load.ts";
 import { releasePins } from "./pins.ts";
+import { ArtifactStore } from "./release/store.ts";
 import { applyEdits, documentPath } from "./stack-edit.ts";
 
 /** Staging serves `next` live on green; prod serves `current` live on blue, no canary. */
@@ -121,7 +122,8 @@ test("a --dry-run prints the diff and writes nothing", async () => {
 test("pin puts a fresh release into every idle slot of a stack and its Fly release, nothing else", async () => {
   const dir = scratchProject(["staging"]);
   const before = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8");
-  const run = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--root", dir]);
+  // Exists nowhere here: --unpublished is the spelled-out way to pin it unchecked.
+  const run = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--unpublished", "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   const staging = parseStackFile(join(dir, "Pulumi.staging.yaml")).config;
   assert.equal(staging.apiVersions.v1!.slots.blue.release, "r-0123456789ab", "blue is staging's idle color");
@@ -129,4 +131,32 @@ test("pin puts a fresh release into every idle slot of a stack and its Fly relea
   assert.equal(staging.fly.release, "r-0123456789ab");
   const changed = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8").split("\n").filter((line, i) => line !== before.split("\n")[i]);
   assert.deepEqual(changed, ["          release: r-0123456789ab", "    release: r-0123456789ab"]);
+});
+
+test("pin refuses a release that exists neither here nor in the artifact store, listing the ones that do; --unpublished lets it through", async () => {
+  const store = await startLocalStore();
+  try {
+    const dir = scratchProject(["staging"]);
+    const file = join(dir, "Pulumi.staging.yaml");
+    writeFileSync(file, applyEdits(readFileSync(file, "utf8"), [{ path: ["artifactStore", "endpoint"], value: store.endpoint }]));
+    const built = makeRelease(join(dir, ".releases"), { tag: "built-here" }).manifest.release;
+    const elsewhere = makeRelease(join(dir, "published"), { tag: "published" });
+    const client = new ArtifactStore({ bucket: store.bucket, region: "us-east-1", endpoint: store.endpoint }, store.env);
+    await client.publish(elsewhere.dir);
+    client.destroy();
+    const before = readFileSync(file, "utf8");
+
+    const typo = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--root", dir], store.env);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /^--release r-0123456789ab cannot be read here: release r-0123456789ab is neither in \.releases\/ nor in s3:\/\/acme-mcp-hosting-releases\/releases\//);
+    assert.match(typo.stderr, new RegExp(`Known releases: here \\(\\.releases/\\): ${built}; published: ${elsewhere.manifest.release}\\.`));
+    assert.match(typo.stderr, /--unpublished to pin it unchecked/);
+    assert.equal(readFileSync(file, "utf8"), before, "nothing written");
+
+    const forced = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--unpublished", "--root", dir], store.env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(parseStackFile(file).config.fly.release, "r-0123456789ab");
+  } finally {
+    await store.close();
+  }
 });

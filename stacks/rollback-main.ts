@@ -1,8 +1,8 @@
 /**
- * `npm run rollback -- --stack prod --api v1`: the cutover edit back. A canary
- * returns all traffic to the live color; a completed cutover makes the color
- * that was live before live again, unless a Durable Object migration lies
- * between the two releases (refused, exit 3). Prints the change and writes it.
+ * `npm run rollback -- --stack prod --api v1`: back to the traffic before the
+ * last cutover, as it recorded it (see rollback.ts); a retry is a no-op that
+ * says so; across a Durable Object migration it is refused (exit 3). Prints
+ * the change and writes it.
  */
 import { parseArgs } from "node:util";
 import { runCommand, missingFlag } from "./cli.ts";
@@ -18,7 +18,9 @@ await runCommand(USAGE, async () => {
   if (!values.api) throw missingFlag("--api", "e.g. v1");
   const root = values.root ?? ".";
   const current = readStack(root, values.stack);
-  const { before, back, edited, unchecked } = await planRollback(current, values.api, root);
+  const plan = await planRollback(current, values.api, root);
+  if (plan.done) return void process.stdout.write(`${plan.message}\n`);
+  const { before, back, edited, unchecked } = plan;
   if (unchecked) process.stdout.write(`note: ${unchecked}\n`);
   process.stdout.write(`${current.path} · apiVersions.${values.api}: ${describeTraffic(before)} → ${describeTraffic(back)} (${current.config.apiVersions[values.api]!.slots[back.live].release})\n`);
   process.stdout.write(`${showChange(current, edited)}\n`);

@@ -73,6 +73,12 @@ const apiVersion = strict({
    * publishes it (the key is removed); from then on breaking changes are refused.
    */
   preview: z.boolean({ error: (iss) => `${show(iss.input)} is not true or false` }).optional(),
+  /**
+   * Written by `npm run cutover`: the color live before it, and the release it
+   * ran. `npm run rollback` gives that color all the traffic again, so a second
+   * rollback changes nothing.
+   */
+  rollbackTo: strict({ live: color, release }).optional(),
 });
 
 export const API_VERSION_NAME = /^v[0-9]+$/;

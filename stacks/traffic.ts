@@ -40,21 +40,22 @@ export function cutoverTraffic(api: string, current: Traffic, to: Color, canary:
   return { live: current.live, canaryPercent: canary };
 }
 
-/**
- * The edit back: a canary returns all traffic to the live color; a completed
- * cutover makes the other color (the one that was live before) live again.
- */
-export function rollbackTraffic(current: Traffic): Traffic {
-  if (current.canaryPercent > 0) return { live: current.live, canaryPercent: 0 };
-  return { live: otherColor(current.live), canaryPercent: 0 };
-}
-
 export function trafficEdits(api: string, next: Traffic): ConfigEdit[] {
   return [
     { path: ["apiVersions", api, "live"], value: next.live },
     { path: ["apiVersions", api, "canaryPercent"], value: next.canaryPercent },
   ];
 }
+
+/** The record a cutover leaves for `rollback`: the color live before it and the release it ran. */
+export function rollbackRecordEdits(api: string, before: Traffic, release: string): ConfigEdit[] {
+  return [
+    { path: ["apiVersions", api, "rollbackTo", "live"], value: before.live },
+    { path: ["apiVersions", api, "rollbackTo", "release"], value: release },
+  ];
+}
+
+export const sameTraffic = (a: Traffic, b: Traffic): boolean => a.live === b.live && a.canaryPercent === b.canaryPercent;
 
 /** The color that receives the canary share, if any. */
 export function canaryColor(traffic: Traffic): Color | undefined {

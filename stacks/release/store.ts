@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { MANIFEST_FILE, parseManifest, type ReleaseManifest, verifyReleaseDir } from "./manifest.ts";
 
 export interface ArtifactStoreSettings {
@@ -119,6 +119,27 @@ export class ArtifactStore {
     } catch (error) {
       throw this.#explain(error, `write s3://${this.settings.bucket}/${key}`);
     }
+  }
+
+  /** The ids of every published release (a "folder" under the store's prefix each), in name order. */
+  async list(): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.#client.send(
+          new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: STORE_PREFIX, Delimiter: "/", ...(token ? { ContinuationToken: token } : {}) }),
+        );
+        for (const prefix of page.CommonPrefixes ?? []) {
+          const id = prefix.Prefix?.slice(STORE_PREFIX.length).replace(/\/$/, "");
+          if (id && /^r-[0-9a-f]{12}$/.test(id)) ids.push(id);
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw this.#explain(error, `list ${this.where}`);
+    }
+    return ids.sort();
   }
 
   /** Downloads a published release into `cacheDir/<id>`, verifying every hash first. */
