@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { median } from "./stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PLAN = join(ROOT, "infra/plan/main.ts");
+const PLAN = join(ROOT, "stacks/commands/plan.ts");
 
 interface PlanReport {
   timing: { parseMs: number; evaluateMs: number };

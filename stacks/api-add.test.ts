@@ -12,7 +12,7 @@ import { editStackFile } from "../test/fixtures/tool-changes.ts";
 import { parseStackFile } from "./load.ts";
 import { lineDiff } from "./stack-edit.ts";
 
-const add = (dir: string, ...args: string[]) => runScript("stacks/api-add-main.ts", ["--root", dir, ...args]);
+const add = (dir: string, ...args: string[]) => runScript("stacks/commands/api-add.ts", ["--root", dir, ...args]);
 
 test("v3 from v2 in prod: its route, v2's live release in both slots, v2's rate limit, in preview; nothing else changes", async () => {
   const dir = scratchProject(["prod"]);

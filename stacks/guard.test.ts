@@ -19,7 +19,7 @@ test("a breach during the guard window leads to the rollback edit, applied", asy
   const dir = scratchProject(["staging"]);
   assert.equal(liveOf(dir), "green");
   const broken = new URL("/v9/mcp", server().origin).href; // answers 404 to every session
-  const run = await runScript("stacks/cutover-main.ts", [
+  const run = await runScript("stacks/commands/cutover.ts", [
     "--stack", "staging", "--api", "v1", "--to", "blue", "--root", dir,
     "--guard", "10s", "--interval", "100ms", "--url", broken, "--apply", `echo applied >> ${join(dir, "applied.log")}`,
   ]);
@@ -33,7 +33,7 @@ test("a breach during the guard window leads to the rollback edit, applied", asy
 
 test("a window without a breach keeps the cutover", async () => {
   const dir = scratchProject(["staging"]);
-  const run = await runScript("stacks/cutover-main.ts", [
+  const run = await runScript("stacks/commands/cutover.ts", [
     "--stack", "staging", "--api", "v1", "--to", "blue", "--root", dir,
     "--guard", "1s", "--interval", "1100ms", "--url", server().mcpUrl.href, "--apply", `echo applied >> ${join(dir, "applied.log")}`,
   ]);

@@ -90,9 +90,9 @@ test("paths read like the YAML they point into", () => {
 test("a stack name typo is found in every command that takes --stack, with the nearest stack suggested", async () => {
   const { runScript } = await import("../test/fixtures/commands.ts");
   for (const [script, args] of [
-    ["stacks/cutover-main.ts", ["--stack", "stagign", "--api", "v1", "--to", "blue"]],
-    ["stacks/cost/main.ts", ["--stack", "stagign"]],
-    ["stacks/release/fetch.ts", ["--stack", "stagign"]],
+    ["stacks/commands/cutover.ts", ["--stack", "stagign", "--api", "v1", "--to", "blue"]],
+    ["stacks/commands/cost.ts", ["--stack", "stagign"]],
+    ["stacks/commands/release-fetch.ts", ["--stack", "stagign"]],
   ] as const) {
     const run = await runScript(script, [...args]);
     assert.equal(run.code, 1, script);

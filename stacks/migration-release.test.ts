@@ -60,13 +60,13 @@ function release(dir: string, tag: string, migrations: DurableObjectMigration[],
 }
 
 async function planJson(dir: string): Promise<PlanJson> {
-  const run = await runScript("infra/plan/main.ts", ["--stack", "staging", "--root", dir, "--json"]);
+  const run = await runScript("stacks/commands/plan.ts", ["--stack", "staging", "--root", dir, "--json"]);
   assert.equal(run.code, 0, run.stderr);
   return JSON.parse(run.stdout) as PlanJson;
 }
 
 async function diffJson(dir: string, beforeFile: string): Promise<DiffJson> {
-  const run = await runScript("infra/plan/main.ts", ["--stack", "staging", "--root", dir, "--json", "--diff", beforeFile]);
+  const run = await runScript("stacks/commands/plan.ts", ["--stack", "staging", "--root", dir, "--json", "--diff", beforeFile]);
   assert.equal(run.code, 0, run.stderr);
   return JSON.parse(run.stdout) as DiffJson;
 }
@@ -95,7 +95,7 @@ test("a release that adds a Durable Object class is pinned into both slots and a
   const beforeFile = join(dir, "before.yaml");
   cpSync(join(dir, "Pulumi.staging.yaml"), beforeFile);
 
-  const pin = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", adds, "--api", "v1", "--root", dir, "--json"]);
+  const pin = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", adds, "--api", "v1", "--root", dir, "--json"]);
   assert.equal(pin.code, 0, pin.stderr);
   assert.match(pin.stdout, new RegExp(`v1: ${adds} is a migration release \\(adds migration v2\\): pinned into both slots.*non-versioned upload at 100%.*${before} cannot take traffic again`));
   assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { apis: ["v1"], migrationReleases: ["v1"], leftBehind: [], allowedBreaking: {} });
@@ -113,7 +113,7 @@ test("a release that adds a Durable Object class is pinned into both slots and a
   assert.ok(!diff.changes.some((c) => c.type.startsWith("aws:")), "the backups are not touched");
 
   // A canary between the two is refused before anything is written.
-  const canary = await runScript("stacks/cutover-main.ts", ["--stack", "staging", "--api", "v1", "--to", "green", "--canary", "5", "--root", dir]);
+  const canary = await runScript("stacks/commands/cutover.ts", ["--stack", "staging", "--api", "v1", "--to", "green", "--canary", "5", "--root", dir]);
   assert.equal(canary.code, 0, "both slots now run the same release, so a canary splits nothing across the migration");
 });
 
@@ -125,7 +125,7 @@ test("a release with unchanged migrations goes into the idle slot only, and the 
   const beforeFile = join(dir, "before.yaml");
   cpSync(join(dir, "Pulumi.staging.yaml"), beforeFile);
 
-  const pin = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", next, "--api", "v1", "--root", dir, "--json"]);
+  const pin = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", next, "--api", "v1", "--root", dir, "--json"]);
   assert.equal(pin.code, 0, pin.stderr);
   assert.match(pin.stdout, new RegExp(`v1: green \\(idle\\) ${live} → ${next}; blue stays live`));
   assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { apis: ["v1"], migrationReleases: [], leftBehind: [], allowedBreaking: {} });
@@ -134,7 +134,7 @@ test("a release with unchanged migrations goes into the idle slot only, and the 
   assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`).sort(), ["replace edge-v1-green", "update fly-machine-iad", "update modal-v1-green-deploy"]);
 
   // A cutover changes which bundle a pending migration would upload, but none is pending: no upload.
-  const cutover = await runScript("stacks/cutover-main.ts", ["--stack", "staging", "--api", "v1", "--to", "green", "--root", dir]);
+  const cutover = await runScript("stacks/commands/cutover.ts", ["--stack", "staging", "--api", "v1", "--to", "green", "--root", dir]);
   assert.equal(cutover.code, 0, cutover.stderr);
   const afterCutover = await diffJson(dir, beforeFile);
   assert.ok(!afterCutover.changes.some((c) => c.name === "edge-v1-migrations"), JSON.stringify(afterCutover.changes.map((c) => c.name)));
@@ -149,13 +149,13 @@ test("a rollback past a migration that deleted a class is refused with the reaso
   const file = join(dir, "Pulumi.staging.yaml");
   const original = readFileSync(file, "utf8");
 
-  const run = await runScript("stacks/rollback-main.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
+  const run = await runScript("stacks/commands/rollback.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
   assert.equal(run.code, 3, run.stdout + run.stderr);
   assert.match(run.stderr, new RegExp(`rollback refused: apiVersions\\.v1: cannot roll back from green \\(${deletes}\\) to blue \\(${adds}\\) across Durable Object migration v3: v3 deletes class AuditLog\\. The objects of a deleted class and their storage are gone.*Roll forward`));
   assert.equal(readFileSync(file, "utf8"), original);
 
   // The plan refuses that stack as it stands, before any Cloudflare call.
-  const plan = await runScript("infra/plan/main.ts", ["--stack", "staging", "--root", dir]);
+  const plan = await runScript("stacks/commands/plan.ts", ["--stack", "staging", "--root", dir]);
   assert.equal(plan.code, 1);
   assert.match(plan.stderr, /this stack cannot be deployed: apiVersions\.v1: blue .* drops migration v3 relative to the live green/);
 });
@@ -165,12 +165,12 @@ test("going back past a migration that only added a class is refused too, as Clo
   const before = release(dir, "before", [V1]);
   const adds = release(dir, "adds", [V1, V2_ADDS_AUDIT], WITH_AUDIT);
   stagingWith({ blue: before, green: adds, live: "green", rollbackTo: { live: "blue", release: before } }, dir);
-  const rollback = await runScript("stacks/rollback-main.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
+  const rollback = await runScript("stacks/commands/rollback.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
   assert.equal(rollback.code, 3, rollback.stdout + rollback.stderr);
   assert.match(rollback.stderr, /v2 adds class AuditLog\. Cloudflare does not deploy a version from before a migration .*rollbacks.*error 10064/);
 
   stagingWith({ blue: adds, green: adds, live: "green" }, dir);
-  const pin = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", before, "--api", "v1", "--root", dir]);
+  const pin = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", before, "--api", "v1", "--root", dir]);
   assert.equal(pin.code, 3, pin.stdout + pin.stderr);
   assert.match(pin.stderr, new RegExp(`cannot pin ${before}: .*v2 adds class AuditLog`));
 });
@@ -179,7 +179,7 @@ test("a rollback when both colors run the migration release says there is nothin
   const dir = scratchProject(["staging"]);
   const adds = release(dir, "adds", [V1, V2_ADDS_AUDIT], WITH_AUDIT);
   stagingWith({ blue: adds, green: adds, live: "green", rollbackTo: { live: "blue", release: adds } }, dir);
-  const run = await runScript("stacks/rollback-main.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
+  const run = await runScript("stacks/commands/rollback.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
   assert.equal(run.code, 3);
   assert.match(run.stderr, new RegExp(`both colors run ${adds}, so a rollback would change nothing.*Roll forward`));
 });

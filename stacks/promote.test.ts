@@ -57,7 +57,7 @@ async function evaluate(dir: string, stack: string) {
 
 test("promotion puts staging's live release into prod's idle slot, and the same artifact hashes reach prod", async () => {
   const { dir, next } = project();
-  const run = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", dir]);
+  const run = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`v1: green \\(idle\\) r-\\w+ → ${next.release}; blue stays live`));
   const prod = parseStackFile(join(dir, "Pulumi.prod.yaml")).config;
@@ -76,7 +76,7 @@ test("promotion puts staging's live release into prod's idle slot, and the same 
 test("promotion edits pins and nothing else", async () => {
   const { dir } = project();
   const before = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
-  await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--root", dir]);
+  await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--root", dir]);
   const after = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
   const changed = after.split("\n").filter((line, i) => line !== before.split("\n")[i]);
   assert.ok(changed.length > 0);
@@ -98,12 +98,12 @@ test("promotion edits pins and nothing else", async () => {
 
 test("promotion refuses what staging does not serve live, and a prod whose idle slot takes canary traffic", async () => {
   const { dir } = project();
-  const notLive = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--release", "r-000000000000", "--root", dir]);
+  const notLive = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--release", "r-000000000000", "--root", dir]);
   assert.equal(notLive.code, 1);
   assert.match(notLive.stderr, /--release r-000000000000 is not what staging serves live for v1 \(r-\w+\); promotion copies only what staging serves live/);
 
   const committed = scratchProject(["staging", "prod"]); // prod v1 has a 10% canary
-  const canary = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", committed]);
+  const canary = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", committed]);
   assert.equal(canary.code, 1);
   assert.match(canary.stderr, /prod v1 has a 10% canary on green: its idle slot is serving traffic/);
   assert.equal(readFileSync(join(committed, "Pulumi.prod.yaml"), "utf8"), readFileSync(join(import.meta.dirname, "..", "Pulumi.prod.yaml"), "utf8"));
@@ -112,7 +112,7 @@ test("promotion refuses what staging does not serve live, and a prod whose idle 
 test("a --dry-run prints the diff and writes nothing", async () => {
   const { dir } = project();
   const before = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
-  const run = await runScript("stacks/promote-main.ts", ["--from", "staging", "--to", "prod", "--dry-run", "--root", dir]);
+  const run = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--dry-run", "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^\+ +release: r-/m);
   assert.match(run.stdout, /dry run: nothing written/);
@@ -123,7 +123,7 @@ test("pin puts a fresh release into every idle slot of a stack and its Fly relea
   const dir = scratchProject(["staging"]);
   const before = readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8");
   // Exists nowhere here: --unpublished is the spelled-out way to pin it unchecked.
-  const run = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--unpublished", "--root", dir]);
+  const run = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--unpublished", "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   const staging = parseStackFile(join(dir, "Pulumi.staging.yaml")).config;
   assert.equal(staging.apiVersions.v1!.slots.blue.release, "r-0123456789ab", "blue is staging's idle color");
@@ -146,14 +146,14 @@ test("pin refuses a release that exists neither here nor in the artifact store, 
     client.destroy();
     const before = readFileSync(file, "utf8");
 
-    const typo = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--root", dir], store.env);
+    const typo = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--root", dir], store.env);
     assert.equal(typo.code, 1);
     assert.match(typo.stderr, /^--release r-0123456789ab cannot be read here: release r-0123456789ab is neither in \.releases\/ nor in s3:\/\/acme-mcp-hosting-releases\/releases\//);
     assert.match(typo.stderr, new RegExp(`Known releases: here \\(\\.releases/\\): ${built}; published: ${elsewhere.manifest.release}\\.`));
     assert.match(typo.stderr, /--unpublished to pin it unchecked/);
     assert.equal(readFileSync(file, "utf8"), before, "nothing written");
 
-    const forced = await runScript("stacks/pin-main.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--unpublished", "--root", dir], store.env);
+    const forced = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", "r-0123456789ab", "--unpublished", "--root", dir], store.env);
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(parseStackFile(file).config.fly.release, "r-0123456789ab");
   } finally {

@@ -11,7 +11,7 @@ import { clip, fitColumns, outputWidth, wrap } from "./terminal.ts";
 const widest = (text: string) => Math.max(...text.split("\n").map((line) => line.length));
 
 test("plan and cost at COLUMNS=100 print no line wider than 100, and the plan counts its resources first and last", async () => {
-  const plan = await runScript("infra/plan/main.ts", ["--stack", "prod"], { COLUMNS: "100" });
+  const plan = await runScript("stacks/commands/plan.ts", ["--stack", "prod"], { COLUMNS: "100" });
   assert.equal(plan.code, 0, plan.stderr);
   assert.ok(widest(plan.stdout) <= 100, `widest plan line: ${widest(plan.stdout)}`);
   assert.match(plan.stdout, /…/, "long key inputs are cut with an ellipsis");
@@ -19,7 +19,7 @@ test("plan and cost at COLUMNS=100 print no line wider than 100, and the plan co
   assert.equal(counts.length, 2);
   assert.ok(plan.stdout.indexOf(counts[0]!) < plan.stdout.indexOf("TYPE "), "the count comes before the table");
 
-  const cost = await runScript("stacks/cost/main.ts", ["--stack", "prod"], { COLUMNS: "100" });
+  const cost = await runScript("stacks/commands/cost.ts", ["--stack", "prod"], { COLUMNS: "100" });
   assert.equal(cost.code, 0, cost.stderr);
   assert.ok(widest(cost.stdout) <= 100, `widest cost line: ${widest(cost.stdout)}`);
   assert.match(cost.stdout, /\$\d+\.\d\d$/m, "amounts stay whole, right-aligned");

@@ -66,10 +66,10 @@ describe("conformance suite against dev:edge", () => {
   test("each API path reports the release and color serving it, which verify --expect-release checks", async () => {
     const health = await (await fetch(new URL("/v2/healthz", url))).json();
     assert.deepEqual([health.release, health.color], ["local", "local"]);
-    const served = await runScript("stacks/verify/main.ts", ["--url", new URL("/v1/mcp", url).href, "--expect-release", "local"]);
+    const served = await runScript("stacks/commands/verify.ts", ["--url", new URL("/v1/mcp", url).href, "--expect-release", "local"]);
     assert.equal(served.code, 0, served.stdout + served.stderr);
     assert.match(served.stdout, /serves release local \(local\)/);
-    const other = await runScript("stacks/verify/main.ts", ["--url", new URL("/v1/mcp", url).href, "--expect-release", "r-0123456789ab"]);
+    const other = await runScript("stacks/commands/verify.ts", ["--url", new URL("/v1/mcp", url).href, "--expect-release", "r-0123456789ab"]);
     assert.equal(other.code, 1);
     assert.match(other.stderr, /is served by release local \(local\), not r-0123456789ab; a version override applies only to a version in the current deployment/);
   });

@@ -61,7 +61,7 @@ test("plan --diff against a file prints each change with its inputs and the tota
   const text = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
   writeFileSync(before, text);
   writeFileSync(join(dir, "Pulumi.prod.yaml"), applyEdits(text, [{ path: ["apiVersions", "v1", "canaryPercent"], value: 25 }]));
-  const run = await runScript("infra/plan/main.ts", ["--stack", "prod", "--diff", before, "--root", dir]);
+  const run = await runScript("stacks/commands/plan.ts", ["--stack", "prod", "--diff", before, "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /This is NOT `pulumi preview`/);
   assert.match(run.stdout, /^\+- cloudflare:WorkersDeployment {2}edge-v1-deployment {2}\(in edge-v1\) {2}replace$/m);
@@ -70,7 +70,7 @@ test("plan --diff against a file prints each change with its inputs and the tota
 });
 
 test("plan --diff with a ref git does not know says what it expected", async () => {
-  const run = await runScript("infra/plan/main.ts", ["--stack", "prod", "--diff", "no-such-ref"]);
+  const run = await runScript("stacks/commands/plan.ts", ["--stack", "prod", "--diff", "no-such-ref"]);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /no-such-ref is not a commit, branch or tag of this repository \(expected a file path, or a git ref whose tree has Pulumi\.prod\.yaml\)/);
 });

@@ -25,7 +25,7 @@ async function staging() {
 test("pin --allow-breaking pins a breaking release, says so, and --json records what it allowed", async () => {
   const { cache, old, run } = await staging();
   const renamed = (await makeServingRelease(cache, echoTakesMessage, { tag: "renamed" })).manifest.release;
-  const pin = await run("stacks/pin-main.ts", "--stack", "staging", "--release", renamed, "--allow-breaking", "--json");
+  const pin = await run("stacks/commands/pin.ts", "--stack", "staging", "--release", renamed, "--allow-breaking", "--json");
   assert.equal(pin.code, 0, pin.stdout + pin.stderr);
   assert.match(pin.stdout, new RegExp(`v1: --allow-breaking: ${renamed} breaks what v1 serves live \\(${old}\\) and is pinned anyway:`));
   assert.match(pin.stdout, new RegExp(`v1: blue \\(idle\\) ${old} → ${renamed}`));
@@ -36,7 +36,7 @@ test("pin --allow-breaking pins a breaking release, says so, and --json records 
     'breaking echo $.inputSchema.properties.message: required property "message" added: a pinned client does not send it, so its calls are refused',
   ]);
   // The short form is not a flag: the override must be spelled out.
-  const short = await run("stacks/pin-main.ts", "--stack", "staging", "--release", renamed, "-b");
+  const short = await run("stacks/commands/pin.ts", "--stack", "staging", "--release", renamed, "-b");
   assert.equal(short.code, 1);
   assert.match(short.stderr, /Unknown option '-b'/);
 });
@@ -44,7 +44,7 @@ test("pin --allow-breaking pins a breaking release, says so, and --json records 
 test("a compatible release is pinned with what changed", async () => {
   const { cache, old, run } = await staging();
   const since = (await makeServingRelease(cache, kbSearchSince, { tag: "since" })).manifest.release;
-  const pin = await run("stacks/pin-main.ts", "--stack", "staging", "--release", since);
+  const pin = await run("stacks/commands/pin.ts", "--stack", "staging", "--release", since);
   assert.equal(pin.code, 0, pin.stderr);
   assert.match(pin.stdout, new RegExp(`v1: MCP surface of ${since} against ${old} \\(live\\): 0 breaking, 1 compatible, 0 worth a human look`));
 });
@@ -53,7 +53,7 @@ test("the Fly release must serve every pinned edge release: pin refuses even wit
   const { dir, cache, old, run, file } = await staging();
   const noTags = (await makeServingRelease(cache, kbPutWithoutTags, { tag: "no-tags" })).manifest.release;
   const before = file();
-  const pin = await run("stacks/pin-main.ts", "--stack", "staging", "--release", noTags, "--allow-breaking");
+  const pin = await run("stacks/commands/pin.ts", "--stack", "staging", "--release", noTags, "--allow-breaking");
   assert.equal(pin.code, 4, pin.stdout + pin.stderr);
   assert.match(pin.stderr, new RegExp(`^pin ${noTags} refused: fly\\.release ${noTags} must serve every Fly tool of every pinned edge release`));
   assert.match(pin.stderr, new RegExp(`v1 green \\(${old}\\) sends kb_put to Fly, and fly\\.release ${noTags} serves it differently: breaking kb_put \\$\\.inputSchema\\.properties\\.tags: property "tags" removed`));
@@ -61,7 +61,7 @@ test("the Fly release must serve every pinned edge release: pin refuses even wit
 
   // The same stack written by hand: the plan refuses it before evaluating anything.
   editStackFile(dir, "staging", [{ path: ["fly", "release"], value: noTags }]);
-  const plan = await runScript("infra/plan/main.ts", ["--stack", "staging", "--root", dir]);
+  const plan = await runScript("stacks/commands/plan.ts", ["--stack", "staging", "--root", dir]);
   assert.equal(plan.code, 1);
   assert.match(plan.stderr, new RegExp(`^this stack cannot be deployed: fly\\.release ${noTags} must serve every Fly tool .*\\n {2}v1 blue, v1 green \\(${old}\\) sends kb_put to Fly`));
 });
@@ -73,12 +73,12 @@ test("a cutover to a breaking release is refused; --allow-breaking lets it throu
   editStackFile(dir, "staging", [{ path: ["apiVersions", "v1", "slots", "blue", "release"], value: renamed }]);
   const before = file();
   for (const canary of [[], ["--canary", "10"]]) {
-    const cutover = await run("stacks/cutover-main.ts", "--stack", "staging", "--api", "v1", "--to", "blue", ...canary);
+    const cutover = await run("stacks/commands/cutover.ts", "--stack", "staging", "--api", "v1", "--to", "blue", ...canary);
     assert.equal(cutover.code, 4, cutover.stdout + cutover.stderr);
     assert.match(cutover.stderr, new RegExp(`^cutover refused: pinned clients would fail\\.\\nv1 serves ${old} live, and ${renamed} breaks it:`));
   }
   assert.equal(file(), before);
-  const allowed = await run("stacks/cutover-main.ts", "--stack", "staging", "--api", "v1", "--to", "blue", "--allow-breaking");
+  const allowed = await run("stacks/commands/cutover.ts", "--stack", "staging", "--api", "v1", "--to", "blue", "--allow-breaking");
   assert.equal(allowed.code, 0, allowed.stderr);
   assert.match(allowed.stdout, /v1: --allow-breaking: .* and is pinned anyway/);
   assert.equal((parse(file()).config["mcp-hosting:apiVersions"].v1 as { live: string }).live, "blue");
@@ -90,7 +90,7 @@ test("promote refuses to put a release that breaks prod's v1 into its idle slot"
   pinAll(dir, "staging", "v1", renamed, "green");
   pinAll(dir, "prod", "v1", old, "blue");
   const before = file("prod");
-  const promote = await run("stacks/promote-main.ts", "--from", "staging", "--to", "prod", "--api", "v1");
+  const promote = await run("stacks/commands/promote.ts", "--from", "staging", "--to", "prod", "--api", "v1");
   assert.equal(promote.code, 4, promote.stdout + promote.stderr);
   assert.match(promote.stderr, new RegExp(`^promote refused: pinned clients would fail\\.\\nv1 serves ${old} live, and ${renamed} breaks it:`));
   assert.match(promote.stderr, /npm run api:add -- --stack prod --api v3 --from v1/);
@@ -106,9 +106,9 @@ test("a migration release that also breaks the surface is refused; allowed, it s
     { binding: "AUDIT_LOG", className: "AuditLog" },
   ];
   const both = (await makeServingRelease(cache, echoTakesMessage, { tag: "both", migrations, durableObjects })).manifest.release;
-  const refused = await run("stacks/pin-main.ts", "--stack", "staging", "--release", both);
+  const refused = await run("stacks/commands/pin.ts", "--stack", "staging", "--release", both);
   assert.equal(refused.code, 4, refused.stdout + refused.stderr);
-  const allowed = await run("stacks/pin-main.ts", "--stack", "staging", "--release", both, "--allow-breaking", "--json");
+  const allowed = await run("stacks/commands/pin.ts", "--stack", "staging", "--release", both, "--allow-breaking", "--json");
   assert.equal(allowed.code, 0, allowed.stderr);
   assert.match(allowed.stdout, new RegExp(`v1: ${both} is a migration release \\(adds migration v2\\): pinned into both slots.*${old} cannot take traffic again`));
   assert.deepEqual(JSON.parse(allowed.stdout.trim().split("\n").pop()!).migrationReleases, ["v1"]);

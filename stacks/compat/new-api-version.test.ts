@@ -22,7 +22,7 @@ const stackOf = (dir: string) => (parse(readFileSync(join(dir, "Pulumi.staging.y
 const apiVersions = (dir: string) => stackOf(dir)["mcp-hosting:apiVersions"] as Record<string, Record<string, unknown>>;
 
 async function diff(dir: string, before: string): Promise<DiffJson> {
-  const run = await runScript("infra/plan/main.ts", ["--stack", "staging", "--root", dir, "--json", "--diff", before]);
+  const run = await runScript("stacks/commands/plan.ts", ["--stack", "staging", "--root", dir, "--json", "--diff", before]);
   assert.equal(run.code, 0, run.stderr);
   return JSON.parse(run.stdout) as DiffJson;
 }
@@ -38,7 +38,7 @@ test("a breaking change is refused on v1, then ships as v2 while v1 keeps servin
   const run = (script: string, ...args: string[]) => runScript(script, ["--stack", "staging", "--root", dir, ...args]);
 
   // 1. echo's `text` became `message`: refused on v1, with the way to publish it.
-  const refused = await run("stacks/pin-main.ts", "--release", renamed);
+  const refused = await run("stacks/commands/pin.ts", "--release", renamed);
   assert.equal(refused.code, 4, refused.stdout + refused.stderr);
   assert.match(refused.stderr, new RegExp(`^pin ${renamed} refused: pinned clients would fail\\.\\nv1 serves ${old} live, and ${renamed} breaks it:`));
   assert.match(refused.stderr, /breaking echo \$\.inputSchema\.properties\.text: property "text" removed \(or renamed\)/);
@@ -47,7 +47,7 @@ test("a breaking change is refused on v1, then ships as v2 while v1 keeps servin
   assert.equal(readFileSync(join(dir, "Pulumi.staging.yaml"), "utf8"), readFileSync(start, "utf8"), "nothing written");
 
   // 2. api:add v2: the plan shows exactly the new Worker, its route and its Modal apps.
-  const added = await run("stacks/api-add-main.ts", "--api", "v2", "--from", "v1");
+  const added = await run("stacks/commands/api-add.ts", "--api", "v2", "--from", "v1");
   assert.equal(added.code, 0, added.stderr);
   assert.deepEqual(apiVersions(dir).v2, { route: "/v2", slots: { blue: { release: old }, green: { release: old } }, live: "green", canaryPercent: 0, preview: true });
   const plan = await diff(dir, start);
@@ -63,7 +63,7 @@ test("a breaking change is refused on v1, then ships as v2 while v1 keeps servin
   ]);
 
   // 3. The pipeline's pin (no --api): v2 (in preview) takes the release, v1 is left on the old one.
-  const pinned = await run("stacks/pin-main.ts", "--release", renamed, "--json");
+  const pinned = await run("stacks/commands/pin.ts", "--release", renamed, "--json");
   assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
   assert.match(pinned.stdout, new RegExp(`v1: not pinned: ${renamed} breaks what v1 serves live \\(${old}\\), and v2 takes it; v1 keeps serving ${old}:`));
   assert.match(pinned.stdout, /v2: in preview \(added by npm run api:add, not yet cut over\): no client depends on it/);
@@ -72,10 +72,16 @@ test("a breaking change is refused on v1, then ships as v2 while v1 keeps servin
   assert.deepEqual(summary.leftBehind, ["v1"]);
 
   // 4. Cut v2 over: it leaves preview.
-  const cutover = await run("stacks/cutover-main.ts", "--api", "v2", "--to", "blue");
+  const cutover = await run("stacks/commands/cutover.ts", "--api", "v2", "--to", "blue");
   assert.equal(cutover.code, 0, cutover.stdout + cutover.stderr);
   assert.match(cutover.stdout, /v2 leaves preview/);
-  assert.deepEqual(apiVersions(dir).v2, { route: "/v2", slots: { blue: { release: renamed }, green: { release: old } }, live: "blue", canaryPercent: 0 });
+  assert.deepEqual(apiVersions(dir).v2, {
+    route: "/v2",
+    slots: { blue: { release: renamed }, green: { release: old } },
+    live: "blue",
+    canaryPercent: 0,
+    rollbackTo: { live: "green", release: old },
+  });
 
   // v1 is untouched: same pins, same traffic; its Worker, versions, deployment and Modal apps do not change.
   assert.deepEqual(apiVersions(dir).v1, { route: "/v1", slots: { blue: { release: old }, green: { release: old } }, live: "green", canaryPercent: 0 });
@@ -84,11 +90,11 @@ test("a breaking change is refused on v1, then ships as v2 while v1 keeps servin
   assert.equal((stackOf(dir)["mcp-hosting:fly"] as { release: string }).release, renamed, "the Fly release moved: echo is an edge tool, so it serves v1's Fly tools as before");
 
   // From now on v2 is published: the old surface is a breaking change there, and a compatible release goes on.
-  const back = await run("stacks/pin-main.ts", "--release", old, "--api", "v2");
+  const back = await run("stacks/commands/pin.ts", "--release", old, "--api", "v2");
   assert.equal(back.code, 4, back.stdout + back.stderr);
   assert.match(back.stderr, /v2 serves .* live, and .* breaks it/);
   const later = (await makeServingRelease(cache, echoTakesMessage.map((tool) => kbSearchSince.find((t) => t.name === tool.name && t.name === "kb_search") ?? tool), { tag: "later" })).manifest.release;
-  const next = await run("stacks/pin-main.ts", "--release", later, "--json");
+  const next = await run("stacks/commands/pin.ts", "--release", later, "--json");
   assert.equal(next.code, 0, next.stdout + next.stderr);
   assert.match(next.stdout, new RegExp(`v2: MCP surface of ${later} against ${renamed} \\(live\\): 0 breaking, 1 compatible, 0 worth a human look`));
   assert.deepEqual(JSON.parse(next.stdout.trim().split("\n").pop()!).leftBehind, ["v1"]);

@@ -13,8 +13,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { runCommand } from "../cli.ts";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
 import { tools } from "../../app/src/tools/index.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
@@ -62,27 +60,3 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
     cacheDir,
   );
 }
-
-const USAGE = "usage: npm run release:build [-- --print-id]   (builds the working tree into .releases/<id>/; --print-id prints only the id)";
-
-if (import.meta.main) await runCommand(USAGE, async () => {
-  const { values } = parseArgs({ options: { "print-id": { type: "boolean" } } });
-  const root = process.cwd();
-  const { manifest, dir, created } = await buildRelease(root);
-  if (values["print-id"]) {
-    process.stdout.write(`${manifest.release}\n`);
-  } else {
-    const edge = manifest.artifacts["edge/worker.js"]!;
-    const lines = [
-      `${created ? "built" : "already built"} release ${manifest.release} in ${dir}`,
-      `  git commit ${manifest.gitCommit}${manifest.dirty ? " (with uncommitted changes)" : ""}`,
-      `  edge/worker.js ${edge.bytes} bytes sha256:${edge.sha256}`,
-      `  modal: ${Object.keys(manifest.artifacts).filter((p) => p.startsWith("modal/")).length} files`,
-      `  fly image ${manifest.fly.image} (inputs sha256:${manifest.fly.inputsSha256})`,
-      `  Durable Object migrations: ${manifest.worker.migrations.map((m) => m.tag).join(", ")}`,
-      `  tools: ${manifest.tools.map((t) => `${t.name} (${t.placement})`).join(", ")}`,
-      `  MCP surface: ${manifest.surface?.tools.length ?? 0} tools with their schemas, as tools/list gives them (${manifest.surface?.protocolVersion})`,
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
-  }
-});

@@ -1,17 +1,14 @@
 /**
- * `npm run release:fetch -- --stack prod`: makes every release a stack pins
- * present and verified in `.releases/`, downloading the missing ones from the
- * stack's artifact store. The Pulumi program does the same before it builds.
+ * Makes every release a stack pins present and verified in `.releases/`,
+ * downloading the missing ones from the stack's artifact store: what
+ * `npm run release:fetch` does, and what the Pulumi program does before it builds.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { parseStackFile } from "../load.ts";
 import { pinnedReleases } from "../pins.ts";
 import type { StackConfig } from "../schema.ts";
 import { RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./manifest.ts";
 import { ArtifactStore } from "./store.ts";
-import { runCommand, UsageError, missingFlag } from "../cli.ts";
 
 
 export interface FetchedRelease {
@@ -42,14 +39,4 @@ export async function ensureReleases(config: StackConfig, root: string, env: Nod
     store?.destroy();
   }
   return found;
-}
-
-if (import.meta.main) {
-  await runCommand("usage: npm run release:fetch -- --stack <name>", async () => {
-    const { values } = parseArgs({ options: { stack: { type: "string", short: "s" } } });
-    if (!values.stack) throw missingFlag("--stack");
-    const { config } = parseStackFile(`Pulumi.${values.stack}.yaml`);
-    const fetched = await ensureReleases(config, ".");
-    for (const [release, { from }] of fetched) process.stdout.write(`${release}: ${from === "cache" ? "verified in" : "fetched into"} ${RELEASE_CACHE}/${release}\n`);
-  });
 }

@@ -9,7 +9,7 @@ import { tools } from "../../app/src/tools/index.ts";
 import { runScript } from "../../test/fixtures/commands.ts";
 import { versionOverrideHeader } from "./headers.ts";
 
-const runVerify = (args: string[]) => runScript("stacks/verify/main.ts", args);
+const runVerify = (args: string[]) => runScript("stacks/commands/verify.ts", args);
 
 const server = serverForTests();
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { gitRepo } from "../../test/fixtures/git-repo.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-const main = join(import.meta.dirname, "main.ts");
+const main = join(import.meta.dirname, "cost.ts");
 const prodText = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8");
 
 function cost(args: string[], cwd = root) {

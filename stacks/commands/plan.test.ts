@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 const root = join(import.meta.dirname, "..", "..");
-const main = join(import.meta.dirname, "main.ts");
+const main = join(import.meta.dirname, "plan.ts");
 
 function plan(args: string[], cwd = root) {
   const run = spawnSync(process.execPath, [main, ...args], { cwd, encoding: "utf8" });

@@ -11,9 +11,9 @@
  */
 import { parseArgs } from "node:util";
 import { parseDuration, runCommand, UsageError, missingFlag } from "../cli.ts";
-import { headersFrom } from "./headers.ts";
-import { expectRelease } from "./release-check.ts";
-import { watch } from "./watch.ts";
+import { headersFrom } from "../verify/headers.ts";
+import { expectRelease } from "../verify/release-check.ts";
+import { watch } from "../verify/watch.ts";
 
 const USAGE =
   "usage: npm run verify -- --url <mcp url> [--watch <duration>] [--interval <duration>] [--max-error-rate <0..1>] " +

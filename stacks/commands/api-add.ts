@@ -4,9 +4,9 @@
  * order kept and the result validated by the schema, and prints the change.
  */
 import { parseArgs } from "node:util";
-import { addApiVersion } from "./api-add.ts";
-import { missingFlag, runCommand } from "./cli.ts";
-import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
+import { addApiVersion } from "../api-add.ts";
+import { missingFlag, runCommand } from "../cli.ts";
+import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 
 const USAGE = "usage: npm run api:add -- --stack <name> --api <vN> [--from <vN>] [--dry-run]";
 

@@ -19,7 +19,7 @@ async function project() {
   return { dir, cache, live, next };
 }
 
-const compat = (dir: string, ...args: string[]) => runScript("stacks/compat/main.ts", ["--stack", "staging", "--root", dir, ...args]);
+const compat = (dir: string, ...args: string[]) => runScript("stacks/commands/compat.ts", ["--stack", "staging", "--root", dir, ...args]);
 
 test("a release that removes one tool and loosens another: one breaking, one compatible, and how to publish it", async () => {
   const { dir, live, next } = await project();
@@ -69,7 +69,7 @@ test("bad input: an unknown release, one from before surfaces, an API version no
     { path: ["artifactStore", "bucket"], value: store.bucket },
     { path: ["artifactStore", "endpoint"], value: store.endpoint },
   ]);
-  const unknown = await runScript("stacks/compat/main.ts", ["--stack", "staging", "--root", dir, "--api", "v1", "--release", "r-0123456789ab"], store.env);
+  const unknown = await runScript("stacks/commands/compat.ts", ["--stack", "staging", "--root", dir, "--api", "v1", "--release", "r-0123456789ab"], store.env);
   await store.close();
   assert.equal(unknown.code, 1);
   assert.match(

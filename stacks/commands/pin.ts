@@ -15,15 +15,15 @@
  * `{ "apis": [the versions to cut over], "migrationReleases": [...], "leftBehind": [...], "allowedBreaking": {...} }`.
  */
 import { parseArgs } from "node:util";
-import { inVersionOrder, RELEASE_PATTERN } from "./schema.ts";
-import { missingFlag, runCommand, UsageError } from "./cli.ts";
-import { assertFlyContract } from "./compat/fly-contract.ts";
-import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
-import { releasePins } from "./pins.ts";
-import { pinFly, pinToIdle } from "./promote.ts";
-import { releaseLookup } from "./release-platform.ts";
-import { describeKnown, knownReleases } from "./release/known.ts";
-import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
+import { inVersionOrder, RELEASE_PATTERN } from "../schema.ts";
+import { missingFlag, runCommand, UsageError } from "../cli.ts";
+import { assertFlyContract } from "../compat/fly-contract.ts";
+import { checkAgainstLive, decidePins } from "../compat/pin-policy.ts";
+import { releasePins } from "../pins.ts";
+import { pinFly, pinToIdle } from "../promote.ts";
+import { releaseLookup } from "../release-platform.ts";
+import { describeKnown, knownReleases } from "../release/known.ts";
+import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 
 const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--allow-breaking] [--unpublished] [--dry-run] [--json]";
 

@@ -8,14 +8,14 @@
  * release (compat/).
  */
 import { parseArgs } from "node:util";
-import { missingFlag, runCommand, UsageError } from "./cli.ts";
-import { assertFlyContract } from "./compat/fly-contract.ts";
-import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
-import { releasePins } from "./pins.ts";
-import { liveRelease, planPromotion } from "./promote.ts";
-import { releaseLookup } from "./release-platform.ts";
-import { inVersionOrder } from "./schema.ts";
-import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
+import { missingFlag, runCommand, UsageError } from "../cli.ts";
+import { assertFlyContract } from "../compat/fly-contract.ts";
+import { checkAgainstLive, decidePins } from "../compat/pin-policy.ts";
+import { releasePins } from "../pins.ts";
+import { liveRelease, planPromotion } from "../promote.ts";
+import { releaseLookup } from "../release-platform.ts";
+import { inVersionOrder } from "../schema.ts";
+import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 
 const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--allow-breaking] [--dry-run]";
 

@@ -14,17 +14,17 @@
  * `verify`, and on a breach rolls back and applies again (exit 1).
  */
 import { parseArgs } from "node:util";
-import { COLORS, type Color } from "./schema.ts";
-import { parseDuration, runCommand, UsageError, missingFlag } from "./cli.ts";
-import { guardCutover } from "./guard.ts";
-import { checkAgainstLive, decidePins } from "./compat/pin-policy.ts";
-import { canaryRefusal } from "./migrations.ts";
-import { releaseLookup, slotMigrationsOf } from "./release-platform.ts";
-import type { ConfigEdit } from "./stack-edit.ts";
-import { MIGRATION_REFUSED } from "./rollback.ts";
-import { editStack, readStack, showChange, writeStack } from "./stack-file.ts";
-import { canaryColor, cutoverTraffic, describeTraffic, rollbackRecordEdits, trafficEdits, trafficOf } from "./traffic.ts";
-import { headersFrom } from "./verify/headers.ts";
+import { COLORS, type Color } from "../schema.ts";
+import { parseDuration, runCommand, UsageError, missingFlag } from "../cli.ts";
+import { guardCutover } from "../guard.ts";
+import { checkAgainstLive, decidePins } from "../compat/pin-policy.ts";
+import { canaryRefusal } from "../migrations.ts";
+import { releaseLookup, slotMigrationsOf } from "../release-platform.ts";
+import type { ConfigEdit } from "../stack-edit.ts";
+import { MIGRATION_REFUSED } from "../rollback.ts";
+import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
+import { canaryColor, cutoverTraffic, describeTraffic, rollbackRecordEdits, trafficEdits, trafficOf } from "../traffic.ts";
+import { headersFrom } from "../verify/headers.ts";
 
 const USAGE =
   "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--allow-breaking] [--dry-run] " +

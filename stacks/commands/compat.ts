@@ -14,8 +14,8 @@ import { missingFlag, runCommand, UsageError } from "../cli.ts";
 import { releaseLookup, type ReleaseRecord } from "../release-platform.ts";
 import { RELEASE_PATTERN } from "../schema.ts";
 import { readStack } from "../stack-file.ts";
-import { BREAKING_REFUSED, compareReleases, howToPublish, predatesSurface } from "./compare.ts";
-import { type Comparison, renderJson, renderMarkdown, renderText } from "./render.ts";
+import { BREAKING_REFUSED, compareReleases, howToPublish, predatesSurface } from "../compat/compare.ts";
+import { type Comparison, renderJson, renderMarkdown, renderText } from "../compat/render.ts";
 
 const USAGE = "usage: npm run compat -- --stack <name> --api <vN> --release <r-<12 hex>|local> [--against <r-<12 hex>>] [--json | --markdown]";
 

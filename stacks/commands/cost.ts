@@ -12,12 +12,12 @@ import { StackNotFoundError } from "../stack-name.ts";
 import { StackConfigError } from "../config-error.ts";
 import { parseStackFile } from "../load.ts";
 import { readStackSource } from "../stack-source.ts";
-import { ASSUMPTIONS, type AssumptionKey, assumptionFlagOptions, type Assumptions, parseAssumptionFlags, resolveAssumptions } from "./assumptions.ts";
-import { diffEstimates } from "./diff.ts";
-import { type Estimate, estimateStack, type StackAt } from "./estimate.ts";
-import { diffJson, estimateJson } from "./json.ts";
-import { priceBook } from "./price-book.ts";
-import { renderDiffMarkdown, renderDiffText, renderEstimateMarkdown, renderEstimateText } from "./render.ts";
+import { ASSUMPTIONS, type AssumptionKey, assumptionFlagOptions, type Assumptions, parseAssumptionFlags, resolveAssumptions } from "../cost/assumptions.ts";
+import { diffEstimates } from "../cost/diff.ts";
+import { type Estimate, estimateStack, type StackAt } from "../cost/estimate.ts";
+import { diffJson, estimateJson } from "../cost/json.ts";
+import { priceBook } from "../cost/price-book.ts";
+import { renderDiffMarkdown, renderDiffText, renderEstimateMarkdown, renderEstimateText } from "../cost/render.ts";
 
 function usage(): string {
   const flags = (Object.keys(ASSUMPTIONS) as AssumptionKey[]).map((key) => {

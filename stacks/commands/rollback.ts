@@ -5,10 +5,10 @@
  * the change and writes it.
  */
 import { parseArgs } from "node:util";
-import { runCommand, missingFlag } from "./cli.ts";
-import { planRollback } from "./rollback.ts";
-import { readStack, showChange, writeStack } from "./stack-file.ts";
-import { describeTraffic } from "./traffic.ts";
+import { runCommand, missingFlag } from "../cli.ts";
+import { planRollback } from "../rollback.ts";
+import { readStack, showChange, writeStack } from "../stack-file.ts";
+import { describeTraffic } from "../traffic.ts";
 
 const USAGE = "usage: npm run rollback -- --stack <name> --api <vN> [--dry-run]";
 

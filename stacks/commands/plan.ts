@@ -14,22 +14,22 @@
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { runCommand, UsageError, missingFlag } from "../../stacks/cli.ts";
-import { flyContract, flyRefusal } from "../../stacks/compat/fly-contract.ts";
-import { parseStackFile } from "../../stacks/load.ts";
-import { clip, outputWidth, wrap } from "../../stacks/terminal.ts";
-import { MigrationSplitError } from "../../stacks/migrations.ts";
-import { releasePins } from "../../stacks/pins.ts";
-import { releaseLookup } from "../../stacks/release-platform.ts";
-import { COLORS, type StackConfig } from "../../stacks/schema.ts";
-import { readStackSource } from "../../stacks/stack-source.ts";
-import { placeholderReleases, type ReleaseSource } from "../releases.ts";
-import { buildStack } from "../stack.ts";
-import { diffPrograms } from "./diff.ts";
-import { evaluateOffline } from "./evaluate.ts";
-import { CloudflareRefusal } from "./fake-cloudflare.ts";
-import { renderTable, toJson } from "./render.ts";
-import { diffToJson, renderDiff } from "./render-diff.ts";
+import { runCommand, UsageError, missingFlag } from "../cli.ts";
+import { flyContract, flyRefusal } from "../compat/fly-contract.ts";
+import { parseStackFile } from "../load.ts";
+import { clip, outputWidth, wrap } from "../terminal.ts";
+import { MigrationSplitError } from "../migrations.ts";
+import { releasePins } from "../pins.ts";
+import { releaseLookup } from "../release-platform.ts";
+import { COLORS, type StackConfig } from "../schema.ts";
+import { readStackSource } from "../stack-source.ts";
+import { placeholderReleases, type ReleaseSource } from "../../infra/releases.ts";
+import { buildStack } from "../../infra/stack.ts";
+import { diffPrograms } from "../../infra/plan/diff.ts";
+import { evaluateOffline } from "../../infra/plan/evaluate.ts";
+import { CloudflareRefusal } from "../../infra/plan/fake-cloudflare.ts";
+import { renderTable, toJson } from "../../infra/plan/render.ts";
+import { diffToJson, renderDiff } from "../../infra/plan/render-diff.ts";
 
 /** Prose lines wrapped to the terminal (stacks/terminal.ts). */
 const prose = (text: string) => wrap(text, outputWidth(), "  ");
