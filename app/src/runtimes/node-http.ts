@@ -1,4 +1,5 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { checkHost } from "../server/host-rule.ts";
 import { DRAIN_LIMIT_BYTES, tooLargeMessage } from "../server/http-policy.ts";
 
 /**
@@ -51,7 +52,27 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
   return server;
 }
 
+/** Methods a Web `Request` cannot carry (Fetch standard: forbidden methods); nothing here serves them. */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
 async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
+  const method = req.method ?? "GET";
+  if (FORBIDDEN_METHODS.has(method)) {
+    writeJsonError(res, 405, -32600, `Method ${method} is not allowed`, { allow: "GET, POST, DELETE, OPTIONS" });
+    return;
+  }
+  const target = requestTarget(req);
+  if (typeof target === "string") {
+    writeJsonError(res, 400, -32600, target);
+    return;
+  }
+  const headers = toHeaders(req);
+  if (target.host !== undefined) headers.set("host", target.host);
+  const badHost = checkHost(headers.get("host"), undefined);
+  if (badHost) {
+    await writeResponse(res, badHost, method);
+    return;
+  }
   const body = await readBody(req, options.maxBodyBytes);
   if (body === "too-large") {
     writeJsonError(res, 413, -32600, tooLargeMessage(options.maxBodyBytes));
@@ -61,13 +82,30 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   res.on("close", () => {
     if (!res.writableFinished) aborter.abort();
   });
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
-    method: req.method ?? "GET",
-    headers: toHeaders(req),
-    signal: aborter.signal,
-  });
+  // The Host is checked above, so it cannot move the path: routing sees only the request target's path.
+  const request = new Request(`http://${headers.get("host")}${target.path}`, { method, headers, signal: aborter.signal });
   const response = await handler(request, body);
   await writeResponse(res, response, req.method);
+}
+
+/**
+ * The path (and query) of the request target. RFC 9112 §3.2: origin-form
+ * (`/v1/mcp`) as clients send it; absolute-form (`http://host/v1/mcp`) must be
+ * accepted too, and its authority then replaces the Host header (§3.2.2).
+ * A message says what is wrong with any other form.
+ */
+function requestTarget(req: IncomingMessage): { path: string; host?: string } | string {
+  const target = req.url ?? "/";
+  if (target.startsWith("/")) return { path: target };
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      if (url.username === "" && url.password === "") return { path: `${url.pathname}${url.search}`, host: url.host };
+    } catch {
+      // Falls through to the refusal.
+    }
+  }
+  return `Bad Request: the request target must be a path such as /v1/mcp, got ${JSON.stringify(target.slice(0, 100))}`;
 }
 
 /**
@@ -151,7 +189,7 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
   }
 }
 
-function writeJsonError(res: ServerResponse, status: number, code: number, message: string): void {
+function writeJsonError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
 }

@@ -1,14 +1,9 @@
 import type { Server } from "node:http";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
-import {
-  hostHeaderValidationResponse,
-  InMemoryServerEventBus,
-  localhostAllowedHostnames,
-  type McpServer,
-  type ServerEventBus,
-} from "@modelcontextprotocol/server";
+import { InMemoryServerEventBus, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
 import { buildMcpServer } from "../server/build-server.ts";
+import { checkHost } from "../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
@@ -77,6 +72,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     allowedOrigins: config.MCP_ALLOWED_ORIGINS,
     tokens: parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.MCP_REQUEST_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
   };
   const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.HOST);
@@ -122,8 +118,8 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   return {
     async fetch(request, body) {
       // Bound to loopback, a foreign Host header means DNS rebinding: refuse it.
-      const rebinding = loopback ? hostHeaderValidationResponse(request, localhostAllowedHostnames()) : undefined;
-      if (rebinding) return rebinding;
+      const refused = checkHost(request.headers.get("host"), loopback ? "localhost" : undefined);
+      if (refused) return refused;
       const { pathname } = new URL(request.url);
       if (pathname === "/healthz") {
         return Response.json({

@@ -13,6 +13,11 @@ export interface HttpPolicy {
   tokens: ReadonlyMap<string, string>;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /**
+   * How long a body may take to arrive once the request has reached the
+   * handler (408 after). Node's HTTP server enforces its own limit first.
+   */
+  bodyTimeoutMs: number;
   /** The principal of unauthenticated requests when no tokens are configured. */
   defaultPrincipal: string;
 }
@@ -30,10 +35,8 @@ export type Admission = { ok: true; principal: string } | { ok: false; response:
 
 /** Applies the origin and auth rules; returns the principal or the refusal. Body size is checked as the body is read. */
 export function admitRequest(request: Request, policy: HttpPolicy): Admission {
-  const origin = request.headers.get("origin");
-  if (origin !== null && !isOriginAllowed(origin, policy.allowedOrigins)) {
-    return refuse(jsonRpcErrorResponse(403, JsonRpcCode.invalidRequest, `Forbidden: origin ${origin} is not allowed`));
-  }
+  const foreign = refuseForeignOrigin(request, policy);
+  if (foreign) return refuse(foreign);
   if (policy.tokens.size === 0) return { ok: true, principal: policy.defaultPrincipal };
   const principal = authenticate(request.headers.get("authorization"), policy.tokens);
   if (principal === undefined) {
@@ -44,6 +47,13 @@ export function admitRequest(request: Request, policy: HttpPolicy): Admission {
     );
   }
   return { ok: true, principal };
+}
+
+/** The 403 for a browser origin that is not allowed, or nothing. */
+export function refuseForeignOrigin(request: Request, policy: HttpPolicy): Response | undefined {
+  const origin = request.headers.get("origin");
+  if (origin === null || isOriginAllowed(origin, policy.allowedOrigins)) return undefined;
+  return jsonRpcErrorResponse(403, JsonRpcCode.invalidRequest, `Forbidden: origin ${origin} is not allowed`);
 }
 
 export function tooLarge(maxBodyBytes: number): Response {

@@ -5,6 +5,7 @@
  */
 import { isInitializeRequest } from "@modelcontextprotocol/server";
 import { buildMcpServer } from "../../server/build-server.ts";
+import { checkHost } from "../../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
@@ -25,10 +26,14 @@ const endpoints = new WeakMap<Env, Map<string, McpEndpoint>>();
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const settings = workerSettings(env);
+    // The same Host rule as Node's, first: a malformed Host would not even make a URL.
+    const refused = checkHost(request.headers.get("host"), settings.MCP_ALLOWED_HOSTS);
+    if (refused) return refused;
     const { pathname } = new URL(request.url);
     // Also under each API version's path, which routes to this version's Worker.
     if (pathname === "/healthz" || /^\/v\d+\/healthz$/.test(pathname)) {
-      return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR });
+      const devRun = settings.DEV_RUN_ID === undefined ? {} : { devRun: settings.DEV_RUN_ID };
+      return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR, ...devRun });
     }
     const apiVersion = /^\/(v\d+)\/mcp\/?$/.exec(pathname)?.[1];
     const endpoint = apiVersion === undefined ? undefined : endpointsFor(env).get(apiVersion);
@@ -56,6 +61,7 @@ function endpointsFor(env: Env): Map<string, McpEndpoint> {
     allowedOrigins: settings.MCP_ALLOWED_ORIGINS,
     tokens: parseTokens(settings.MCP_AUTH_TOKEN, settings.MCP_DEFAULT_PRINCIPAL),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    bodyTimeoutMs: settings.MCP_REQUEST_TIMEOUT_MS,
     defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
   };
   byVersion = new Map();
