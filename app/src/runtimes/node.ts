@@ -15,6 +15,7 @@ import { SqlSessionStore } from "../sessions/sql.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
+import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
@@ -112,7 +113,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const signedTools =
     upstreamSecret === undefined
       ? undefined
-      : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes });
+      : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
 
   return {
