@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Local runner for the Modal-placed MCP tools.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8790, help="0 picks a free port")
-    parser.add_argument("--quiet", action="store_true", help="no per-request line on stderr")
+    parser.add_argument("--quiet", action="store_true", help="no per-request line, nor the stop line, on stderr")
     parser.add_argument(
         "--read-timeout", type=float, default=READ_TIMEOUT_SECONDS, help="seconds to receive a request body"
     )
@@ -280,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
-    _say("compute runner stopped")
+    if not options.quiet:
+        _say("compute runner stopped")
     return 0
 
 

@@ -242,7 +242,7 @@ class Lifecycle(unittest.TestCase):
         process.stderr.close()
 
     def test_sigterm_stops_it_cleanly(self):
-        process, port, stderr = start_runner("--quiet")
+        process, port, stderr = start_runner()
         with stderr:
             self.assertIsNotNone(port)
             self.assertEqual(stop_runner(process), 0)
