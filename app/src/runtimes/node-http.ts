@@ -1,6 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { checkHost } from "../server/host-rule.ts";
-import { DRAIN_LIMIT_BYTES, tooLargeMessage } from "../server/http-policy.ts";
+import { DRAIN_LIMIT_BYTES, MAX_HEAD_BYTES, tooLargeMessage } from "../server/http-policy.ts";
 
 /**
  * A Web-standard fetch handler. `body`, when given, is the request's body,
@@ -25,11 +25,15 @@ export interface NodeHttpOptions {
  */
 export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Server {
   const server = createServer({
+    // Node's default, stated: the Worker refuses the same size in code (MAX_HEAD_BYTES).
+    maxHeaderSize: MAX_HEAD_BYTES,
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     // Node checks both limits on this interval (30 s by default): check often enough to honour them.
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(options.headersTimeoutMs / 4))),
     keepAliveTimeout: 5000,
+    // A request without Host is answered by our Host rule (a JSON 400 like every other error), not by Node's bare 400.
+    requireHostHeader: false,
   });
   server.on("request", (req, res) => {
     void respond(handler, req, res, options).catch((error: unknown) => {
@@ -45,12 +49,17 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
     const message =
       status === 408
         ? `Request Timeout: headers must arrive within ${options.headersTimeoutMs} ms and the whole request within ${options.requestTimeoutMs} ms`
-        : `${STATUS_CODES[status]}: ${error.code ?? "malformed request"}`;
+        : status === 431
+          ? `Request Header Fields Too Large: the URL and headers are over ${MAX_HEAD_BYTES} bytes`
+          : `${STATUS_CODES[status]}: ${error.code ?? "malformed request"}`;
     const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message }, id: null });
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return server;
 }
+
+/** RFC 9110 §7.6.1: headers meant for one connection only. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"]);
 
 /** Methods a Web `Request` cannot carry (Fetch standard: forbidden methods); nothing here serves them. */
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
@@ -138,7 +147,9 @@ function toHeaders(req: IncomingMessage): Headers {
 async function writeResponse(res: ServerResponse, response: Response, method: string | undefined): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    headers[name] = value;
+    // Hop-by-hop headers are this connection's business, not the handler's: the SDK's SSE answers say
+    // `connection: keep-alive`, which would keep a socket open that its client asked to close.
+    if (!HOP_BY_HOP.has(name)) headers[name] = value;
   });
   if (response.body === null) {
     res.writeHead(response.status, headers).end();

@@ -31,6 +31,22 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Most bytes of request line and headers together: Node's own limit
+ * (`--max-http-header-size`, 16 KiB), which its parser enforces with 431.
+ * The Worker applies it in code; Cloudflare's own limits are looser (URLs
+ * 16 KB, headers 128 KB: developers.cloudflare.com/workers/platform/limits).
+ */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+/** The 431 for a request whose URL and headers pass {@link MAX_HEAD_BYTES}, or nothing. */
+export function refuseOversizedHead(request: Request): Response | undefined {
+  let size = request.url.length;
+  request.headers.forEach((value, name) => (size += name.length + value.length + 4));
+  if (size <= MAX_HEAD_BYTES) return undefined;
+  return jsonRpcErrorResponse(431, JsonRpcCode.invalidRequest, `Request Header Fields Too Large: the URL and headers are over ${MAX_HEAD_BYTES} bytes`);
+}
+
 export type Admission = { ok: true; principal: string } | { ok: false; response: Response };
 
 /** Applies the origin and auth rules; returns the principal or the refusal. Body size is checked as the body is read. */

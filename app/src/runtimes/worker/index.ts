@@ -6,7 +6,7 @@
 import { isInitializeRequest } from "@modelcontextprotocol/server";
 import { buildMcpServer } from "../../server/build-server.ts";
 import { checkHost } from "../../server/host-rule.ts";
-import { DEFAULT_MAX_BODY_BYTES, parseTokens } from "../../server/http-policy.ts";
+import { DEFAULT_MAX_BODY_BYTES, parseTokens, refuseOversizedHead } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
 import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
@@ -27,7 +27,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const settings = workerSettings(env);
     // The same Host rule as Node's, first: a malformed Host would not even make a URL.
-    const refused = checkHost(request.headers.get("host"), settings.MCP_ALLOWED_HOSTS);
+    const refused = checkHost(request.headers.get("host"), settings.MCP_ALLOWED_HOSTS) ?? refuseOversizedHead(request);
     if (refused) return refused;
     const { pathname } = new URL(request.url);
     // Also under each API version's path, which routes to this version's Worker.
