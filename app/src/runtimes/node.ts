@@ -114,7 +114,9 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     upstreamSecret === undefined
       ? undefined
       : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
-  const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
+  // Sessions that expire within minutes (a test's) are swept as often as their lifetime needs.
+  const sweepMs = Math.min(SWEEP_INTERVAL_MS, Math.max(100, (config.MCP_SESSION_IDLE_HOURS * 3_600_000) / 2));
+  const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), sweepMs).unref();
 
   return {
     async fetch(request, body) {
