@@ -184,6 +184,28 @@ class LocalRunner(unittest.TestCase):
         status, body = self.raw_exchange([f"POST {PATH} HTTP/1.1", "Host: x", "Content-Length: 5", "Content-Length: 6"], b"{}")
         self.assertEqual((status, body["error"]), (400, "conflicting Content-Length headers"))
 
+    def test_a_caller_that_hangs_up_stops_the_profile(self):
+        csv_text = "n\n" + "".join(f"{i}\n" for i in range(150_000))
+        body = json.dumps({"csv": csv_text}).encode()
+        ts = int(time.time())
+        nonce = "ffeeddccbbaa99887766554433221100"
+        signature = sign(SECRET, "POST", PATH, ts, nonce, body)
+        head = (
+            f"POST {PATH} HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+            f"x-mcp-timestamp: {ts}\r\nx-mcp-nonce: {nonce}\r\nx-mcp-signature: {signature}\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
+            connection.sendall(head.encode() + body)
+        # The runner notices the closed connection at its next check and stops: its log line says 504.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            self.stderr.seek(0)
+            if f"POST {PATH} 504" in self.stderr.read():
+                break
+            time.sleep(0.05)
+        self.stderr.seek(0)
+        self.assertIn(f"POST {PATH} 504", self.stderr.read())
+
     def status_after_health(self) -> int:
         return self.request("GET", "/health")[0]
 
