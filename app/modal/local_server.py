@@ -20,56 +20,17 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, BinaryIO
+from typing import Any
 
 import endpoint
 import signing
+from deadline_reader import DeadlineReader
 
 SECRET_ENV = "MCP_UPSTREAM_SECRET"
 READ_TIMEOUT_SECONDS = 15.0
 HEADER_TIMEOUT_SECONDS = 10.0
 """Like the Node server's MCP_HEADERS_TIMEOUT_MS: one header line a second must not hold a thread."""
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-class DeadlineReader:
-    """The connection's reader; while `deadline` is set, each read must finish by then.
-
-    A socket timeout alone bounds each read, not their sum: a client sending
-    one header line a second never trips it.
-    """
-
-    def __init__(self, inner: BinaryIO, connection: socket.socket) -> None:
-        self._inner = inner
-        self._connection = connection
-        self.deadline: float | None = None
-        self.expired = False
-
-    def readline(self, limit: int = -1) -> bytes:
-        return self._bounded(lambda: self._inner.readline(limit))
-
-    def read(self, size: int = -1) -> bytes:
-        return self._bounded(lambda: self._inner.read(size))
-
-    def read1(self, size: int = -1) -> bytes:
-        return self._bounded(lambda: self._inner.read1(size))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)  # peek, close, closed…
-
-    def _bounded(self, read: Any) -> bytes:
-        if self.deadline is None:
-            return read()
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            self.expired = True
-            raise TimeoutError
-        self._connection.settimeout(left)
-        try:
-            return read()
-        except TimeoutError:
-            self.expired = True
-            raise
 
 
 class RunnerHandler(BaseHTTPRequestHandler):
