@@ -1,5 +1,4 @@
-import { watch, type FSWatcher } from "node:fs";
-import { mkdirSync, renameSync, statSync } from "node:fs";
+import { mkdirSync, renameSync, statSync, watch, type FSWatcher } from "node:fs";
 import { buildEdge } from "./build-edge.ts";
 import { startWorkerBundle } from "./edge-miniflare.ts";
 
