@@ -60,7 +60,10 @@ async function workerdOnce(): Promise<number> {
 }
 
 export async function coldStart(runs: number): Promise<ColdStart> {
-  const bundle = await buildEdge();
+  // A bundle of the bench's own: rebuilding dist/edge/worker.js would reload a running dev:edge.
+  const buildDir = mkdtempSync(join(tmpdir(), "mcp-bench-build-"));
+  const bundle = await buildEdge({ outfile: join(buildDir, "worker.js") });
+  rmSync(buildDir, { recursive: true, force: true });
   // Not counted: a first start of each, which warms the disk cache (and Node's compile cache).
   await workerdOnce();
   await nodeOnce({});

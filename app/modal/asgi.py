@@ -26,7 +26,7 @@ def make_asgi_app(
     replay_guard: signing.ReplayGuard | None = None,
 ) -> AsgiApp:
     """Build the ASGI callable; the secret is read per request, never captured at import."""
-    guard = replay_guard or signing.ReplayGuard()
+    guard = signing.ReplayGuard() if replay_guard is None else replay_guard
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -73,8 +73,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
     """The whole body, or None as soon as it exceeds the limit."""
-    declared = request_headers(scope).get("content-length", "")
-    if declared.isdigit() and int(declared) > endpoint.MAX_BODY_BYTES:
+    declared = endpoint.parse_content_length([request_headers(scope).get("content-length", "")])
+    if isinstance(declared, int) and declared > endpoint.MAX_BODY_BYTES:
         return None
     chunks: list[bytes] = []
     size = 0

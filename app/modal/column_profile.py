@@ -16,6 +16,8 @@ from itertools import accumulate
 from typing import Any, Callable, Iterable
 
 TOP_VALUES = 5
+SHOWN_CHARS = 200
+"""Longest text (a value, a column name) repeated in the answer; longer ones are cut, ending in "…"."""
 QUANTILES = (("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("p99", 0.99))
 NULL_TOKENS = frozenset({"", "na", "n/a", "#n/a", "null", "none", "nan"})
 """Compared after trimming and lower-casing."""
@@ -60,6 +62,11 @@ def profile_column(name: str, position: int, values: Iterable[str]) -> dict[str,
     profile["type"] = "string"
     profile.update(_describe_strings(present))
     return profile
+
+
+def clip(text: str) -> str:
+    """`text`, cut to SHOWN_CHARS characters: one 4 MB cell must not make a 4 MB answer."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _parse_all(present: Counter[str], parse: Callable[[str], Any]) -> dict[str, Any] | None:
@@ -171,7 +178,7 @@ def _describe_strings(present: Counter[str]) -> dict[str, Any]:
         "distinct": len(present),
         "min_length": min(lengths),
         "max_length": max(lengths),
-        "top": [{"value": value, "count": count} for value, count in top],
+        "top": [{"value": clip(value), "count": count} for value, count in top],
     }
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from column_profile import profile_column
+from column_profile import clip, profile_column
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 """Largest CSV text accepted, in UTF-8 bytes."""
@@ -18,6 +18,11 @@ ROW_LIMIT = 200_000
 """Most data rows accepted; `max_rows` may lower it, never raise it."""
 RAGGED_TOLERANCE = 10
 """Short rows (padded with nulls) tolerated before the input is refused."""
+MAX_COLUMNS = 1000
+"""Most columns profiled; the tool's input schema (app/src/tools/csv.ts) says the same. Bounds the
+answer: a profile is a few hundred bytes per column, so 1,000,000 columns were 300 MB of JSON."""
+CHECK_EVERY_ROWS = 1000
+"""Rows read between two checks of `should_stop`."""
 SNIFF_DELIMITERS = ",;\t|"
 SNIFF_SAMPLE_CHARS = 32 * 1024
 
@@ -26,10 +31,23 @@ class CsvProfileError(ValueError):
     """The input cannot be profiled; the message says what and where."""
 
 
+class CsvProfileStopped(Exception):
+    """`should_stop` said to stop: the caller gave up, or the work ran past its deadline."""
+
+
 def profile_csv(
-    csv_text: str, *, delimiter: str | None = None, max_rows: int | None = None
+    csv_text: str,
+    *,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> dict[str, Any]:
-    """Profile `csv_text`; the first non-blank row is the header."""
+    """Profile `csv_text`; the first non-blank row is the header.
+
+    `should_stop` is asked between batches of rows and between columns; when it
+    answers True the work ends with CsvProfileStopped, so a caller that gave up
+    does not leave a core busy.
+    """
     if not isinstance(csv_text, str):
         raise CsvProfileError(f"csv must be a string, got {type(csv_text).__name__}")
     _check_size(csv_text)
@@ -38,9 +56,14 @@ def profile_csv(
     if not text.strip():
         raise CsvProfileError("CSV input is empty; expected a header row followed by data rows")
     used, source = _choose_delimiter(text, delimiter)
-    header, rows, ragged = _read_rows(text, used, limit)
+    header, rows, ragged = _read_rows(text, used, limit, should_stop)
     names, renamed = _unique_names(header)
     columns: Iterable[tuple[str, ...]] = zip(*rows) if rows else [()] * len(names)
+    profiles = []
+    for position, (name, values) in enumerate(zip(names, columns), start=1):
+        if should_stop():
+            raise CsvProfileStopped(f"stopped at column {position} of {len(names)}")
+        profiles.append(profile_column(name, position, values))
     return {
         "rows": len(rows),
         "columns": len(names),
@@ -49,10 +72,7 @@ def profile_csv(
         "header": names,
         "renamed_headers": renamed,
         "ragged_rows": ragged,
-        "column_profiles": [
-            profile_column(name, position, values)
-            for position, (name, values) in enumerate(zip(names, columns), start=1)
-        ],
+        "column_profiles": profiles,
     }
 
 
@@ -87,7 +107,9 @@ def _choose_delimiter(text: str, delimiter: str | None) -> tuple[str, str]:
         return ",", "default"
 
 
-def _read_rows(text: str, delimiter: str, limit: int) -> tuple[list[str], list[list[str]], int]:
+def _read_rows(
+    text: str, delimiter: str, limit: int, should_stop: Callable[[], bool]
+) -> tuple[list[str], list[list[str]], int]:
     """Parse into (header, rows of header width, count of padded short rows)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
@@ -103,8 +125,15 @@ def _read_rows(text: str, delimiter: str, limit: int) -> tuple[list[str], list[l
                     raise CsvProfileError(
                         f"line {reader.line_num}: no header; the first row must name the columns"
                     )
+                if len(record) > MAX_COLUMNS:
+                    raise CsvProfileError(
+                        f"line {reader.line_num}: the header has {len(record)} columns; "
+                        f"at most {MAX_COLUMNS} are profiled (select the columns you need first)"
+                    )
                 header = record
                 continue
+            if len(rows) % CHECK_EVERY_ROWS == 0 and should_stop():
+                raise CsvProfileStopped(f"stopped after {len(rows)} rows")
             width = len(header)
             if len(record) != width:
                 if len(record) > width and any(f.strip() for f in record[width:]):
@@ -131,21 +160,30 @@ def _read_rows(text: str, delimiter: str, limit: int) -> tuple[list[str], list[l
 
 
 def _unique_names(header: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Name every column uniquely: blanks become col_<position>, repeats name_<n>."""
-    reserved = {raw.strip() for raw in header if raw.strip()}
+    """Name every column uniquely: blanks become col_<position>, repeats name_<n>.
+
+    Linear in the number of columns: each base name remembers the next suffix
+    to try (40,000 columns named `a` once took a full core). Names are clipped
+    like every other text in the answer.
+    """
+    stripped = [clip(raw.strip()) for raw in header]
+    reserved = {name for name in stripped if name}
     used: set[str] = set()
+    next_suffix: dict[str, int] = {}
     names: list[str] = []
     renamed: list[dict[str, Any]] = []
-    for position, raw in enumerate(header, start=1):
-        name = raw.strip()
+    for position, (raw, name) in enumerate(zip(header, stripped), start=1):
         if not name or name in used:
             base = name or f"col_{position}"
-            name, n = base, 1
-            while name in used or (name in reserved and name != raw.strip()):
+            n = next_suffix.get(base, 1)
+            candidate = base
+            while candidate in used or (candidate in reserved and candidate != name):
                 n += 1
-                name = f"{base}_{n}"
+                candidate = f"{base}_{n}"
+            next_suffix[base] = n
+            name = candidate
         used.add(name)
         names.append(name)
         if name != raw.strip():
-            renamed.append({"position": position, "original": raw, "name": name})
+            renamed.append({"position": position, "original": clip(raw), "name": name})
     return names, renamed

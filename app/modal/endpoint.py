@@ -8,14 +8,20 @@ shapes are written once.
 from __future__ import annotations
 
 import json
+import re
 import sys
+import time
 import traceback
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import signing
-from compute import CsvProfileError, profile_csv
+from compute import CsvProfileError, CsvProfileStopped, profile_csv
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+"""The JSON nesting limit of every endpoint that parses JSON (app/src/server/json-depth.ts)."""
+WORK_TIMEOUT_SECONDS = 120.0
+"""Longest a profile may run, however long its caller waits; the Modal function's own timeout."""
 HEALTH_PATH = "/health"
 CSV_PROFILE_PATH = "/tools/csv_profile"
 CSV_PROFILE_ARGUMENTS = {"csv": (str,), "delimiter": (str, type(None)), "max_rows": (int, type(None))}
@@ -53,11 +59,30 @@ def handle(
     *,
     secret: str,
     now: float | None = None,
-    replay_guard: signing.ReplayGuard | None = None,
+    replay_guard: signing.AnyReplayGuard | None = None,
+    caller_gone: Callable[[], bool] = lambda: False,
 ) -> Response:
-    """Answer one request. `path` is the raw request target, query included."""
+    """Answer one request. `path` is the raw request target, query included.
+
+    `caller_gone` tells whether the client has disconnected; the profile stops
+    then, or once it has run WORK_TIMEOUT_SECONDS.
+    """
+    deadline = time.monotonic() + WORK_TIMEOUT_SECONDS
+
+    def should_stop() -> bool:
+        return time.monotonic() > deadline or caller_gone()
+
     try:
-        return _route(method.upper(), path, headers, body, secret, now, replay_guard or _default_guard)
+        return _route(
+            method.upper(),
+            path,
+            headers,
+            body,
+            secret,
+            now,
+            _default_guard if replay_guard is None else replay_guard,  # an empty guard is falsy (len 0)
+            should_stop,
+        )
     except Exception:  # noqa: BLE001 - the last line of defence; details go to stderr only
         print(f"csv_profile runner: unexpected error on {method} {path.split('?')[0]}", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
@@ -71,7 +96,8 @@ def _route(
     body: bytes,
     secret: str,
     now: float | None,
-    guard: signing.ReplayGuard,
+    guard: signing.AnyReplayGuard,
+    should_stop: Callable[[], bool],
 ) -> Response:
     route = target.split("?", 1)[0]
     if route == HEALTH_PATH:
@@ -99,18 +125,30 @@ def _route(
         return error_response(400, arguments)
     try:
         profile = profile_csv(
-            arguments["csv"], delimiter=arguments.get("delimiter"), max_rows=arguments.get("max_rows")
+            arguments["csv"],
+            delimiter=arguments.get("delimiter"),
+            max_rows=arguments.get("max_rows"),
+            should_stop=should_stop,
         )
     except CsvProfileError as exc:
         return error_response(422, str(exc))
+    except CsvProfileStopped as exc:
+        limit = f"{WORK_TIMEOUT_SECONDS:g} s"
+        return error_response(504, f"csv_profile stopped ({exc}): the caller left or it ran past {limit}")
     return json_response(200, {"result": profile})
 
 
 def _parse_arguments(body: bytes) -> dict[str, Any] | str:
     """The tool arguments, or a message saying what is wrong with them."""
     try:
-        arguments = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"body must be a JSON object of tool arguments: {exc}"
+    if nests_deeper_than(text, MAX_JSON_DEPTH):
+        return f"body must be a JSON object of tool arguments nested at most {MAX_JSON_DEPTH} levels deep"
+    try:
+        arguments = json.loads(text)
+    except json.JSONDecodeError as exc:
         return f"body must be a JSON object of tool arguments: {exc}"
     if not isinstance(arguments, dict):
         return f"body must be a JSON object of tool arguments, got {type(arguments).__name__}"
@@ -125,6 +163,48 @@ def _parse_arguments(body: bytes) -> dict[str, Any] | str:
             expected = " or ".join("null" if t is type(None) else _JSON_NAMES[t] for t in allowed)
             return f"argument {name} must be {expected}, got {_json_type(value)}"
     return arguments
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether `text` opens more than `limit` arrays or objects inside one another (strings skipped).
+
+    Linear and without recursion, so it runs before json.loads, whose recursion
+    would otherwise end in a RecursionError.
+    """
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in ("]", "}"):
+            depth -= 1
+    return False
+
+
+# A JSON string (skipped whole, the loop unrolled for speed) or one bracket.
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}", re.ASCII)
+
+
+def parse_content_length(values: list[str]) -> int | str:
+    """The body length from every Content-Length header sent, or what is wrong with them.
+
+    RFC 9112 §6.3: a value that is not ASCII digits, or several that differ,
+    make the framing unknowable: the request is answered 400 and the
+    connection closed. Identical repeats are one value.
+    """
+    distinct = {value.strip() for value in values}
+    if not distinct:
+        return "Content-Length header is required"
+    if len(distinct) > 1:
+        return "conflicting Content-Length headers"
+    value = distinct.pop()
+    if not _CONTENT_LENGTH.fullmatch(value):
+        return "Content-Length must be a decimal number of bytes"
+    return int(value)
 
 
 _JSON_NAMES = {str: "a string", int: "an integer"}

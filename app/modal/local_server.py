@@ -4,14 +4,18 @@
 
 Prints `compute runner listening on http://HOST:PORT` once it accepts
 connections, so a parent process can wait for that line (`--port 0` picks a
-free port and prints the real one).
+free port and prints the real one). With `--lifeline` it stops when its
+standard input reaches end of file: the parent that holds the other end of
+the pipe died, whatever the signal (even SIGKILL), and the kernel closed it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -20,9 +24,12 @@ from typing import Any
 
 import endpoint
 import signing
+from deadline_reader import DeadlineReader
 
 SECRET_ENV = "MCP_UPSTREAM_SECRET"
 READ_TIMEOUT_SECONDS = 15.0
+HEADER_TIMEOUT_SECONDS = 10.0
+"""Like the Node server's MCP_HEADERS_TIMEOUT_MS: one header line a second must not hold a thread."""
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -33,8 +40,33 @@ class RunnerHandler(BaseHTTPRequestHandler):
     server: "RunnerServer"
 
     def setup(self) -> None:
-        self.timeout = self.server.read_timeout  # socket timeout while reading headers
+        self.timeout = self.server.read_timeout  # how long an idle keep-alive connection is kept
         super().setup()
+        self.rfile = DeadlineReader(self.rfile, self.connection)
+
+    def handle_one_request(self) -> None:
+        """One request: from its first byte, the request line and headers must arrive within the header timeout."""
+        try:
+            self.connection.settimeout(self.server.read_timeout)
+            if not self.rfile.peek(1):
+                self.close_connection = True  # the client closed an idle connection
+                return
+        except OSError:  # TimeoutError included: an idle connection is closed without an answer
+            self.close_connection = True
+            return
+        self.rfile.deadline = time.monotonic() + self.server.header_timeout
+        self.rfile.expired = False
+        self.request_version = self.protocol_version  # what a 408 goes out as if the request line never came
+        super().handle_one_request()  # a read past the deadline ends it with close_connection set
+        if self.rfile.expired:
+            limit = self.server.header_timeout
+            self._write(*endpoint.error_response(408, f"request headers not received within {limit:g} s"))
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.rfile.deadline = None  # the headers are in; the body has a deadline of its own
+        self.connection.settimeout(self.timeout)
+        return parsed
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -53,13 +85,16 @@ class RunnerHandler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{self.command} {self.path.split('?')[0]} {status} {elapsed_ms:.0f}ms\n")
 
     def _write(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client left before its answer; nobody to tell
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors raised by http.server itself (bad request line, unknown method) are JSON too."""
@@ -74,11 +109,14 @@ class RunnerHandler(BaseHTTPRequestHandler):
             if "chunked" in self.headers.get("transfer-encoding", "").lower():
                 self.close_connection = True
                 return endpoint.error_response(411, "chunked bodies are not accepted; send Content-Length")
-            declared = self.headers.get("content-length")
-            if declared is None or not declared.strip().isdigit():
+            declared = self.headers.get_all("content-length")
+            if not declared:
                 self.close_connection = True
                 return endpoint.error_response(411, "Content-Length header is required")
-            length = int(declared)
+            length = endpoint.parse_content_length(declared)
+            if isinstance(length, str):
+                self.close_connection = True  # where the body ends is unknown
+                return endpoint.error_response(400, length)
             if length > endpoint.MAX_BODY_BYTES:
                 self.close_connection = True  # the unread body must not be parsed as a request
                 return endpoint.too_large_response()
@@ -98,7 +136,16 @@ class RunnerHandler(BaseHTTPRequestHandler):
             body,
             secret=self.server.secret,
             replay_guard=self.server.replay_guard,
+            caller_gone=self._caller_gone,
         )
+
+    def _caller_gone(self) -> bool:
+        """Whether the client closed the connection: readable, yet nothing to read."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     def _read_body(self, length: int, deadline: float) -> bytes:
         """Read `length` bytes before `deadline`: a trickling client cannot hold the thread."""
@@ -124,22 +171,39 @@ class RunnerHandler(BaseHTTPRequestHandler):
 class RunnerServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], secret: str, *, quiet: bool, read_timeout: float) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        secret: str,
+        *,
+        quiet: bool,
+        read_timeout: float,
+        header_timeout: float = HEADER_TIMEOUT_SECONDS,
+        replay_guard: signing.AnyReplayGuard | None = None,
+    ) -> None:
         super().__init__(address, RunnerHandler)
         self.secret = secret
         self.quiet = quiet
         self.read_timeout = read_timeout
-        self.replay_guard = signing.ReplayGuard()
+        self.header_timeout = header_timeout
+        self.replay_guard = replay_guard or signing.ReplayGuard()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Local runner for the Modal-placed MCP tools.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8790, help="0 picks a free port")
-    parser.add_argument("--quiet", action="store_true", help="no per-request line on stderr")
+    parser.add_argument("--quiet", action="store_true", help="no per-request line, nor the stop line, on stderr")
     parser.add_argument(
-        "--read-timeout", type=float, default=READ_TIMEOUT_SECONDS, help="seconds to receive a request"
+        "--read-timeout", type=float, default=READ_TIMEOUT_SECONDS, help="seconds to receive a request body"
     )
+    parser.add_argument(
+        "--header-timeout", type=float, default=HEADER_TIMEOUT_SECONDS, help="seconds to receive the headers"
+    )
+    parser.add_argument(
+        "--replay-db", help="SQLite file remembering admitted signatures across restarts (default: memory only)"
+    )
+    parser.add_argument("--lifeline", action="store_true", help="stop when standard input reaches end of file")
     options = parser.parse_args(argv)
 
     secret = os.environ.get(SECRET_ENV, "")
@@ -150,24 +214,59 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    server = RunnerServer(
-        (options.host, options.port), secret, quiet=options.quiet, read_timeout=options.read_timeout
-    )
+    try:
+        server = RunnerServer(
+            (options.host, options.port),
+            secret,
+            quiet=options.quiet,
+            read_timeout=options.read_timeout,
+            header_timeout=options.header_timeout,
+            replay_guard=signing.SqliteReplayGuard(options.replay_db) if options.replay_db else None,
+        )
+    except OSError as error:
+        print(f"compute runner cannot listen on {options.host}:{options.port}: {error.strerror}", file=sys.stderr)
+        return 1
 
-    def stop(signum: int, _frame: Any) -> None:
+    def stop(*_: Any) -> None:
         # shutdown() waits for serve_forever to return, so it cannot run on this thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if options.lifeline:
+        threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
     host, port = server.server_address[:2]
     print(f"compute runner listening on http://{host}:{port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
-    print("compute runner stopped", file=sys.stderr, flush=True)
+    if not options.quiet:
+        _say("compute runner stopped")
     return 0
+
+
+def _stop_at_end_of_input(stop: Any) -> None:
+    """Reads standard input until end of file (the parent is gone), then stops the server.
+
+    Straight from the file descriptor: a thread blocked in sys.stdin's buffered
+    reader holds its lock, which aborts the interpreter's shutdown.
+    """
+    try:
+        while os.read(0, 65536):
+            pass
+    except OSError:
+        pass
+    stop()  # first: the parent's end of stderr may be gone too, and a failed print must not keep us running
+    _say("compute runner: parent gone (standard input closed), stopping")
+
+
+def _say(line: str) -> None:
+    """A line on stderr, if anyone still reads it."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

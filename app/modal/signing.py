@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -103,6 +105,50 @@ class ReplayGuard:
             del self._expiry[signature]
 
 
+class SqliteReplayGuard:
+    """A ReplayGuard kept in a SQLite file, so a restart does not forget what it admitted.
+
+    The local runner uses it (the README promises exact replays are refused,
+    and a crash must not reopen the window). One insert per signed call;
+    expired rows are swept every `sweep_every` calls.
+    """
+
+    def __init__(self, path: str, window_seconds: int = WINDOW_SECONDS, sweep_every: int = 256) -> None:
+        self._window = window_seconds
+        self._sweep_every = sweep_every
+        self._calls = 0
+        self._lock = threading.Lock()
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS seen_signatures (signature TEXT PRIMARY KEY, expires_at REAL NOT NULL)"
+        )
+
+    def first_sighting(self, signature: str, timestamp: int, now: float) -> bool:
+        with self._lock:
+            self._calls += 1
+            if self._calls % self._sweep_every == 1:
+                self._db.execute("DELETE FROM seen_signatures WHERE expires_at < ?", (now,))
+            row = self._db.execute(
+                "SELECT expires_at FROM seen_signatures WHERE signature = ?", (signature,)
+            ).fetchone()
+            if row is not None and row[0] >= now:
+                return False
+            self._db.execute(
+                "INSERT OR REPLACE INTO seen_signatures (signature, expires_at) VALUES (?, ?)",
+                (signature, timestamp + self._window),
+            )
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+AnyReplayGuard = ReplayGuard | SqliteReplayGuard
+
+
 def verify(
     method: str,
     target: str,
@@ -110,7 +156,7 @@ def verify(
     body: bytes,
     *,
     secret: str,
-    guard: ReplayGuard,
+    guard: AnyReplayGuard,
     now: float | None = None,
 ) -> VerifiedRequest:
     """Check the v1 signature of a request or raise SignatureError."""

@@ -2,7 +2,8 @@
  * `npm run build:edge`: the Worker as the single ES module the infra uploads
  * (`dist/edge/worker.js`), and its size raw and gzipped.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type BuildOptions, type Plugin } from "esbuild";
@@ -42,18 +43,34 @@ export const WORKER_BUILD_OPTIONS = {
   legalComments: "none",
 } as const satisfies BuildOptions;
 
-/** Builds the Worker; `outfile` lets a test build its own bundle without touching the one dev:edge serves. */
-export async function buildEdge({ minify = true, outfile = EDGE_BUNDLE } = {}): Promise<EdgeBundle> {
-  await build({
+/** The Worker's entry module. */
+export const EDGE_ENTRY = `${ROOT}app/src/runtimes/worker/index.ts`;
+
+/**
+ * Builds the Worker into `outfile`, atomically: the bundle is written beside
+ * it and renamed over it, so a watcher (wrangler dev) never loads half a file.
+ * Tests, the bench and dev:edge each pass an `outfile` of their own.
+ */
+export async function buildEdge({ minify = true, outfile = EDGE_BUNDLE, entry = EDGE_ENTRY } = {}): Promise<EdgeBundle> {
+  const result = await build({
     ...WORKER_BUILD_OPTIONS,
-    entryPoints: [`${ROOT}app/src/runtimes/worker/index.ts`],
+    entryPoints: [entry],
     outfile,
+    write: false,
     external: ["cloudflare:*", "node:*"],
     minify,
     plugins: [englishOnly],
     logLevel: "warning",
   });
-  const code = readFileSync(outfile);
+  const code = result.outputFiles[0]!.contents;
+  mkdirSync(dirname(outfile), { recursive: true });
+  const partial = `${outfile}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, code);
+    renameSync(partial, outfile);
+  } finally {
+    rmSync(partial, { force: true });
+  }
   return { path: outfile, rawBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 

@@ -2,26 +2,36 @@
  * `npm run dev:edge`: the Worker as Cloudflare would run it, under workerd
  * (`wrangler dev`, offline), at http://127.0.0.1:8788/v1/mcp. Its `fly` tools
  * reach a local Node service and its `modal` tools the local compute runner,
- * both signed with a key made for this run. With `MCP_OAUTH_ISSUER` (and its
+ * both signed with a key made for this run. A change under app/src rebuilds
+ * the bundle, and wrangler reloads it. With `MCP_OAUTH_ISSUER` (and its
  * companions) set, both take OAuth access tokens from that issuer.
  *
- *   npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
+ *   [PORT=8788] npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
+ *
+ * Its bundle and wrangler config live in $MCP_DATA_DIR/edge-dev/<port>/ (default .data/).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildEdge } from "./build-edge.ts";
+import { watchParent } from "../src/runtimes/parent-lifeline.ts";
+import { buildEdge, EDGE_ENTRY } from "./build-edge.ts";
+import { EdgeRebuilder } from "./edge-rebuilder.ts";
 import { migrationStepOnTheWire, workerPlatform } from "./worker-platform.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const LIFELINE = fileURLToPath(new URL("./lifeline.ts", import.meta.url));
+const HOST = "127.0.0.1";
 
 const { values: flags } = parseArgs({
   options: {
-    port: { type: "string", default: "8788" },
+    port: { type: "string", default: process.env.PORT ?? "8788" },
     "node-port": { type: "string", default: "8787" },
     state: { type: "string", default: `${ROOT}.data/edge-state` },
+    /** The Worker module to build; the tests point it at a module of their own. */
+    entry: { type: "string", default: EDGE_ENTRY },
   },
 });
 
@@ -32,39 +42,76 @@ function stopAll(code: number): never {
 }
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+watchParent(() => stopAll(1));
 
-/** Starts a child and resolves with the first match of `ready` in its output. */
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp | undefined, label: string): Promise<RegExpExecArray | undefined> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function fail(line: string): never {
+  console.error(`dev:edge: ${line}`);
+  stopAll(1);
+}
+
+const port = portNumber(flags.port, "PORT (or --port)");
+const nodePort = portNumber(flags["node-port"], "--node-port");
+
+/** Whether something already listens on the port, found by trying to listen there. */
+function portTaken(candidate: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(true));
+    probe.listen(candidate, HOST, () => probe.close(() => resolve(false)));
+  });
+}
+
+function portNumber(value: string, name: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) fail(`${name}=${value} is not a port number (1-65535)`);
+  return parsed;
+}
+
+// Before anything starts: a port something else holds is named, with what picks another.
+if (await portTaken(port)) fail(`port ${port} is in use by another process: stop it, or pick another port with PORT=, e.g. PORT=${port + 10} npm run dev:edge`);
+if (await portTaken(nodePort)) fail(`port ${nodePort} (the Node service) is in use by another process: stop it, or pick another with --node-port, e.g. npm run dev:edge -- --node-port ${nodePort + 10}`);
+
+/**
+ * Starts a child and resolves with the first match of `ready` in its output.
+ * A child that exits first, or at all, stops dev:edge with a line saying so.
+ */
+function start(label: string, args: string[], options: { env?: NodeJS.ProcessEnv; ready?: RegExp; detached?: boolean }): Promise<RegExpExecArray | undefined> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...options.env },
+    // stdin is a pipe never written: a lifeline (lifeline.ts) reads its end of file when this process dies.
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    if (ready === undefined) resolve(undefined);
-    let output = "";
+  let output = "";
+  return new Promise((resolve) => {
+    if (options.ready === undefined) resolve(undefined);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       process.stderr.write(`[${label}] ${chunk}`);
-      const match = ready?.exec(output);
+      const match = options.ready?.exec(output);
       if (match) resolve(match);
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      reject(new Error(`${label} exited with ${code}`));
-      stopAll(1);
+    child.once("exit", (code, signal) => {
+      if (/Address already in use/i.test(output)) fail(`port ${port} is in use by another process: stop it, or pick another port with PORT=`);
+      fail(`${label} exited (${signal ?? `code ${code}`}); its output is above`);
     });
   });
 }
 
-/** Polls the Worker's health endpoint: wrangler's own log lines are not a stable signal. */
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+/** Polls /healthz until it answers with this run's id: any other server's answer does not count. */
+async function waitForOurWorker(url: string, runId: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let other = false;
   while (Date.now() < deadline) {
-    const healthy = await fetch(url).then((response) => response.ok, () => false);
-    if (healthy) return;
+    const answer = await fetch(url).then((response) => response.json() as Promise<{ devRun?: string }>, () => undefined);
+    if (answer?.devRun === runId) return;
+    other ||= answer !== undefined;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  console.error(`the Worker did not answer ${url} within ${timeoutMs / 1000} s`);
-  stopAll(1);
+  fail(other ? `${url} answers, but not from this run's Worker: another server holds port ${port}; pick another with PORT=` : `the Worker did not answer ${url} within ${timeoutMs / 1000} s`);
 }
 
 /** MCP_OAUTH_ISSUER and its companions, passed on to the Worker as they are to the Node service (which inherits them). */
@@ -73,24 +120,31 @@ function oauthVars(): Record<string, string> {
   return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
 }
 
-const bundle = await buildEdge();
+// wrangler reloads whenever a file in the bundle's folder changes, so the bundle has a folder of its own,
+// and the folder holds nothing else (its config and secrets sit one level up). One per port: two dev:edge
+// runs (a developer's and a test's) never share a bundle.
+const dataDir = process.env.MCP_DATA_DIR ?? `${ROOT}.data`;
+const devDir = `${dataDir}/edge-dev/${port}`;
+const bundlePath = `${devDir}/bundle/worker.js`;
+try {
+  await buildEdge({ outfile: bundlePath, entry: flags.entry });
+} catch (error) {
+  fail(`the Worker does not build: ${(error as Error).message}`);
+}
 const secret = randomBytes(32).toString("hex");
+const runId = randomBytes(8).toString("hex");
 
-const node = await start(
-  process.execPath,
-  [`${ROOT}app/src/runtimes/node-main.ts`],
+const node = await start("node", [`${ROOT}app/src/runtimes/node-main.ts`], {
   // MCP_PUBLIC_URL names the Worker's origin; the Node service's own endpoint is where it listens.
-  { PORT: flags["node-port"], MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: process.env.MCP_DATA_DIR ?? `${ROOT}.data`, MCP_PUBLIC_URL: undefined },
-  /listening on (http:\/\/[^/\s]+)\S*.*compute (http:\/\/[\d.:]+)/,
-  "node",
-);
+  env: { PORT: String(nodePort), MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: dataDir, MCP_PUBLIC_URL: undefined },
+  ready: /listening on (http:\/\/[^/\s]+)\S*.*compute (http:\/\/[\d.:]+)/,
+});
 const [, flyOrigin, modalUrl] = node!;
 
 // wrangler reads secrets from a `.dev.vars` file beside its config; both are made per run.
-const configDir = `${ROOT}.data/edge-config`;
-mkdirSync(configDir, { recursive: true });
+mkdirSync(devDir, { recursive: true });
 writeFileSync(
-  `${configDir}/wrangler.json`,
+  `${devDir}/wrangler.json`,
   JSON.stringify(
     {
       name: "mcp-hosting-edge",
@@ -98,7 +152,7 @@ writeFileSync(
       compatibility_flags: workerPlatform.compatibilityFlags,
       durable_objects: { bindings: workerPlatform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
       migrations: workerPlatform.migrations.map((step) => ({ tag: step.tag, ...migrationStepOnTheWire(step) })),
-      vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost", ...oauthVars() },
+      vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost", MCP_ALLOWED_HOSTS: "localhost", DEV_RUN_ID: runId, ...oauthVars() },
       observability: { enabled: false },
     },
     null,
@@ -106,16 +160,17 @@ writeFileSync(
   ),
 );
 const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...(process.env.MCP_AUTH_TOKEN ? [`MCP_AUTH_TOKEN=${process.env.MCP_AUTH_TOKEN}`] : [])];
-writeFileSync(`${configDir}/.dev.vars`, `${devVars.join("\n")}\n`, { mode: 0o600 });
+writeFileSync(`${devDir}/.dev.vars`, `${devVars.join("\n")}\n`, { mode: 0o600 });
 
 // wrangler exports no bin path; its package root is resolved from its main entry.
 const wrangler = fileURLToPath(new URL("../bin/wrangler.js", import.meta.resolve("wrangler")));
-await start(
-  process.execPath,
-  [wrangler, "dev", bundle.path, "--no-bundle", "-c", `${configDir}/wrangler.json`, "--ip", "127.0.0.1", "--port", flags.port, "--persist-to", flags.state, "--show-interactive-dev-session=false"],
-  { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  undefined,
-  "wrangler",
-);
-await waitForHealth(`http://127.0.0.1:${flags.port}/healthz`, 60_000);
-console.log(`edge listening on http://127.0.0.1:${flags.port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state})`);
+const wranglerArgs = ["dev", bundlePath, "--no-bundle", "-c", `${devDir}/wrangler.json`, "--ip", HOST, "--port", String(port), "--persist-to", flags.state, "--show-interactive-dev-session=false"];
+// Killed, wrangler leaves its workerd running: it runs under a lifeline, detached so a signal to our group leaves the lifeline to do its work.
+void start("wrangler", [LIFELINE, process.execPath, wrangler, ...wranglerArgs], {
+  env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  detached: true,
+});
+await waitForOurWorker(`http://${HOST}:${port}/healthz`, runId, 60_000);
+console.log(`edge listening on http://${HOST}:${port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state})`);
+
+new EdgeRebuilder({ entry: flags.entry, bundlePath, stagingDir: `${devDir}/staged`, log: (line) => console.log(`[dev:edge] ${line}`) }).watch([`${ROOT}app/src`, flags.entry]);

@@ -4,7 +4,7 @@
 // ignored without a word: the keys are checked here against its own structs.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,8 +81,9 @@ test("the key check names a misspelled key, and one that moved in 0.5, with its 
   );
 });
 
-test("under the start script's environment, Litestream reads both configs: each database with its replica", async () => {
+test("under the start script's environment, Litestream reads both configs: each database with its replica", async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), "mcp-litestream-config-"));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
   const dataDir = join(scratch, "data");
   // Stands in for Litestream under start.sh: the restore passes; in place of
   // `replicate`, the real binary lists each config in the environment start.sh built.

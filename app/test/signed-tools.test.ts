@@ -47,6 +47,17 @@ describe("signed tool calls from the edge", () => {
     assert.equal(unsigned.status, 401);
   });
 
+  test("an exact replay is still refused after a SIGKILL and restart: the seen signatures are in the database", async () => {
+    const once = await signedPost("/tools/echo", { text: "before the crash" });
+    assert.equal((await once.send()).status, 200);
+    await server.kill();
+    server = await startServer({ dataDir: server.dataDir, env: { MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0" } });
+    const replayed = await once.send();
+    assert.equal(replayed.status, 401);
+    assert.match((await replayed.json()).error, /replayed request: this signature was already used/);
+    assert.equal((await (await signedPost("/tools/echo", { text: "a fresh call" })).send()).status, 200);
+  });
+
   test("bad arguments get 400 naming the field; a tool not hosted here gets 404", async () => {
     const bad = await (await signedPost("/tools/kb_put", { key: "k2" })).send();
     assert.equal(bad.status, 400);

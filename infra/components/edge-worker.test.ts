@@ -68,6 +68,7 @@ test("secrets reach Cloudflare as secret_text bindings whose text stays secret; 
   }
   assert.equal(bindings.get("MODAL_URL")?.text, "https://green.modal.run");
   assert.equal(bindings.get("COLOR")?.text, "green");
+  assert.equal(bindings.get("MCP_ALLOWED_HOSTS")?.text, "mcp.example.com", "the Host rule admits the public hostname");
 });
 
 test("without an auth token there is no MCP_AUTH_TOKEN binding", async () => {

@@ -191,6 +191,8 @@ export class EdgeWorker extends pulumi.ComponentResource {
       plain("RATE_LIMIT_PER_MINUTE", String(args.rateLimitPerMinute ?? 120)),
       plain("RELEASE", args.slots[color].release),
       plain("COLOR", color),
+      // The Host rule refuses any other host (DNS rebinding); without it the Worker would allow only localhost.
+      plain("MCP_ALLOWED_HOSTS", args.hostname),
       ...Object.entries(args.auth ? oauthVariables(args.auth, `https://${args.hostname}`) : {}).map(([name, text]) => plain(name, text)),
     ];
 

@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import compute  # noqa: E402
-from compute import CsvProfileError, profile_csv  # noqa: E402
+from compute import CsvProfileError, CsvProfileStopped, profile_csv  # noqa: E402
 
 
 def column(profile: dict, name: str) -> dict:
@@ -186,6 +186,57 @@ class Refusals(unittest.TestCase):
     def test_bad_delimiter(self):
         self.assertRefused("delimiter must be one character", "a\n1\n", delimiter=";;")
         self.assertRefused("delimiter must be one character", "a\n1\n", delimiter='"')
+
+
+class Bombs(unittest.TestCase):
+    """Inputs built to make the work or the answer explode: each is bounded and linear."""
+
+    def test_a_header_wider_than_the_column_limit_is_refused_before_the_rows_are_read(self):
+        wide = ",".join(["c"] * 1_000_000) + "\n1\n"  # 2 MB, as in the attack run
+        with self.assertRaisesRegex(CsvProfileError, r"line 1: the header has 1000000 columns; at most 1000"):
+            profile_csv(wide)
+
+    def test_many_columns_with_one_name_are_renamed_in_linear_time(self):
+        header = ",".join(["a"] * compute.MAX_COLUMNS)
+        profile = profile_csv(f"{header}\n" + ",".join(["1"] * compute.MAX_COLUMNS) + "\n")
+        self.assertEqual(profile["header"][:3], ["a", "a_2", "a_3"])
+        self.assertEqual(profile["header"][-1], f"a_{compute.MAX_COLUMNS}")
+        self.assertEqual(len(set(profile["header"])), compute.MAX_COLUMNS)
+        # The renaming itself, at 40 times the limit, without the profile around it:
+        names, _ = compute._unique_names(["a"] * 40_000)
+        self.assertEqual(names[-1], "a_40000")
+
+    def test_long_names_and_values_are_clipped_in_the_answer(self):
+        long = "x" * 100_000
+        profile = profile_csv(f"{long},b\n{long},1\n")
+        self.assertEqual(len(profile["header"][0]), 200)
+        self.assertTrue(profile["header"][0].endswith("…"))
+        self.assertEqual(len(profile["column_profiles"][0]["top"][0]["value"]), 200)
+        self.assertLess(len(json.dumps(profile)), 2_000)
+
+    def test_the_widest_allowed_answer_stays_small(self):
+        width = compute.MAX_COLUMNS
+        text = ",".join("n" * 300 for _ in range(width)) + "\n" + ",".join("v" * 300 for _ in range(width)) + "\n"
+        self.assertLess(len(json.dumps(profile_csv(text))), 2 * 1024 * 1024)
+
+    def test_an_unclosed_quote_a_bom_and_cr_only_line_endings(self):
+        # An unclosed quote swallows the rest into one field (a short row), up to the csv module's field limit.
+        swallowed = profile_csv('a,b\n"never closed,1\n' + "2,3\n" * 10)
+        self.assertEqual((swallowed["rows"], swallowed["ragged_rows"]), (1, 1))
+        with self.assertRaisesRegex(CsvProfileError, r"line \d+: malformed CSV \(field larger than field limit"):
+            profile_csv('a,b\n"never closed,1\n' + "2,3\n" * 100_000)
+        self.assertEqual(profile_csv("\ufeffa,b\r1,2\r3,4\r")["header"], ["a", "b"])
+        self.assertEqual(profile_csv("a,b\r1,2\r3,4\r")["rows"], 2)
+
+    def test_the_work_stops_when_asked_to(self):
+        asked = []
+        def stop_on_the_third_question() -> bool:
+            asked.append(1)
+            return len(asked) >= 3
+        text = "a,b\n" + "1,2\n" * 5000
+        with self.assertRaisesRegex(CsvProfileStopped, "stopped"):
+            profile_csv(text, should_stop=stop_on_the_third_question)
+        self.assertEqual(len(asked), 3)
 
 
 class Output(unittest.TestCase):

@@ -112,6 +112,33 @@ class ProfileCalls(unittest.TestCase):
             self.assertEqual(status, 400, raw)
             self.assertIn(message, body["error"], raw)
 
+    def test_json_nested_deeper_than_the_limit_is_400(self):
+        status, body = self.client.profile(b'{"csv": "a", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+        self.assertEqual(status, 400)
+        self.assertIn("nested at most 64 levels", body["error"])
+        status, _ = self.client.profile(b'{"csv": "a\\n1\\n", "x": "' + b"[" * 100 + b'"}')
+        self.assertEqual(status, 400)  # brackets inside a string do not count; the unknown argument does
+        self.assertIn("unknown argument(s) x", self.client.profile(b'{"csv": "a", "x": "[[[["}')[1]["error"])
+
+    def test_a_caller_that_left_stops_the_profile_with_504(self):
+        body = json.dumps({"csv": "a\n1\n"}).encode()
+        headers = {
+            "x-mcp-timestamp": str(NOW),
+            "x-mcp-nonce": NONCE, "x-mcp-signature": sign(SECRET, "POST", PATH, NOW, NONCE, body),
+        }
+        status, _, raw = endpoint.handle(
+            "POST", PATH, headers, body, secret=SECRET, now=NOW, replay_guard=ReplayGuard(), caller_gone=lambda: True
+        )
+        self.assertEqual(status, 504)
+        self.assertIn("the caller left", json.loads(raw)["error"])
+
+    def test_content_length_must_be_ascii_digits_and_agree(self):
+        self.assertEqual(endpoint.parse_content_length(["12"]), 12)
+        self.assertEqual(endpoint.parse_content_length(["12", " 12"]), 12)
+        self.assertEqual(endpoint.parse_content_length(["12", "13"]), "conflicting Content-Length headers")
+        for bad in ["\u00b2", "\u0661\u0662", "-1", "1e3", "0x10", ""]:
+            self.assertIn("decimal number", endpoint.parse_content_length([bad]), bad)
+
     def test_unprofilable_csv_is_422_naming_the_line(self):
         status, body = self.client.profile({"csv": "a,b\n1,2\n3,4,5\n"})
         self.assertEqual(status, 422)

@@ -8,15 +8,25 @@ export interface ComputeRunner {
   stop(): Promise<void>;
 }
 
+export interface ComputeRunnerOptions {
+  /** SQLite file where the runner remembers admitted signatures, so a restart does not reopen replays. */
+  replayDb?: string;
+  python?: string;
+  timeoutMs?: number;
+}
+
 /**
  * Starts the Python compute runner (`app/modal/local_server.py`) on a free
  * loopback port: locally it stands in for the Modal app, serving the same
- * signed endpoint.
+ * signed endpoint. Its standard input is a pipe this process never writes:
+ * when this process dies, however (SIGKILL included), the kernel closes it and
+ * the runner's `--lifeline` ends it, so no runner outlives its server.
  */
-export async function startComputeRunner(secret: string, { python = "python3", timeoutMs = 10_000 } = {}): Promise<ComputeRunner> {
-  const child = spawn(python, [RUNNER, "--host", "127.0.0.1", "--port", "0", "--quiet"], {
+export async function startComputeRunner(secret: string, { replayDb, python = "python3", timeoutMs = 10_000 }: ComputeRunnerOptions = {}): Promise<ComputeRunner> {
+  const args = [RUNNER, "--host", "127.0.0.1", "--port", "0", "--quiet", "--lifeline", ...(replayDb ? ["--replay-db", replayDb] : [])];
+  const child = spawn(python, args, {
     env: { ...process.env, MCP_UPSTREAM_SECRET: secret },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`compute runner did not start within ${timeoutMs} ms`)), timeoutMs);

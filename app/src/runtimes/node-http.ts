@@ -1,5 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { DRAIN_LIMIT_BYTES, tooLargeMessage } from "../server/http-policy.ts";
+import { checkHost } from "../server/host-rule.ts";
+import { DRAIN_LIMIT_BYTES, MAX_HEAD_BYTES, tooLargeMessage } from "../server/http-policy.ts";
 
 /**
  * A Web-standard fetch handler. `body`, when given, is the request's body,
@@ -24,11 +25,15 @@ export interface NodeHttpOptions {
  */
 export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Server {
   const server = createServer({
+    // Node's default, stated: the Worker refuses the same size in code (MAX_HEAD_BYTES).
+    maxHeaderSize: MAX_HEAD_BYTES,
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     // Node checks both limits on this interval (30 s by default): check often enough to honour them.
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(options.headersTimeoutMs / 4))),
     keepAliveTimeout: 5000,
+    // A request without Host is answered by our Host rule (a JSON 400 like every other error), not by Node's bare 400.
+    requireHostHeader: false,
   });
   server.on("request", (req, res) => {
     void respond(handler, req, res, options).catch((error: unknown) => {
@@ -44,14 +49,39 @@ export function serveFetch(handler: FetchHandler, options: NodeHttpOptions): Ser
     const message =
       status === 408
         ? `Request Timeout: headers must arrive within ${options.headersTimeoutMs} ms and the whole request within ${options.requestTimeoutMs} ms`
-        : `${STATUS_CODES[status]}: ${error.code ?? "malformed request"}`;
+        : status === 431
+          ? `Request Header Fields Too Large: the URL and headers are over ${MAX_HEAD_BYTES} bytes`
+          : `${STATUS_CODES[status]}: ${error.code ?? "malformed request"}`;
     const body = JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message }, id: null });
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return server;
 }
 
+/** RFC 9110 §7.6.1: headers meant for one connection only. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"]);
+
+/** Methods a Web `Request` cannot carry (Fetch standard: forbidden methods); nothing here serves them. */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
 async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
+  const method = req.method ?? "GET";
+  if (FORBIDDEN_METHODS.has(method)) {
+    writeJsonError(res, 405, -32600, `Method ${method} is not allowed`, { allow: "GET, POST, DELETE, OPTIONS" });
+    return;
+  }
+  const target = requestTarget(req);
+  if (typeof target === "string") {
+    writeJsonError(res, 400, -32600, target);
+    return;
+  }
+  const headers = toHeaders(req);
+  if (target.host !== undefined) headers.set("host", target.host);
+  const badHost = checkHost(headers.get("host"), undefined);
+  if (badHost) {
+    await writeResponse(res, badHost, method);
+    return;
+  }
   const body = await readBody(req, options.maxBodyBytes);
   if (body === "too-large") {
     writeJsonError(res, 413, -32600, tooLargeMessage(options.maxBodyBytes));
@@ -61,13 +91,30 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   res.on("close", () => {
     if (!res.writableFinished) aborter.abort();
   });
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
-    method: req.method ?? "GET",
-    headers: toHeaders(req),
-    signal: aborter.signal,
-  });
+  // The Host is checked above, so it cannot move the path: routing sees only the request target's path.
+  const request = new Request(`http://${headers.get("host")}${target.path}`, { method, headers, signal: aborter.signal });
   const response = await handler(request, body);
   await writeResponse(res, response, req.method);
+}
+
+/**
+ * The path (and query) of the request target. RFC 9112 §3.2: origin-form
+ * (`/v1/mcp`) as clients send it; absolute-form (`http://host/v1/mcp`) must be
+ * accepted too, and its authority then replaces the Host header (§3.2.2).
+ * A message says what is wrong with any other form.
+ */
+function requestTarget(req: IncomingMessage): { path: string; host?: string } | string {
+  const target = req.url ?? "/";
+  if (target.startsWith("/")) return { path: target };
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      if (url.username === "" && url.password === "") return { path: `${url.pathname}${url.search}`, host: url.host };
+    } catch {
+      // Falls through to the refusal.
+    }
+  }
+  return `Bad Request: the request target must be a path such as /v1/mcp, got ${JSON.stringify(target.slice(0, 100))}`;
 }
 
 /**
@@ -100,7 +147,9 @@ function toHeaders(req: IncomingMessage): Headers {
 async function writeResponse(res: ServerResponse, response: Response, method: string | undefined): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    headers[name] = value;
+    // Hop-by-hop headers are this connection's business, not the handler's: the SDK's SSE answers say
+    // `connection: keep-alive`, which would keep a socket open that its client asked to close.
+    if (!HOP_BY_HOP.has(name)) headers[name] = value;
   });
   if (response.body === null) {
     res.writeHead(response.status, headers).end();
@@ -151,7 +200,7 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
   }
 }
 
-function writeJsonError(res: ServerResponse, status: number, code: number, message: string): void {
+function writeJsonError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
 }

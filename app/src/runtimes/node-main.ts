@@ -4,7 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { enableCompileCache } from "node:module";
+import { dirname, join } from "node:path";
 import type { ComputeRunner } from "./compute-runner.ts";
+import { watchParent } from "./parent-lifeline.ts";
 
 // V8's compiled code for the modules below is kept on disk (under the OS temp dir) and reused by
 // the next start: the MCP SDK and zod then load in about half the time. Only modules imported
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   } else if (config.MCP_START_COMPUTE === "1") {
     const secret = config.MCP_UPSTREAM_SECRET ?? randomBytes(32).toString("hex");
     try {
-      runner = await startComputeRunner(secret);
+      runner = await startComputeRunner(secret, { replayDb: join(dirname(config.databasePath), "compute-replays.sqlite") });
       modal = { url: runner.url, secret };
     } catch (error) {
       console.error(`warning: ${(error as Error).message}; csv_profile will answer with an error`);
@@ -54,7 +56,16 @@ async function main(): Promise<void> {
     await runner?.stop();
     process.exit(2);
   }
-  const { server, url } = await listen(app, config);
+  let listening;
+  try {
+    listening = await listen(app, config);
+  } catch (error) {
+    console.error(listenFailure(error as NodeJS.ErrnoException, config));
+    await app.close();
+    await runner?.stop();
+    process.exit(1);
+  }
+  const { server, url } = listening;
   const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
   console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""})`);
   console.log(`connect a client:  npx @modelcontextprotocol/inspector --cli ${first} --transport http --method tools/list`);
@@ -79,6 +90,17 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  // Started by a process that dies without stopping us (dev:edge, a test, killed with SIGKILL): stop too.
+  watchParent(() => void shutdown("parent process gone"));
+}
+
+/** One line for a port that cannot be had; anything else keeps its message. */
+function listenFailure(error: NodeJS.ErrnoException, config: { HOST: string; PORT: number }): string {
+  const where = `${config.HOST}:${config.PORT}`;
+  if (error.code === "EADDRINUSE") return `port ${config.PORT} is in use (${where}): stop what serves it, or pick another port with PORT=, e.g. PORT=${config.PORT + 10} npm start`;
+  if (error.code === "EACCES") return `port ${config.PORT} needs privileges this user lacks (${where}): pick another port with PORT=, e.g. PORT=8787 npm start`;
+  if (error.code === "EADDRNOTAVAIL") return `HOST=${config.HOST} is not an address of this machine: use 127.0.0.1 (the default) or 0.0.0.0`;
+  return `cannot listen on ${where}: ${error.message}`;
 }
 
 await main();

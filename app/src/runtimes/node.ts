@@ -1,15 +1,10 @@
 import type { Server } from "node:http";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
-import {
-  hostHeaderValidationResponse,
-  InMemoryServerEventBus,
-  localhostAllowedHostnames,
-  type McpServer,
-  type ServerEventBus,
-} from "@modelcontextprotocol/server";
+import { InMemoryServerEventBus, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
 import { createResourceServer, ResourceServer } from "../auth/resource-server.ts";
 import { buildMcpServer } from "../server/build-server.ts";
+import { checkHost } from "../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
@@ -21,6 +16,7 @@ import { SqlSessionStore } from "../sessions/sql.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
+import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
 import { tools as registry } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
@@ -89,6 +85,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     allowedOrigins: config.MCP_ALLOWED_ORIGINS,
     tokens: oauth ? new Map() : staticTokens,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.MCP_REQUEST_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
   };
   const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.HOST);
@@ -129,14 +126,16 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const signedTools =
     upstreamSecret === undefined
       ? undefined
-      : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes });
-  const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), SWEEP_INTERVAL_MS).unref();
+      : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
+  // Sessions that expire within minutes (a test's) are swept as often as their lifetime needs.
+  const sweepMs = Math.min(SWEEP_INTERVAL_MS, Math.max(100, (config.MCP_SESSION_IDLE_HOURS * 3_600_000) / 2));
+  const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), sweepMs).unref();
 
   return {
     async fetch(request, body) {
       // Bound to loopback, a foreign Host header means DNS rebinding: refuse it.
-      const rebinding = loopback ? hostHeaderValidationResponse(request, localhostAllowedHostnames()) : undefined;
-      if (rebinding) return rebinding;
+      const refused = checkHost(request.headers.get("host"), loopback ? "localhost" : undefined);
+      if (refused) return refused;
       const { pathname } = new URL(request.url);
       if (pathname === "/healthz") {
         return Response.json({

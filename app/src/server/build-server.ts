@@ -19,6 +19,10 @@ export function buildMcpServer(tools: readonly ToolDefinition[], host: ToolHost)
       "Tools: echo (connectivity), note_add/note_list (a scratchpad kept for this session), " +
       "kb_put/kb_search (the team's persistent knowledge base), csv_profile (statistics of CSV text).",
   });
+  // The SDK looks a called tool up in a plain object (`_registeredTools[name]`), where `constructor` or
+  // `toString` finds Object.prototype's members and answers "Tool constructor disabled". Without a
+  // prototype, every name that was not registered is an unknown tool. A bad-input test holds this.
+  Object.setPrototypeOf((server as unknown as { _registeredTools: object })._registeredTools, null);
   for (const tool of tools) {
     const scopeChallenge = host.scopes?.challengeFor(tool);
     server.registerTool(

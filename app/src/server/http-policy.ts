@@ -13,6 +13,11 @@ export interface HttpPolicy {
   tokens: ReadonlyMap<string, string>;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /**
+   * How long a body may take to arrive once the request has reached the
+   * handler (408 after). Node's HTTP server enforces its own limit first.
+   */
+  bodyTimeoutMs: number;
   /** The principal of unauthenticated requests when no tokens are configured. */
   defaultPrincipal: string;
 }
@@ -26,14 +31,28 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Most bytes of request line and headers together: Node's own limit
+ * (`--max-http-header-size`, 16 KiB), which its parser enforces with 431.
+ * The Worker applies it in code; Cloudflare's own limits are looser (URLs
+ * 16 KB, headers 128 KB: developers.cloudflare.com/workers/platform/limits).
+ */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+/** The 431 for a request whose URL and headers pass {@link MAX_HEAD_BYTES}, or nothing. */
+export function refuseOversizedHead(request: Request): Response | undefined {
+  let size = request.url.length;
+  request.headers.forEach((value, name) => (size += name.length + value.length + 4));
+  if (size <= MAX_HEAD_BYTES) return undefined;
+  return jsonRpcErrorResponse(431, JsonRpcCode.invalidRequest, `Request Header Fields Too Large: the URL and headers are over ${MAX_HEAD_BYTES} bytes`);
+}
+
 export type Admission = { ok: true; principal: string } | { ok: false; response: Response };
 
 /** Applies the origin and auth rules; returns the principal or the refusal. Body size is checked as the body is read. */
 export function admitRequest(request: Request, policy: HttpPolicy): Admission {
-  const origin = request.headers.get("origin");
-  if (origin !== null && !isOriginAllowed(origin, policy.allowedOrigins)) {
-    return refuse(jsonRpcErrorResponse(403, JsonRpcCode.invalidRequest, `Forbidden: origin ${origin} is not allowed`));
-  }
+  const foreign = refuseForeignOrigin(request, policy);
+  if (foreign) return refuse(foreign);
   if (policy.tokens.size === 0) return { ok: true, principal: policy.defaultPrincipal };
   const principal = authenticate(request.headers.get("authorization"), policy.tokens);
   if (principal === undefined) {
@@ -44,6 +63,13 @@ export function admitRequest(request: Request, policy: HttpPolicy): Admission {
     );
   }
   return { ok: true, principal };
+}
+
+/** The 403 for a browser origin that is not allowed, or nothing. */
+export function refuseForeignOrigin(request: Request, policy: HttpPolicy): Response | undefined {
+  const origin = request.headers.get("origin");
+  if (origin === null || isOriginAllowed(origin, policy.allowedOrigins)) return undefined;
+  return jsonRpcErrorResponse(403, JsonRpcCode.invalidRequest, `Forbidden: origin ${origin} is not allowed`);
 }
 
 export function tooLarge(maxBodyBytes: number): Response {

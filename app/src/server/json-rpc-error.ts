@@ -5,6 +5,8 @@ export const JsonRpcCode = {
   methodNotFound: -32601,
   invalidParams: -32602,
   internalError: -32603,
+  /** Implementation-defined server error; the SDK answers a refused Host with it. */
+  serverError: -32000,
   /** Server-defined: too many requests, see `data.retryAfterSeconds`. */
   rateLimited: -32029,
 } as const;

@@ -1,6 +1,9 @@
 import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
 import { authInfoOf, type Caller } from "../auth/caller.ts";
-import { admitRequest, DRAIN_LIMIT_BYTES, tooLarge, type HttpPolicy } from "./http-policy.ts";
+import { admitRequest, DRAIN_LIMIT_BYTES, refuseForeignOrigin, tooLarge, type HttpPolicy } from "./http-policy.ts";
+import { decodeRequestBody, readRequestBody, requestTimeout } from "./request-body.ts";
+import { initializeParamsProblem } from "./initialize-params.ts";
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
 /** Serves a 2025-11-25 (sessionful) request for an authenticated caller. */
@@ -60,9 +63,11 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   });
 
   async function serve(request: Request, preread: Uint8Array | undefined): Promise<Response> {
+    // A browser sends a CORS preflight without credentials (Fetch standard, CORS-preflight request):
+    // it is answered on its Origin alone, or no browser client could call a server with auth on.
+    if (request.method === "OPTIONS") return refuseForeignOrigin(request, policy) ?? new Response(null, { status: 204, headers: CORS_HEADERS });
     const admission = admitRequest(request, policy);
     if (!admission.ok) return admission.response;
-    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
     const caller = options.authenticate ? await options.authenticate(request) : { principal: admission.principal };
     if (caller instanceof Response) return caller;
     if (!["GET", "POST", "DELETE"].includes(request.method)) {
@@ -77,8 +82,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         return jsonRpcErrorResponse(415, JsonRpcCode.invalidRequest, "Unsupported Media Type: Content-Type must be application/json");
       }
       if (Number(request.headers.get("content-length") ?? 0) > DRAIN_LIMIT_BYTES) return tooLarge(policy.maxBodyBytes);
-      const body = preread === undefined ? await readBody(request, policy.maxBodyBytes) : decodeBody(preread, policy.maxBodyBytes);
-      if (body === undefined) return tooLarge(policy.maxBodyBytes);
+      const body = preread === undefined ? await readRequestBody(request, policy) : decodeRequestBody(preread, policy.maxBodyBytes);
+      if (body === "too-large") return tooLarge(policy.maxBodyBytes);
+      if (body === "timeout") return requestTimeout(policy.bodyTimeoutMs);
+      if (nestsDeeperThan(body)) return jsonRpcErrorResponse(400, JsonRpcCode.parseError, TOO_DEEP_MESSAGE);
       try {
         parsedBody = JSON.parse(body);
       } catch {
@@ -92,7 +99,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
     }
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
-      return options.legacy(request, caller, parsedBody);
+      return refuseBadInitialize(parsedBody) ?? options.legacy(request, caller, parsedBody);
     }
     const refused = await options.admitModern?.(caller.principal, parsedBody);
     if (refused !== undefined) return refused;
@@ -108,34 +115,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   };
 }
 
-/** Reads the body as text, or `undefined` when it exceeds the limit (draining the rest, up to a bound). */
-async function readBody(request: Request, maxBytes: number): Promise<string | undefined> {
-  if (request.body === null) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > DRAIN_LIMIT_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    if (size <= maxBytes) chunks.push(value);
-  }
-  if (size > maxBytes) return undefined;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-function decodeBody(body: Uint8Array, maxBytes: number): string | undefined {
-  return body.byteLength > maxBytes ? undefined : new TextDecoder().decode(body);
+/** A 2025-11-25 initialize whose params are not what the revision requires gets -32602 naming them (2026-07-28 has no initialize). */
+function refuseBadInitialize(body: unknown): Response | undefined {
+  const message = body as { method?: unknown; id?: unknown } | undefined;
+  const problem = message?.method === "initialize" ? initializeParamsProblem(body) : undefined;
+  if (problem === undefined) return undefined;
+  const id = typeof message?.id === "string" || typeof message?.id === "number" ? message.id : null;
+  return jsonRpcErrorResponse(400, JsonRpcCode.invalidParams, problem, { id });
 }
 
 function withCors(request: Request, response: Response): Response {

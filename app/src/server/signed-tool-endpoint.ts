@@ -1,5 +1,6 @@
 import type { ToolDefinition } from "../tools/define.ts";
-import { ReplayGuard, verifySignature } from "../upstream/signing.ts";
+import { verifySignature, type ReplayGuard } from "../upstream/signing.ts";
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.ts";
 import { invokeTool, isLocal } from "./tool-invoker.ts";
 import type { ToolHost } from "./tool-host.ts";
 import { FLY_REPLAY_MAX_BYTES, replayedToWrongRegion, replayInPrimary, runsInPrimary } from "./writer-region.ts";
@@ -10,6 +11,8 @@ export interface SignedToolEndpointOptions {
   /** The HMAC key shared with the edge. */
   secret: string;
   maxBodyBytes: number;
+  /** Where admitted signatures are remembered; it must outlive a restart. */
+  replays: ReplayGuard;
 }
 
 /** Where the edge reaches tools it does not host: `POST /tools/<name>`. */
@@ -22,7 +25,6 @@ export const SIGNED_TOOL_PATH = /^\/tools\/([a-z][a-z0-9_]{0,63})$/;
  */
 export function createSignedToolEndpoint(options: SignedToolEndpointOptions): (request: Request) => Promise<Response> {
   const byName = new Map(options.tools.filter((tool) => isLocal(tool, options.host)).map((tool) => [tool.name, tool]));
-  const replays = new ReplayGuard();
   return async (request) => {
     const url = new URL(request.url);
     const name = SIGNED_TOOL_PATH.exec(url.pathname)?.[1];
@@ -33,7 +35,7 @@ export function createSignedToolEndpoint(options: SignedToolEndpointOptions): (r
     if (body.byteLength > options.maxBodyBytes) return answer(413, { error: `body over ${options.maxBodyBytes} bytes` });
     const verdict = await verifySignature(options.secret, "POST", url.pathname + url.search, request.headers, body);
     if (!verdict.ok) return answer(401, { error: verdict.reason });
-    if (!replays.admit(verdict.signature)) return answer(401, { error: "replayed request: this signature was already used" });
+    if (!options.replays.admit(verdict.signature)) return answer(401, { error: "replayed request: this signature was already used" });
     const tool = name === undefined ? undefined : byName.get(name);
     if (tool === undefined) return answer(404, { error: `no tool ${JSON.stringify(name ?? url.pathname)} is served here` });
     // Stateless and signed, this request can run in any region: let Fly's proxy replay it in the primary.
@@ -43,9 +45,11 @@ export function createSignedToolEndpoint(options: SignedToolEndpointOptions): (r
       // A larger body cannot be replayed; the invoker below forwards it to the primary instead.
       if (body.byteLength <= FLY_REPLAY_MAX_BYTES) return replayInPrimary(tool.name, role);
     }
+    const text = new TextDecoder().decode(body);
+    if (nestsDeeperThan(text)) return answer(400, { error: TOO_DEEP_MESSAGE });
     let args: unknown;
     try {
-      args = JSON.parse(new TextDecoder().decode(body));
+      args = JSON.parse(text);
     } catch {
       return answer(400, { error: "the body is not valid JSON" });
     }

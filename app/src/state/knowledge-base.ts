@@ -14,8 +14,13 @@ export interface KbHit {
   /** A short excerpt of the body around the matched terms. */
   snippet: string;
   tags: string[];
-  /** BM25 rank: lower is a better match. */
-  rank: number;
+  /**
+   * Relevance from 0 to 1, higher is better: this hit's BM25 score over the
+   * best hit's in the same search, so the first hit scores 1 and a hit half
+   * as relevant 0.5. Comparable within one search only (SQLite's raw BM25 is
+   * negative, and in a small knowledge base close to zero, e.g. -0.0000016).
+   */
+  score: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The app's tables, one migration per entry. Sessions, their SSE event log
- * and the scratchpad exist in both runtimes; the knowledge base only where
- * `fly` tools run, but creating it everywhere costs nothing.
+ * and the scratchpad exist in both runtimes (a Durable Object's storage, the
+ * Node database); the rest only in the Node database.
  */
 export const SESSION_MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -33,7 +33,8 @@ export const SESSION_MIGRATIONS: readonly (readonly string[])[] = [
   ],
 ];
 
-export const KNOWLEDGE_BASE_MIGRATIONS: readonly (readonly string[])[] = [
+/** The Node runtime's database: the sessions' tables, the knowledge base and the signatures already seen. */
+export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
   ...SESSION_MIGRATIONS,
   [
     `CREATE TABLE kb_entries (
@@ -44,5 +45,10 @@ export const KNOWLEDGE_BASE_MIGRATIONS: readonly (readonly string[])[] = [
        updated_at TEXT NOT NULL
      ) STRICT`,
     "CREATE VIRTUAL TABLE kb_index USING fts5(key UNINDEXED, title, body, tags, tokenize = 'porter unicode61')",
+  ],
+  [
+    // Signed calls already served, kept while their timestamp is fresh: an exact replay is refused after a restart too.
+    "CREATE TABLE seen_signatures (signature TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID",
+    "CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at)",
   ],
 ];

@@ -18,3 +18,14 @@ test("a title match outranks a body match, and a replaced entry is re-indexed", 
   assert.deepEqual((await kb.search("ops", 10)).map((hit) => hit.tags), [["ops"]]);
   assert.deepEqual((await kb.get("b"))?.tags, ["ops"]);
 });
+
+test("each hit has a relevance score from 0 to 1, best first, never the raw negative BM25", async () => {
+  const kb = new SqlKnowledgeBase(openDatabase(":memory:"));
+  await kb.put({ key: "a", title: "Notes", body: "We once talked about backups here.", tags: [] });
+  await kb.put({ key: "b", title: "Backups", body: "Backups: Litestream streams the WAL to S3.", tags: ["backups"] });
+  const hits = await kb.search("backups", 10);
+  assert.deepEqual(hits.map((hit) => hit.key), ["b", "a"]);
+  assert.equal(hits[0]!.score, 1);
+  assert.ok(hits[1]!.score > 0 && hits[1]!.score < 1, `second hit scores ${hits[1]!.score}`);
+  assert.ok(!("rank" in hits[0]!));
+});

@@ -37,7 +37,15 @@ export class SqlKnowledgeBase implements KnowledgeBase {
       match,
       limit,
     );
-    return rows.map((hit) => ({ key: hit.key, title: hit.title, snippet: hit.snippet, tags: hit.tags.split(" ").filter(Boolean), rank: hit.rank }));
+    // FTS5's bm25() is negative, more negative for a better match; the first row is the best.
+    const best = rows[0]?.rank ?? 0;
+    return rows.map((hit) => ({
+      key: hit.key,
+      title: hit.title,
+      snippet: hit.snippet,
+      tags: hit.tags.split(" ").filter(Boolean),
+      score: best < 0 ? Math.round((hit.rank / best) * 1000) / 1000 : 1,
+    }));
   }
 
   async get(key: string): Promise<KbEntry | undefined> {

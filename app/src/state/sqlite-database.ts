@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { KNOWLEDGE_BASE_MIGRATIONS } from "./schema.ts";
+import { NODE_MIGRATIONS } from "./schema.ts";
 import { migrate, type Sql, type SqlValue } from "./sql.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
@@ -14,7 +14,7 @@ import { WalCheckpointer } from "./wal-checkpointer.ts";
 export function openDatabase(path: string): NodeSql {
   if (path === ":memory:") {
     const sql = new NodeSql(new DatabaseSync(path));
-    migrate(sql, KNOWLEDGE_BASE_MIGRATIONS);
+    migrate(sql, NODE_MIGRATIONS);
     return sql;
   }
   mkdirSync(dirname(path), { recursive: true });
@@ -22,7 +22,7 @@ export function openDatabase(path: string): NodeSql {
   // Checkpoints run on their own thread (WalCheckpointer); SQLite's own, inside a commit, only past 64 MiB of WAL.
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES};`);
   const sql = new NodeSql(db);
-  migrate(sql, KNOWLEDGE_BASE_MIGRATIONS);
+  migrate(sql, NODE_MIGRATIONS);
   sql.checkpointer = new WalCheckpointer(path);
   return sql;
 }

@@ -25,7 +25,8 @@ export const kbSearch = defineTool({
   placement: "fly",
   description:
     "Full-text search over the team knowledge base, ranked by relevance (BM25). Matches word prefixes in titles, " +
-    "bodies and tags. Returns keys, titles and short snippets; results are best first.",
+    "bodies and tags. Returns keys, titles, short snippets and a score from 0 to 1 (1 for the best hit, relative to it); " +
+    "results are best first.",
   input: z.object({
     query: z.string().min(1).max(500).describe("Words to look for; all are optional, more matches rank higher."),
     limit: z.number().int().min(1).max(50).default(10),

@@ -1,3 +1,4 @@
+import { readBodyText } from "../server/body-text.ts";
 import { signRequest } from "./signing.ts";
 
 /** Where a runtime reaches the placements it does not host. */
@@ -63,7 +64,10 @@ async function send(
         : `${tool}: the ${url.host} backend is unreachable (${describe(error)})`,
     );
   }
-  const text = await response.text();
+  const text = await readBodyText(response, { maxBytes: MAX_ANSWER_BYTES });
+  if (text === "too-large" || text === "timeout") {
+    throw new UpstreamError(`${tool}: the ${url.host} backend answered with more than ${MAX_ANSWER_BYTES / (1024 * 1024)} MiB`);
+  }
   let payload: { result?: unknown; error?: unknown } | undefined;
   try {
     payload = JSON.parse(text) as typeof payload;
@@ -79,6 +83,13 @@ async function send(
   }
   return payload.result;
 }
+
+/**
+ * The largest answer read from a backend. Parsing and re-sending a huge
+ * answer blocks the event loop, and then no timeout fires: a 149 MB profile
+ * once held a server for minutes past its 30 s tool timeout.
+ */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 function describe(error: unknown): string {
   if (error instanceof Error) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ReplayGuard, signRequest, verifySignature } from "./signing.ts";
+import { signRequest, verifySignature } from "./signing.ts";
 
 const body = new TextEncoder().encode(String.raw`{"csv":"a\n1\n"}`);
 
@@ -34,11 +34,4 @@ test("two identical calls in the same second carry different nonces, so a retry 
   const second = await signRequest("k".repeat(32), "POST", "/tools/kb_put", body, 1_700_000_000);
   assert.notEqual(first["x-mcp-nonce"], second["x-mcp-nonce"]);
   assert.notEqual(first["x-mcp-signature"], second["x-mcp-signature"]);
-});
-
-test("an exact replay within the window is refused", () => {
-  const guard = new ReplayGuard();
-  assert.equal(guard.admit("abc", 100), true);
-  assert.equal(guard.admit("abc", 130), false);
-  assert.equal(guard.admit("def", 130), true);
 });

@@ -30,7 +30,7 @@ export type Verdict = { ok: true; signature: string } | { ok: false; reason: str
 
 /**
  * Checks a request's signature and age. Replays of a still-fresh signature are
- * caught by {@link ReplayGuard}; this function is stateless.
+ * caught by a {@link ReplayGuard}; this function is stateless.
  */
 export async function verifySignature(
   secret: string,
@@ -56,21 +56,22 @@ export async function verifySignature(
   return { ok: true, signature: match[1]! };
 }
 
-/** Remembers fresh signatures for the skew window so an exact replay is refused. */
-export class ReplayGuard {
-  readonly #seen = new Map<string, number>();
-
-  /** True the first time a signature is seen within the window. */
-  admit(signature: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
-    for (const [seen, at] of this.#seen) {
-      if (nowSeconds - at <= MAX_SKEW_SECONDS * 2) break;
-      this.#seen.delete(seen);
-    }
-    if (this.#seen.has(signature)) return false;
-    this.#seen.set(signature, nowSeconds);
-    return true;
-  }
+/**
+ * Remembers the signatures it admitted while their timestamps are fresh, so
+ * an exact replay is refused. A receiver keeps it where a restart does not
+ * lose it (the Node service: its SQLite database).
+ */
+export interface ReplayGuard {
+  /** True the first time a signature is seen within the window; `nowSeconds` is the verifier's clock. */
+  admit(signature: string, nowSeconds?: number): boolean;
 }
+
+/**
+ * How long a signature is remembered: a timestamp is accepted up to
+ * {@link MAX_SKEW_SECONDS} either side of now, so one seen now can still be
+ * presented that long after its timestamp, which may be that far ahead.
+ */
+export const REPLAY_MEMORY_SECONDS = MAX_SKEW_SECONDS * 2;
 
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = encoder.encode(a);

@@ -1,9 +1,24 @@
-import { dirname } from "node:path";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { buildEdge, EDGE_BUNDLE } from "../../scripts/build-edge.ts";
-import { workerPlatform } from "../../scripts/worker-platform.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildEdge } from "../../scripts/build-edge.ts";
+import { startWorkerBundle } from "../../scripts/edge-miniflare.ts";
 
-let built: Promise<unknown> | undefined;
+let built: Promise<string> | undefined;
+
+/**
+ * This test process's own build of the Worker, in a temporary folder removed
+ * at exit: rebuilding `dist/edge/worker.js` under a running dev:edge would
+ * reload it mid-write.
+ */
+export function ownEdgeBundle(): Promise<string> {
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-edge-build-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    return (await buildEdge({ outfile: join(dir, "worker.js") })).path;
+  })();
+  return built;
+}
 
 export interface EdgeWorker {
   origin: string;
@@ -16,36 +31,10 @@ export interface EdgeWorker {
  * Miniflare, on a loopback port, with SQLite-backed Durable Objects.
  */
 export async function startEdgeWorker(
-  options: { bindings?: Record<string, string>; persistDir?: string; port?: number; /** A bundle of the test's own; @default the shared build */ scriptPath?: string } = {},
+  options: { bindings?: Record<string, string>; persistDir?: string; port?: number; /** A bundle of the test's own; @default this process's build */ scriptPath?: string } = {},
 ): Promise<EdgeWorker> {
-  if (!options.scriptPath) {
-    built ??= buildEdge();
-    await built;
-  }
-  // Miniflare 5 takes a new options shape; its converter accepts the documented (v4) one.
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: options.port ?? 0,
-      // A fixed `cf` object: Miniflare would otherwise try to fetch one from the internet.
-      cf: { colo: "LOCAL", country: "XX" },
-      ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
-      name: "mcp-hosting-edge",
-      modules: true,
-      scriptPath: options.scriptPath ?? EDGE_BUNDLE,
-      // Module names are paths from modulesRoot (default: the working directory), which a bundle elsewhere must not climb out of.
-      ...(options.scriptPath ? { modulesRoot: dirname(options.scriptPath) } : {}),
-      compatibilityDate: workerPlatform.compatibilityDate,
-      compatibilityFlags: workerPlatform.compatibilityFlags,
-      durableObjects: Object.fromEntries(workerPlatform.durableObjects.map(({ binding, className }) => [binding, { className, useSQLite: true }])),
-      bindings: { API_VERSIONS: "v1,v2", ...options.bindings },
-    }),
-  );
-  // A Worker that fails to start must not leave workerd running (and the test process hanging).
-  const url = await miniflare.ready.catch(async (error: unknown) => {
-    await miniflare.dispose();
-    throw error;
-  });
+  const scriptPath = options.scriptPath ?? (await ownEdgeBundle());
+  const { miniflare, url } = await startWorkerBundle({ ...options, scriptPath });
   return {
     origin: url.origin,
     mcpUrl: new URL("/v1/mcp", url),

@@ -1,5 +1,5 @@
 import { request } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 
 export interface RawAnswer {
   status: number;
@@ -40,23 +40,72 @@ export function rawRequest(origin: string, req: RawRequest): Promise<RawAnswer> 
   });
 }
 
-/** Writes `bytes` on a fresh connection, then sends nothing more; resolves with what the server says before it closes. */
-export function stallAfter(origin: string, bytes: string): Promise<RawAnswer & { elapsedMs: number }> {
+/**
+ * Writes `bytes` on a fresh connection, then sends nothing more; resolves with
+ * what the server says before it closes (or, when `giveUpMs` passes first,
+ * with status 0: the connection was still open).
+ */
+export function stallAfter(origin: string, bytes: string, giveUpMs = 10_000): Promise<RawAnswer & { elapsedMs: number }> {
+  return exchange(origin, (socket) => socket.write(bytes), giveUpMs);
+}
+
+/** Sends `head`, then `body` one byte every `intervalMs` (a trickle); resolves with what the server says before it closes. */
+export function trickle(origin: string, head: string, body: string, intervalMs: number, giveUpMs = 10_000): Promise<RawAnswer & { elapsedMs: number }> {
+  return exchange(
+    origin,
+    (socket) => {
+      socket.write(head);
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= body.length || socket.destroyed) return clearInterval(timer);
+        socket.write(body[sent++]!);
+      }, intervalMs);
+      socket.once("close", () => clearInterval(timer));
+    },
+    giveUpMs,
+  );
+}
+
+/** One connection: `send` writes to it; the answer is parsed from everything read until the server closes it. */
+function exchange(origin: string, send: (socket: Socket) => void, giveUpMs: number): Promise<RawAnswer & { elapsedMs: number }> {
   const url = new URL(origin);
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname);
-    let received = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => (received += chunk));
-    socket.on("error", reject);
+    const chunks: Buffer[] = [];
+    const giveUp = setTimeout(() => socket.destroy(), giveUpMs);
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
     socket.on("close", () => {
-      const [head = "", body = ""] = received.split("\r\n\r\n");
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-      resolve({ status, headers: {}, body, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 });
+      clearTimeout(giveUp);
+      const received = Buffer.concat(chunks);
+      const split = received.indexOf("\r\n\r\n");
+      const head = (split < 0 ? received : received.subarray(0, split)).toString("latin1");
+      const [statusLine = "", ...lines] = head.split("\r\n");
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(":");
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      let body: Buffer = split < 0 ? Buffer.alloc(0) : received.subarray(split + 4);
+      if (/chunked/i.test(headers["transfer-encoding"] ?? "")) body = dechunk(body);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+      resolve({ status, headers, body: body.toString("utf8"), elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 });
     });
-    socket.write(bytes);
+    send(socket);
   });
+}
+
+function dechunk(bytes: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let rest = bytes;
+  for (;;) {
+    const line = rest.indexOf("\r\n");
+    const size = line < 0 ? 0 : parseInt(rest.subarray(0, line).toString("latin1"), 16);
+    if (!size) return Buffer.concat(parts);
+    parts.push(rest.subarray(line + 2, line + 2 + size));
+    rest = rest.subarray(line + 2 + size + 2);
+  }
 }
 
 /** The JSON-RPC message of an answer: the JSON body, or the last `data:` event of an SSE body. */

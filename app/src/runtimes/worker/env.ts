@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf, type OAuthSettings } from "../../auth/settings.ts";
+import { parseAllowedHosts } from "../../server/host-rule.ts";
 import type { McpSession } from "./mcp-session.ts";
 import type { PrincipalState } from "./principal-state.ts";
 
@@ -18,8 +19,20 @@ export interface Env {
   /** Secret: `token` or `subject=token`, comma-separated; unset means no auth. */
   MCP_AUTH_TOKEN?: string;
   MCP_ALLOWED_ORIGINS?: string;
+  /**
+   * Host names the Worker answers to, comma-separated; `localhost` (the
+   * default) allows only the loopback names. In the cloud: the stack's
+   * public hostname.
+   */
+  MCP_ALLOWED_HOSTS?: string;
   MCP_DEFAULT_PRINCIPAL?: string;
   MCP_TOOL_TIMEOUT_MS?: string;
+  /**
+   * A request body still arriving after this many ms gets 408, as on Node.
+   * Cloudflare documents no read deadline of its own for a client's body, and
+   * waiting costs a Worker no CPU time, so this is what ends a trickle.
+   */
+  MCP_REQUEST_TIMEOUT_MS?: string;
   /** Tool calls one session (or principal) may make per minute. */
   RATE_LIMIT_PER_MINUTE?: string;
   /** SSE keep-alive comment interval; Cloudflare cuts streams idle for about 100 s. */
@@ -37,6 +50,8 @@ export interface Env {
   MCP_OAUTH_TOOL_SCOPES?: string;
   /** The public origin (the custom domain); the canonical URI is `<origin>/<apiVersion>/mcp`. Unset: the request's origin. */
   MCP_PUBLIC_URL?: string;
+  /** Set by dev:edge to an id made for the run; /healthz reports it, so dev:edge knows its own Worker answered. */
+  DEV_RUN_ID?: string;
 }
 
 const WorkerSettings = z.object({
@@ -53,14 +68,17 @@ const WorkerSettings = z.object({
     .string()
     .default("localhost")
     .transform((value) => (value === "localhost" ? ("localhost" as const) : value.split(",").map((part) => part.trim()).filter(Boolean))),
+  MCP_ALLOWED_HOSTS: z.string().default("localhost").transform(parseAllowedHosts),
   MCP_DEFAULT_PRINCIPAL: z.string().min(1).default("local"),
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  MCP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(1000).max(90_000).default(15_000),
   SSE_GET_MAX_MS: z.coerce.number().int().min(0).default(600_000),
   RELEASE: z.string().default("local"),
   COLOR: z.string().default("local"),
   ...oauthEnvShape,
+  DEV_RUN_ID: z.string().optional(),
 });
 
 export type WorkerSettings = z.output<typeof WorkerSettings> & { oauth: OAuthSettings | undefined };

@@ -7,7 +7,8 @@ import { isInitializeRequest } from "@modelcontextprotocol/server";
 import type { Caller } from "../../auth/caller.ts";
 import { createResourceServer, ResourceServer } from "../../auth/resource-server.ts";
 import { buildMcpServer } from "../../server/build-server.ts";
-import { DEFAULT_MAX_BODY_BYTES, parseTokens } from "../../server/http-policy.ts";
+import { checkHost } from "../../server/host-rule.ts";
+import { DEFAULT_MAX_BODY_BYTES, parseTokens, refuseOversizedHead } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
 import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
@@ -33,10 +34,14 @@ const edges = new WeakMap<Env, Edge>();
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const settings = workerSettings(env);
+    // The same Host rule as Node's, first: a malformed Host would not even make a URL.
+    const refused = checkHost(request.headers.get("host"), settings.MCP_ALLOWED_HOSTS) ?? refuseOversizedHead(request);
+    if (refused) return refused;
     const { pathname } = new URL(request.url);
     // Also under each API version's path, which routes to this version's Worker.
     if (pathname === "/healthz" || /^\/v\d+\/healthz$/.test(pathname)) {
-      return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR });
+      const devRun = settings.DEV_RUN_ID === undefined ? {} : { devRun: settings.DEV_RUN_ID };
+      return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR, ...devRun });
     }
     const edge = edgeFor(env);
     const metadata = edge.resourceServer?.metadataResponse(request, publicOrigin(settings, request), settings.API_VERSIONS);
@@ -76,6 +81,7 @@ function edgeFor(env: Env): Edge {
     // With an issuer, the resource server checks every token (static ones too).
     tokens: oauth ? new Map<string, string>() : staticTokens,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    bodyTimeoutMs: settings.MCP_REQUEST_TIMEOUT_MS,
     defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
   };
   const endpoints = new Map<string, McpEndpoint>();

@@ -1,0 +1,140 @@
+// `npm run dev:edge` as a developer lives with it: a port in use, source edits (good and bad), and a dev:edge killed hard.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { EDGE_BUNDLE } from "../scripts/build-edge.ts";
+import { ownEdgeBundle } from "./support/edge-worker.ts";
+import { descendants, stillRunningAfter } from "./support/processes.ts";
+
+const DEV_EDGE = fileURLToPath(new URL("../scripts/dev-edge.ts", import.meta.url));
+const WORKER = fileURLToPath(new URL("../src/runtimes/worker/index.ts", import.meta.url));
+
+function listen(port = 0): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = await listen();
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A Worker module of the test's own: the shipped Worker, with a version header a rebuild can be seen by. */
+function entryModule(version: string, extra = ""): string {
+  return `import worker from ${JSON.stringify(WORKER)};
+export { McpSession, PrincipalState } from ${JSON.stringify(WORKER)};
+${extra}
+export default {
+  async fetch(request, env, ctx) {
+    const answer = await worker.fetch(request, env, ctx);
+    const headers = new Headers(answer.headers);
+    headers.set("x-entry-version", ${JSON.stringify(version)});
+    return new Response(answer.body, { status: answer.status, headers });
+  },
+};
+`;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "mcp-dev-edge-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function runDevEdge(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [DEV_EDGE, ...args], {
+    env: { ...process.env, MCP_DATA_DIR: join(scratch, "data"), PORT: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  return { child, output: () => output, exited: new Promise((resolve) => child.once("exit", resolve)) };
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${timeoutMs} ms:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test("dev:edge on a port in use says which port and that PORT= picks another, and starts nothing", async () => {
+  const taken = await listen();
+  try {
+    const port = (taken.address() as { port: number }).port;
+    const run = runDevEdge(["--port", String(port), "--node-port", String(await freePort())]);
+    assert.equal(await run.exited, 1);
+    assert.deepEqual(run.output().trim().split("\n"), [`dev:edge: port ${port} is in use by another process: stop it, or pick another port with PORT=, e.g. PORT=${port + 10} npm run dev:edge`]);
+  } finally {
+    taken.close();
+  }
+});
+
+test("the tests build the Worker into a folder of their own, never over the dist/edge/worker.js a dev:edge may serve", async () => {
+  const before = existsSync(EDGE_BUNDLE) ? statSync(EDGE_BUNDLE).mtimeMs : undefined;
+  const own = await ownEdgeBundle();
+  assert.notEqual(own, EDGE_BUNDLE);
+  assert.ok(statSync(own).size > 100_000, "a whole bundle");
+  assert.equal(existsSync(EDGE_BUNDLE) ? statSync(EDGE_BUNDLE).mtimeMs : undefined, before);
+});
+
+describe("a running dev:edge", () => {
+  const entry = join(scratch, "entry.ts");
+  let run: ReturnType<typeof runDevEdge>;
+  let origin: string;
+  const version = async () => (await fetch(`${origin}/healthz`)).headers.get("x-entry-version");
+
+  before(async () => {
+    writeFileSync(entry, entryModule("1"));
+    const [port, nodePort] = [await freePort(), await freePort()];
+    origin = `http://127.0.0.1:${port}`;
+    run = runDevEdge(["--port", String(port), "--node-port", String(nodePort), "--state", join(scratch, "edge-state"), "--entry", entry]);
+    await until(() => /edge listening on/.test(run.output()), 60_000, "dev:edge's ready line", run.output);
+  });
+  after(async () => {
+    try {
+      process.kill(-run.child.pid!, "SIGKILL");
+    } catch {
+      // Already gone, as the last test wants.
+    }
+  });
+
+  test("it reports ready only once its own Worker answers: /healthz carries the run's id", async () => {
+    const health = (await (await fetch(`${origin}/healthz`)).json()) as { devRun?: string };
+    assert.match(health.devRun ?? "", /^[0-9a-f]{16}$/);
+    assert.equal(await version(), "1");
+  });
+
+  test("a source edit that breaks the build, or the Worker's start, is reported, and the previous build goes on serving", async () => {
+    writeFileSync(entry, entryModule("2", 'throw new Error("broken on purpose");'));
+    await until(() => /the rebuilt Worker does not start; still serving the previous build/.test(run.output()), 30_000, "the failed start report", run.output);
+    assert.match(run.output(), /broken on purpose/);
+    writeFileSync(entry, entryModule("3", "export const = ;"));
+    await until(() => /rebuild failed; still serving the previous build/.test(run.output()), 30_000, "the failed build report", run.output);
+    assert.equal(await version(), "1");
+    assert.equal(run.child.exitCode, null, "dev:edge is still running");
+  });
+
+  test("a good edit is rebuilt and served without a restart", async () => {
+    writeFileSync(entry, entryModule("4"));
+    await until(async () => (await version().catch(() => null)) === "4", 30_000, "the rebuilt Worker serving", run.output);
+    assert.match(run.output(), /rebuilt the Worker; wrangler reloads it/);
+  });
+
+  test("killed with SIGKILL, dev:edge leaves nothing running: Node service, compute runner, wrangler, workerd", async () => {
+    const started = descendants(run.child.pid!);
+    assert.ok(started.length >= 5, `dev:edge's processes: ${started.join(", ")}`);
+    run.child.kill("SIGKILL");
+    assert.deepEqual(await stillRunningAfter(started, 10_000), [], "processes that outlived dev:edge");
+  });
+});
