@@ -2,6 +2,7 @@
  * `npm run build:edge`: the Worker as the single ES module the infra uploads
  * (`dist/edge/worker.js`), and its size raw and gzipped.
  */
+import { commandLine } from "../src/runtimes/command-line.ts";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,7 +76,10 @@ export async function buildEdge({ minify = true, outfile = EDGE_BUNDLE, entry = 
 }
 
 if (import.meta.main) {
-  const bundle = await buildEdge({ minify: !process.argv.includes("--no-minify") });
+  const flags = commandLine("usage: npm run build:edge [-- --no-minify]   (the Worker as one ES module, dist/edge/worker.js, with its size raw and gzipped)", {
+    "no-minify": { type: "boolean" },
+  });
+  const bundle = await buildEdge({ minify: !flags["no-minify"] });
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   console.log(`${bundle.path}: ${kib(bundle.rawBytes)} raw, ${kib(bundle.gzipBytes)} gzip`);
 }

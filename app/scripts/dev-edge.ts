@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { commandLine } from "../src/runtimes/command-line.ts";
 import { watchParent } from "../src/runtimes/parent-lifeline.ts";
 import { buildEdge, EDGE_ENTRY } from "./build-edge.ts";
 import { EdgeRebuilder } from "./edge-rebuilder.ts";
@@ -25,14 +25,15 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LIFELINE = fileURLToPath(new URL("./lifeline.ts", import.meta.url));
 const HOST = "127.0.0.1";
 
-const { values: flags } = parseArgs({
-  options: {
-    port: { type: "string", default: process.env.PORT ?? "8788" },
-    "node-port": { type: "string", default: "8787" },
-    state: { type: "string", default: `${ROOT}.data/edge-state` },
-    /** The Worker module to build; the tests point it at a module of their own. */
-    entry: { type: "string", default: EDGE_ENTRY },
-  },
+const USAGE =
+  "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state]   " +
+  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal; MCP_OAUTH_ISSUER and MCP_AUTH_TOKEN are passed on)";
+const flags = commandLine(USAGE, {
+  port: { type: "string", default: process.env.PORT ?? "8788" },
+  "node-port": { type: "string", default: "8787" },
+  state: { type: "string", default: `${ROOT}.data/edge-state` },
+  /** The Worker module to build; the tests point it at a module of their own. */
+  entry: { type: "string", default: EDGE_ENTRY },
 });
 
 const children: ChildProcess[] = [];

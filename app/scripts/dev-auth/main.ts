@@ -5,15 +5,14 @@
  *
  *   npm run dev:auth -- [--port 8789] [--user dev-user]
  */
-import { parseArgs } from "node:util";
+import { commandLine } from "../../src/runtimes/command-line.ts";
 import { startDevAuthorizationServer } from "./authorization-server.ts";
 
-const { values: flags } = parseArgs({
-  options: {
+const USAGE = "usage: npm run dev:auth [-- --port 8789] [--user dev-user]   (a development OAuth authorization server on loopback; signs in as --user unless a request says login_hint=<user>)";
+const flags = commandLine(USAGE, {
     port: { type: "string", default: "8789" },
     user: { type: "string", default: "dev-user" },
-  },
-});
+  });
 
 const server = await startDevAuthorizationServer({ port: Number(flags.port), defaultUser: flags.user });
 console.log(`dev authorization server at ${server.issuer}  (signs in as "${flags.user}" unless the request says login_hint=<user>)`);

@@ -7,17 +7,16 @@
  *
  *   npm run dev:sign-in -- [--url http://127.0.0.1:8787/v1/mcp] [--user dev-user]
  */
-import { parseArgs } from "node:util";
+import { commandLine } from "../../src/runtimes/command-line.ts";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { decodeJwt } from "jose";
 import { BrowserlessClient, withSignIn } from "./browserless-client.ts";
 
-const { values: flags } = parseArgs({
-  options: {
+const USAGE = "usage: npm run dev:sign-in [-- --url http://127.0.0.1:8787/v1/mcp] [--user dev-user]   (signs in through the server's authorization server with the v2 SDK client and calls tools, printing every exchange)";
+const flags = commandLine(USAGE, {
     url: { type: "string", default: "http://127.0.0.1:8787/v1/mcp" },
     user: { type: "string", default: "dev-user" },
-  },
-});
+  });
 
 /** fetch, printing each exchange (never a token: only methods, URLs, statuses and challenges). */
 const loggingFetch: typeof fetch = async (input, init) => {

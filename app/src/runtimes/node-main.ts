@@ -5,8 +5,20 @@
 import { randomBytes } from "node:crypto";
 import { enableCompileCache } from "node:module";
 import { dirname, join } from "node:path";
+import { commandLine } from "./command-line.ts";
 import type { ComputeRunner } from "./compute-runner.ts";
 import { watchParent } from "./parent-lifeline.ts";
+
+commandLine(
+  [
+    "usage: npm start   (the whole MCP server on this machine; settings come from the environment)",
+    "  PORT (8787), HOST (127.0.0.1), MCP_DATA_DIR (.data), MCP_API_VERSIONS (v1), MCP_ALLOWED_ORIGINS (localhost),",
+    "  MCP_AUTH_TOKEN (subject=token,…; static bearer tokens), MCP_OAUTH_ISSUER / MCP_OAUTH_SCOPES / MCP_OAUTH_TOOL_SCOPES / MCP_PUBLIC_URL (OAuth),",
+    "  MCP_TOOL_TIMEOUT_MS (30000), MCP_SESSION_IDLE_HOURS (24), MCP_START_COMPUTE (1: start the Python runner), MCP_UPSTREAM_SECRET",
+    "  (README, \"Configuration of the Node server\", has every variable)",
+  ].join("\n"),
+  {},
+);
 
 // V8's compiled code for the modules below is kept on disk (under the OS temp dir) and reused by
 // the next start: the MCP SDK and zod then load in about half the time. Only modules imported
