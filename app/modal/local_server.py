@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Mapping
 
 import endpoint
 import signing
@@ -78,8 +78,14 @@ class RunnerHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, send_body: bool = True) -> None:
         started = time.monotonic()
-        status, headers, body = self._respond_to_request()
-        self._write(status, headers, body if send_body else b"")
+        stream = _ChunkedStream(self)
+        answer = self._respond_to_request(stream)
+        if answer is None:
+            status = 200
+            stream.end()
+        else:
+            status, headers, body = answer
+            self._write(status, headers, body if send_body else b"")
         if not self.server.quiet:
             elapsed_ms = (time.monotonic() - started) * 1000
             sys.stderr.write(f"{self.command} {self.path.split('?')[0]} {status} {elapsed_ms:.0f}ms\n")
@@ -103,7 +109,7 @@ class RunnerHandler(BaseHTTPRequestHandler):
         send_body = getattr(self, "command", "") != "HEAD" and code >= 200 and code not in (204, 304)
         self._write(code, headers, body if send_body else b"")
 
-    def _respond_to_request(self) -> endpoint.Response:
+    def _respond_to_request(self, stream: "_ChunkedStream") -> endpoint.Response | None:
         body = b""
         if self.command in BODY_METHODS:
             if "chunked" in self.headers.get("transfer-encoding", "").lower():
@@ -137,6 +143,7 @@ class RunnerHandler(BaseHTTPRequestHandler):
             secret=self.server.secret,
             replay_guard=self.server.replay_guard,
             caller_gone=self._caller_gone,
+            stream=stream,
         )
 
     def _caller_gone(self) -> bool:
@@ -166,6 +173,33 @@ class RunnerHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one compact line per request is written by _dispatch
+
+
+class _ChunkedStream:
+    """A streamed answer (endpoint.StreamWriter) in HTTP/1.1 chunked encoding, each chunk sent at once."""
+
+    def __init__(self, handler: RunnerHandler) -> None:
+        self._handler = handler
+        self._started = False
+
+    def start(self, headers: Mapping[str, str]) -> None:
+        self._handler.send_response(200)
+        for name, value in headers.items():
+            self._handler.send_header(name, value)
+        self._handler.send_header("transfer-encoding", "chunked")
+        self._handler.end_headers()
+        self._started = True
+
+    def write(self, chunk: bytes) -> None:
+        self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))  # raises OSError once the caller left
+
+    def end(self) -> None:
+        if not self._started:
+            return
+        try:
+            self._handler.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self._handler.close_connection = True  # the client left before the end; nobody to tell
 
 
 class RunnerServer(ThreadingHTTPServer):

@@ -30,7 +30,10 @@ def run(app, method, path, *, chunks=(b"",), headers=(), query=b"", raw_path=Non
     sent = []
 
     async def receive():
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
+        # As a server does: once the body is read, receive() waits until the client leaves.
+        if pending:
+            return pending.pop(0)
+        await asyncio.Event().wait()
 
     async def send(message):
         sent.append(message)
