@@ -1,11 +1,13 @@
-import { defineResource, resourceNotFound } from "./define-resource.ts";
+import { defineResource, expandTemplate, resourceNotFound } from "./define-resource.ts";
 
 /** The most documents `resources/list` names; the rest are found with kb_search or completion. */
 export const LISTED_DOCUMENTS = 500;
 
+const KB_TEMPLATE = "kb://{key}";
+
 /** `kb://<key>`, the key percent-encoded (RFC 6570 simple expansion: `runbooks/restore` is `kb://runbooks%2Frestore`). */
 export function kbUri(key: string): string {
-  return `kb://${encodeURIComponent(key)}`;
+  return expandTemplate(KB_TEMPLATE, { key });
 }
 
 /** Every knowledge-base document as an MCP resource, read in the Fly service where the knowledge base lives. */
@@ -13,7 +15,7 @@ export const kbDocument = defineResource({
   name: "kb_document",
   title: "Knowledge-base document",
   placement: "fly",
-  template: "kb://{key}",
+  template: KB_TEMPLATE,
   example: { key: "runbooks/restore" },
   mimeType: "text/markdown",
   description:
