@@ -88,7 +88,8 @@ class RunnerHandler(BaseHTTPRequestHandler):
             self._write(status, headers, body if send_body else b"")
         if not self.server.quiet:
             elapsed_ms = (time.monotonic() - started) * 1000
-            sys.stderr.write(f"{self.command} {self.path.split('?')[0]} {status} {elapsed_ms:.0f}ms\n")
+            left = ", caller left" if stream.broken else ""
+            sys.stderr.write(f"{self.command} {self.path.split('?')[0]} {status} {elapsed_ms:.0f}ms{left}\n")
 
     def _write(self, status: int, headers: dict[str, str], body: bytes) -> None:
         try:
@@ -181,6 +182,8 @@ class _ChunkedStream:
     def __init__(self, handler: RunnerHandler) -> None:
         self._handler = handler
         self._started = False
+        self.broken = False
+        """Whether a write found the caller gone (the work then stopped)."""
 
     def start(self, headers: Mapping[str, str]) -> None:
         self._handler.send_response(200)
@@ -191,7 +194,11 @@ class _ChunkedStream:
         self._started = True
 
     def write(self, chunk: bytes) -> None:
-        self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))  # raises OSError once the caller left
+        try:
+            self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            self.broken = True
+            raise
 
     def end(self) -> None:
         if not self._started:
@@ -199,6 +206,7 @@ class _ChunkedStream:
         try:
             self._handler.wfile.write(b"0\r\n\r\n")
         except OSError:
+            self.broken = True
             self._handler.close_connection = True  # the client left before the end; nobody to tell
 
 

@@ -66,7 +66,11 @@ export function createSignedCallEndpoint(options: SignedCallEndpointOptions): (r
     const operation = operationFor(catalog, target, args);
     if (typeof operation === "string") return answer(400, { error: operation });
     // State of what is placed here is not keyed by caller (the knowledge base is shared).
-    const run = (reporter: CallReporter) => invoke(operation, { principal: "edge", stateKey: "edge" }, host, { cancel: request.signal, reporter });
+    const run = async (reporter: CallReporter) => {
+      const outcome = await invoke(operation, { principal: "edge", stateKey: "edge" }, host, { cancel: request.signal, reporter });
+      if (!outcome.ok && outcome.kind === "cancelled") host.logError?.(`signed call ${url.pathname}`, "the caller closed the connection; the handler was stopped");
+      return outcome;
+    };
     if ((request.headers.get("accept") ?? "").includes(STREAM_CONTENT_TYPE)) return streamed(run);
     const outcome = await run(SILENT);
     const ending = terminalEvent(outcome);

@@ -105,7 +105,8 @@ async function singleAnswer(response: Response, host: string, fail: (reason: str
 function faultMessage(fault: StreamFault, host: string): string {
   if (fault.fault === "too-large") return `the ${host} backend answered with more than ${MAX_ANSWER_BYTES / (1024 * 1024)} MiB`;
   if (fault.fault === "garbled") return `the ${host} backend sent a line that is not a call event: ${JSON.stringify(fault.line)}`;
-  return `the ${host} backend's answer stopped before its result (after ${fault.events} event${fault.events === 1 ? "" : "s"})`;
+  const reason = fault.reason === undefined ? "" : `: ${fault.reason}`;
+  return `the ${host} backend's answer stopped before its result (after ${fault.events} event${fault.events === 1 ? "" : "s"}${reason})`;
 }
 
 /**

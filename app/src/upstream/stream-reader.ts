@@ -2,7 +2,7 @@ import type { CallReporter } from "../tools/context.ts";
 import { classifyEvent, type TerminalEvent } from "./call-stream.ts";
 
 /** Why a stream gave no terminal event. */
-export type StreamFault = { fault: "cut"; events: number } | { fault: "too-large" } | { fault: "garbled"; line: string };
+export type StreamFault = { fault: "cut"; events: number; reason?: string } | { fault: "too-large" } | { fault: "garbled"; line: string };
 
 /**
  * Reads a call stream (call-stream.ts) line by line, passing progress and
@@ -19,7 +19,15 @@ export async function readCallStream(body: ReadableStream<Uint8Array>, reporter:
   let events = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        // The deadline or the caller's cancel: not the backend's doing, the caller reports it.
+        if (error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError")) throw error;
+        return { fault: "cut", events, reason: error instanceof Error ? ((error as { cause?: { code?: string } }).cause?.code ?? error.message) : String(error) };
+      }
+      const { done, value } = next;
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) return { fault: "too-large" };
