@@ -1,6 +1,5 @@
 """The streamed answer of a signed call (app/src/upstream/call-stream.ts), as the compute runner writes it."""
 
-import asyncio
 import http.client
 import json
 import os
@@ -18,6 +17,7 @@ import endpoint  # noqa: E402
 import handlers  # noqa: E402
 from call_stream import CallTarget, parse_call_path  # noqa: E402
 from signing import ReplayGuard, sign  # noqa: E402
+from test_asgi import exchange  # noqa: E402
 from test_local_server import start_runner, stop_runner  # noqa: E402
 
 SECRET = "stream-secret"
@@ -150,19 +150,7 @@ class OverHttp(unittest.TestCase):
 class OverAsgi(unittest.TestCase):
     def test_the_asgi_app_streams_body_parts_and_ends_the_body(self):
         body = json.dumps({"csv": BIG_CSV}).encode()
-        sent = []
-        pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def receive():
-            if pending:
-                return pending.pop(0)
-            await asyncio.Event().wait()
-
-        async def send(message):
-            sent.append(message)
-
-        headers = [(k.encode(), v.encode()) for k, v in signed_headers(body).items()]
-        asyncio.run(asgi.make_asgi_app(lambda: SECRET)({"type": "http", "method": "POST", "path": PATH, "query_string": b"", "headers": headers}, receive, send))
+        sent, _ = exchange(asgi.make_asgi_app(lambda: SECRET), "POST", PATH, chunks=(body,), headers=list(signed_headers(body).items()))
         self.assertEqual(sent[0]["status"], 200)
         parts = sent[1:]
         self.assertGreater(len(parts), 10)
