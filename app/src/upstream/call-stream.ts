@@ -13,6 +13,9 @@
  *   /resources/<name>/list        {}
  *   /resources/<name>/complete    { argument, value, context }
  *
+ * Other headers may come along (e.g. W3C trace context, through
+ * `CallOptions.headers`); the signature does not cover them.
+ *
  * `Accept: application/x-ndjson` asks for a stream. Without it the answer is
  * one JSON object, `{ "result": … }` or `{ "error": "…" }` (the format before
  * streaming, kept for tools). A refusal before the handler starts (bad

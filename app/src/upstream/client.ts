@@ -33,6 +33,12 @@ export interface CallOptions {
   fetch?: typeof fetch;
   /** Gets the progress and log events the backend streams while it works. @default dropped */
   reporter?: CallReporter;
+  /**
+   * Headers sent along, not covered by the signature (call-stream.ts), e.g.
+   * W3C trace context. They cannot replace the signature's or the stream's own.
+   * @default none
+   */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -58,7 +64,7 @@ export async function callUpstream(origin: UpstreamOrigin, target: CallTarget, a
     try {
       response = await (options.fetch ?? fetch)(url, {
         method: "POST",
-        headers: { ...headers, "content-type": "application/json", accept: `${STREAM_CONTENT_TYPE}, application/json` },
+        headers: { ...options.headers, ...headers, "content-type": "application/json", accept: `${STREAM_CONTENT_TYPE}, application/json` },
         body,
         signal,
       });
