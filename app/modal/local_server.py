@@ -20,10 +20,11 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping
+from typing import Any
 
 import endpoint
 import signing
+from chunked_stream import ChunkedStream
 from deadline_reader import DeadlineReader
 
 SECRET_ENV = "MCP_UPSTREAM_SECRET"
@@ -78,7 +79,7 @@ class RunnerHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, send_body: bool = True) -> None:
         started = time.monotonic()
-        stream = _ChunkedStream(self)
+        stream = ChunkedStream(self)
         answer = self._respond_to_request(stream)
         if answer is None:
             status = 200
@@ -110,7 +111,7 @@ class RunnerHandler(BaseHTTPRequestHandler):
         send_body = getattr(self, "command", "") != "HEAD" and code >= 200 and code not in (204, 304)
         self._write(code, headers, body if send_body else b"")
 
-    def _respond_to_request(self, stream: "_ChunkedStream") -> endpoint.Response | None:
+    def _respond_to_request(self, stream: ChunkedStream) -> endpoint.Response | None:
         body = b""
         if self.command in BODY_METHODS:
             if "chunked" in self.headers.get("transfer-encoding", "").lower():
@@ -174,40 +175,6 @@ class RunnerHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one compact line per request is written by _dispatch
-
-
-class _ChunkedStream:
-    """A streamed answer (endpoint.StreamWriter) in HTTP/1.1 chunked encoding, each chunk sent at once."""
-
-    def __init__(self, handler: RunnerHandler) -> None:
-        self._handler = handler
-        self._started = False
-        self.broken = False
-        """Whether a write found the caller gone (the work then stopped)."""
-
-    def start(self, headers: Mapping[str, str]) -> None:
-        self._handler.send_response(200)
-        for name, value in headers.items():
-            self._handler.send_header(name, value)
-        self._handler.send_header("transfer-encoding", "chunked")
-        self._handler.end_headers()
-        self._started = True
-
-    def write(self, chunk: bytes) -> None:
-        try:
-            self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        except OSError:
-            self.broken = True
-            raise
-
-    def end(self) -> None:
-        if not self._started:
-            return
-        try:
-            self._handler.wfile.write(b"0\r\n\r\n")
-        except OSError:
-            self.broken = True
-            self._handler.close_connection = True  # the client left before the end; nobody to tell
 
 
 class RunnerServer(ThreadingHTTPServer):
