@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 import endpoint
 import signing
@@ -36,9 +36,14 @@ def make_asgi_app(
             return  # websockets are not served
         body = await _read_body(scope, receive)
         if body is None:
-            response = endpoint.too_large_response()
-        else:
-            # Profiling is CPU work: run it off the event loop so /health stays responsive.
+            await _send_response(send, endpoint.too_large_response())
+            return
+        # After the body, receive() waits for the client to leave (ASGI HTTP spec): then the work stops.
+        gone = asyncio.Event()
+        watcher = asyncio.create_task(_wait_for_disconnect(receive, gone))
+        stream = _AsgiStream(send, asyncio.get_running_loop())
+        try:
+            # The work is CPU-bound: run it off the event loop so /health stays responsive.
             response = await asyncio.to_thread(
                 endpoint.handle,
                 scope["method"],
@@ -47,8 +52,15 @@ def make_asgi_app(
                 body,
                 secret=read_secret(),
                 replay_guard=guard,
+                caller_gone=gone.is_set,
+                stream=stream,
             )
-        await _send_response(send, response)
+        finally:
+            watcher.cancel()
+        if response is None:
+            await stream.end()
+        else:
+            await _send_response(send, response)
 
     return app
 
@@ -90,6 +102,39 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _wait_for_disconnect(receive: Receive, gone: asyncio.Event) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+
+
+class _AsgiStream:
+    """A streamed answer (endpoint.StreamWriter) written from the worker thread through the event loop."""
+
+    def __init__(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
+        self._send = send
+        self._loop = loop
+        self._started = False
+
+    def _deliver(self, message: dict[str, Any]) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(self._send(message), self._loop).result()
+        except Exception as exc:  # noqa: BLE001 - whatever the server raises for a client that left
+            raise OSError(f"the caller is gone: {exc}") from exc
+
+    def start(self, headers: Mapping[str, str]) -> None:
+        encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        self._deliver({"type": "http.response.start", "status": 200, "headers": encoded})
+        self._started = True
+
+    def write(self, chunk: bytes) -> None:
+        self._deliver({"type": "http.response.body", "body": chunk, "more_body": True})
+
+    async def end(self) -> None:
+        if self._started:
+            await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _send_response(send: Send, response: endpoint.Response) -> None:

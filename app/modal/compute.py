@@ -41,12 +41,15 @@ def profile_csv(
     delimiter: str | None = None,
     max_rows: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[float, str], None] = lambda done, message: None,
 ) -> dict[str, Any]:
     """Profile `csv_text`; the first non-blank row is the header.
 
     `should_stop` is asked between batches of rows and between columns; when it
     answers True the work ends with CsvProfileStopped, so a caller that gave up
-    does not leave a core busy.
+    does not leave a core busy. `on_progress` is told, at the same points, the
+    share of the work done (0 to 1: reading the rows is the first half,
+    profiling the columns the second) and what is being done.
     """
     if not isinstance(csv_text, str):
         raise CsvProfileError(f"csv must be a string, got {type(csv_text).__name__}")
@@ -56,14 +59,16 @@ def profile_csv(
     if not text.strip():
         raise CsvProfileError("CSV input is empty; expected a header row followed by data rows")
     used, source = _choose_delimiter(text, delimiter)
-    header, rows, ragged = _read_rows(text, used, limit, should_stop)
+    header, rows, ragged = _read_rows(text, used, limit, should_stop, on_progress)
     names, renamed = _unique_names(header)
     columns: Iterable[tuple[str, ...]] = zip(*rows) if rows else [()] * len(names)
     profiles = []
     for position, (name, values) in enumerate(zip(names, columns), start=1):
         if should_stop():
             raise CsvProfileStopped(f"stopped at column {position} of {len(names)}")
+        on_progress(0.5 + 0.5 * (position - 1) / len(names), f"profiling column {position} of {len(names)}")
         profiles.append(profile_column(name, position, values))
+    on_progress(1.0, f"profiled {len(rows)} rows and {len(names)} columns")
     return {
         "rows": len(rows),
         "columns": len(names),
@@ -108,10 +113,15 @@ def _choose_delimiter(text: str, delimiter: str | None) -> tuple[str, str]:
 
 
 def _read_rows(
-    text: str, delimiter: str, limit: int, should_stop: Callable[[], bool]
+    text: str,
+    delimiter: str,
+    limit: int,
+    should_stop: Callable[[], bool],
+    on_progress: Callable[[float, str], None],
 ) -> tuple[list[str], list[list[str]], int]:
     """Parse into (header, rows of header width, count of padded short rows)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, delimiter=delimiter)
     header: list[str] | None = None
     rows: list[list[str]] = []
     ragged = 0
@@ -132,8 +142,10 @@ def _read_rows(
                     )
                 header = record
                 continue
-            if len(rows) % CHECK_EVERY_ROWS == 0 and should_stop():
-                raise CsvProfileStopped(f"stopped after {len(rows)} rows")
+            if len(rows) % CHECK_EVERY_ROWS == 0:
+                if should_stop():
+                    raise CsvProfileStopped(f"stopped after {len(rows)} rows")
+                on_progress(0.5 * source.tell() / len(text), f"read {len(rows)} rows")
             width = len(header)
             if len(record) != width:
                 if len(record) > width and any(f.strip() for f in record[width:]):

@@ -12,23 +12,29 @@ import re
 import sys
 import time
 import traceback
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 import signing
-from compute import CsvProfileError, CsvProfileStopped, profile_csv
+from call_stream import STREAM_CONTENT_TYPE, encode_event, log_event, parse_call_path, progress_event
+from handlers import WORK_TIMEOUT_SECONDS, BadArguments, CallFailed, Handler, McpResult, handler_for
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 """The JSON nesting limit of every endpoint that parses JSON (app/src/server/json-depth.ts)."""
-WORK_TIMEOUT_SECONDS = 120.0
-"""Longest a profile may run, however long its caller waits; the Modal function's own timeout."""
 HEALTH_PATH = "/health"
-CSV_PROFILE_PATH = "/tools/csv_profile"
-CSV_PROFILE_ARGUMENTS = {"csv": (str,), "delimiter": (str, type(None)), "max_rows": (int, type(None))}
 
 Response = tuple[int, dict[str, str], bytes]
 
 _default_guard = signing.ReplayGuard()
+
+
+class StreamWriter(Protocol):
+    """How a server sends a streamed answer: the head (status 200), then chunks as they come."""
+
+    def start(self, headers: Mapping[str, str]) -> None: ...
+
+    def write(self, chunk: bytes) -> None:
+        """Sends a chunk at once; raises OSError once the caller is gone."""
 
 
 def json_response(status: int, payload: Any, extra_headers: Mapping[str, str] | None = None) -> Response:
@@ -61,17 +67,15 @@ def handle(
     now: float | None = None,
     replay_guard: signing.AnyReplayGuard | None = None,
     caller_gone: Callable[[], bool] = lambda: False,
-) -> Response:
+    stream: StreamWriter | None = None,
+) -> Response | None:
     """Answer one request. `path` is the raw request target, query included.
 
-    `caller_gone` tells whether the client has disconnected; the profile stops
-    then, or once it has run WORK_TIMEOUT_SECONDS.
+    A signed call that asks for a stream (and a server that passes `stream`)
+    is answered through `stream`, and then None is returned; every other
+    answer is returned whole. `caller_gone` tells whether the client has
+    disconnected; the work stops then, or once it has run WORK_TIMEOUT_SECONDS.
     """
-    deadline = time.monotonic() + WORK_TIMEOUT_SECONDS
-
-    def should_stop() -> bool:
-        return time.monotonic() > deadline or caller_gone()
-
     try:
         return _route(
             method.upper(),
@@ -81,11 +85,11 @@ def handle(
             secret,
             now,
             _default_guard if replay_guard is None else replay_guard,  # an empty guard is falsy (len 0)
-            should_stop,
+            caller_gone,
+            stream,
         )
     except Exception:  # noqa: BLE001 - the last line of defence; details go to stderr only
-        print(f"csv_profile runner: unexpected error on {method} {path.split('?')[0]}", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+        _log_unexpected(method, path)
         return error_response(500, "internal error in the compute runner")
 
 
@@ -97,8 +101,9 @@ def _route(
     secret: str,
     now: float | None,
     guard: signing.AnyReplayGuard,
-    should_stop: Callable[[], bool],
-) -> Response:
+    caller_gone: Callable[[], bool],
+    stream: StreamWriter | None,
+) -> Response | None:
     route = target.split("?", 1)[0]
     if route == HEALTH_PATH:
         if method != "GET":
@@ -106,12 +111,11 @@ def _route(
                 405, f"{method} is not allowed on {HEALTH_PATH}; use GET", {"allow": "GET"}
             )
         return json_response(200, {"ok": True})
-    if route != CSV_PROFILE_PATH:
-        return error_response(404, f"no route for {route}; expected {HEALTH_PATH} or {CSV_PROFILE_PATH}")
+    call = parse_call_path(route)
+    if call is None:
+        return error_response(404, f"no route for {route}; expected {HEALTH_PATH} or a signed call such as /tools/csv_profile")
     if method != "POST":
-        return error_response(
-            405, f"{method} is not allowed on {CSV_PROFILE_PATH}; use POST", {"allow": "POST"}
-        )
+        return error_response(405, f"{method} is not allowed on {route}; use POST", {"allow": "POST"})
     if len(body) > MAX_BODY_BYTES:
         return too_large_response()
     if not secret:
@@ -120,49 +124,95 @@ def _route(
         signing.verify(method, target, headers, body, secret=secret, guard=guard, now=now)
     except signing.SignatureError as exc:
         return error_response(401, exc.reason)
-    arguments = _parse_arguments(body)
-    if isinstance(arguments, str):
-        return error_response(400, arguments)
+    handler = handler_for(call)
+    if handler is None:
+        what = call.kind.removesuffix("s") + (f" {call.action}" if call.action else "")
+        return error_response(404, f"no {what} {call.name!r} is served here")
     try:
-        profile = profile_csv(
-            arguments["csv"],
-            delimiter=arguments.get("delimiter"),
-            max_rows=arguments.get("max_rows"),
-            should_stop=should_stop,
-        )
-    except CsvProfileError as exc:
-        return error_response(422, str(exc))
-    except CsvProfileStopped as exc:
-        limit = f"{WORK_TIMEOUT_SECONDS:g} s"
-        return error_response(504, f"csv_profile stopped ({exc}): the caller left or it ran past {limit}")
-    return json_response(200, {"result": profile})
+        arguments = handler.parse(_parse_body(body))
+    except BadArguments as exc:
+        return error_response(400, str(exc))
+    deadline = time.monotonic() + WORK_TIMEOUT_SECONDS
+    gone = [False]  # set when a streamed write finds the caller gone
+
+    def should_stop() -> bool:
+        return gone[0] or time.monotonic() > deadline or caller_gone()
+
+    if stream is not None and STREAM_CONTENT_TYPE in headers.get("accept", ""):
+        _stream_call(handler, arguments, stream, should_stop, gone, method, route)
+        return None
+    return _answer_once(handler, arguments, should_stop)
 
 
-def _parse_arguments(body: bytes) -> dict[str, Any] | str:
-    """The tool arguments, or a message saying what is wrong with them."""
+class _Report:
+    """A Report (handlers.py) writing events to a stream, or dropping them (`write` None)."""
+
+    def __init__(self, write: Callable[[dict[str, Any]], None] | None, should_stop: Callable[[], bool]) -> None:
+        self._write = write
+        self.should_stop = should_stop
+
+    def progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+        if self._write is not None:
+            self._write(progress_event(progress, total, message))
+
+    def log(self, level: str, data: Any, logger: str | None = None) -> None:
+        if self._write is not None:
+            self._write(log_event(level, data, logger))
+
+
+def _answer_once(handler: Handler, arguments: Any, should_stop: Callable[[], bool]) -> Response:
+    """The whole answer as one JSON object: `{result}` (or `{mcp}`) or `{error}` with its status."""
+    try:
+        value = handler.run(arguments, _Report(None, should_stop))
+    except CallFailed as exc:
+        return error_response(exc.status, str(exc))
+    return json_response(200, {"mcp": value.result} if isinstance(value, McpResult) else {"result": value})
+
+
+def _stream_call(
+    handler: Handler, arguments: Any, stream: StreamWriter, should_stop: Callable[[], bool], gone: list[bool], method: str, route: str
+) -> None:
+    """Answers 200 at once, then the handler's reports as they come, then one terminal event."""
+    stream.start({"content-type": STREAM_CONTENT_TYPE, "cache-control": "no-store", "x-accel-buffering": "no"})
+
+    def write(event: dict[str, Any]) -> None:
+        if gone[0]:
+            return
+        try:
+            stream.write(encode_event(event))
+        except OSError:
+            gone[0] = True  # the caller left; should_stop now says so, and the work ends
+
+    try:
+        value = handler.run(arguments, _Report(write, should_stop))
+        write({"mcp": value.result} if isinstance(value, McpResult) else {"result": value})
+    except CallFailed as exc:
+        failure: dict[str, Any] = {"error": str(exc), "status": exc.status}
+        if exc.code is not None:
+            failure.update(code=exc.code, **({} if exc.data is None else {"data": exc.data}))
+        write(failure)
+    except Exception:  # noqa: BLE001 - as in handle(): a generic terminal event, details on stderr
+        _log_unexpected(method, route)
+        write({"error": "internal error in the compute runner", "status": 500})
+
+
+def _parse_body(body: bytes) -> Any:
+    """The JSON body, or BadArguments saying why it is none."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"body must be a JSON object of tool arguments: {exc}"
+        raise BadArguments(f"body must be a JSON object of tool arguments: {exc}") from None
     if nests_deeper_than(text, MAX_JSON_DEPTH):
-        return f"body must be a JSON object of tool arguments nested at most {MAX_JSON_DEPTH} levels deep"
+        raise BadArguments(f"body must be a JSON object of tool arguments nested at most {MAX_JSON_DEPTH} levels deep")
     try:
-        arguments = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"body must be a JSON object of tool arguments: {exc}"
-    if not isinstance(arguments, dict):
-        return f"body must be a JSON object of tool arguments, got {type(arguments).__name__}"
-    unknown = sorted(set(arguments) - set(CSV_PROFILE_ARGUMENTS))
-    if unknown:
-        return f"unknown argument(s) {', '.join(unknown)}; expected csv, delimiter, max_rows"
-    if "csv" not in arguments:
-        return "missing argument csv (the CSV text to profile)"
-    for name, value in arguments.items():
-        allowed = CSV_PROFILE_ARGUMENTS[name]
-        if isinstance(value, bool) or not isinstance(value, allowed):
-            expected = " or ".join("null" if t is type(None) else _JSON_NAMES[t] for t in allowed)
-            return f"argument {name} must be {expected}, got {_json_type(value)}"
-    return arguments
+        raise BadArguments(f"body must be a JSON object of tool arguments: {exc}") from None
+
+
+def _log_unexpected(method: str, path: str) -> None:
+    print(f"compute runner: unexpected error on {method} {path.split('?')[0]}", file=sys.stderr)
+    traceback.print_exc(file=sys.stderr)
 
 
 def nests_deeper_than(text: str, limit: int) -> bool:
@@ -205,13 +255,3 @@ def parse_content_length(values: list[str]) -> int | str:
     if not _CONTENT_LENGTH.fullmatch(value):
         return "Content-Length must be a decimal number of bytes"
     return int(value)
-
-
-_JSON_NAMES = {str: "a string", int: "an integer"}
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    names = {bool: "a boolean", float: "a number", list: "an array", dict: "an object", **_JSON_NAMES}
-    return names.get(type(value), type(value).__name__)

@@ -24,6 +24,7 @@ from typing import Any
 
 import endpoint
 import signing
+from chunked_stream import ChunkedStream
 from deadline_reader import DeadlineReader
 
 SECRET_ENV = "MCP_UPSTREAM_SECRET"
@@ -78,11 +79,18 @@ class RunnerHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, send_body: bool = True) -> None:
         started = time.monotonic()
-        status, headers, body = self._respond_to_request()
-        self._write(status, headers, body if send_body else b"")
+        stream = ChunkedStream(self)
+        answer = self._respond_to_request(stream)
+        if answer is None:
+            status = 200
+            stream.end()
+        else:
+            status, headers, body = answer
+            self._write(status, headers, body if send_body else b"")
         if not self.server.quiet:
             elapsed_ms = (time.monotonic() - started) * 1000
-            sys.stderr.write(f"{self.command} {self.path.split('?')[0]} {status} {elapsed_ms:.0f}ms\n")
+            left = ", caller left" if stream.broken else ""
+            sys.stderr.write(f"{self.command} {self.path.split('?')[0]} {status} {elapsed_ms:.0f}ms{left}\n")
 
     def _write(self, status: int, headers: dict[str, str], body: bytes) -> None:
         try:
@@ -103,7 +111,7 @@ class RunnerHandler(BaseHTTPRequestHandler):
         send_body = getattr(self, "command", "") != "HEAD" and code >= 200 and code not in (204, 304)
         self._write(code, headers, body if send_body else b"")
 
-    def _respond_to_request(self) -> endpoint.Response:
+    def _respond_to_request(self, stream: ChunkedStream) -> endpoint.Response | None:
         body = b""
         if self.command in BODY_METHODS:
             if "chunked" in self.headers.get("transfer-encoding", "").lower():
@@ -137,6 +145,7 @@ class RunnerHandler(BaseHTTPRequestHandler):
             secret=self.server.secret,
             replay_guard=self.server.replay_guard,
             caller_gone=self._caller_gone,
+            stream=stream,
         )
 
     def _caller_gone(self) -> bool:

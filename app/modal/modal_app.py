@@ -12,7 +12,9 @@ import os
 import modal
 
 # Every local module the web function imports; test_modal_app checks the list is complete.
-LOCAL_MODULES = ("asgi", "endpoint", "signing", "compute", "column_profile")
+LOCAL_MODULES = ("asgi", "endpoint", "signing", "call_stream", "handlers", "compute", "column_profile")
+# Imported only with MCP_FIXTURES=conformance (local runs and tests): left out of the deployed image.
+DEV_ONLY_MODULES = ("fixtures",)
 
 
 def _int_env(name: str, default: int) -> int:

@@ -47,6 +47,9 @@ export const WORKER_BUILD_OPTIONS = {
 /** The Worker's entry module. */
 export const EDGE_ENTRY = `${ROOT}app/src/runtimes/worker/index.ts`;
 
+/** The Worker with the conformance fixtures added (MCP_FIXTURES=conformance); never uploaded. */
+export const FIXTURES_ENTRY = `${ROOT}app/src/runtimes/worker/with-fixtures.ts`;
+
 /**
  * Builds the Worker into `outfile`, atomically: the bundle is written beside
  * it and renamed over it, so a watcher (wrangler dev) never loads half a file.

@@ -6,7 +6,11 @@
  * the bundle, and wrangler reloads it. With `MCP_OAUTH_ISSUER` (and its
  * companions) set, both take OAuth access tokens from that issuer.
  *
- *   [PORT=8788] npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
+ *   [PORT=8788] [MCP_FIXTURES=conformance] npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
+ *
+ * With `MCP_FIXTURES=conformance` the Worker is built with the conformance
+ * suite's fixtures (app/src/runtimes/worker/with-fixtures.ts), and the Node
+ * service and compute runner, which inherit the variable, serve theirs.
  *
  * Its bundle and wrangler config live in $MCP_DATA_DIR/edge-dev/<port>/ (default .data/).
  */
@@ -17,7 +21,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "../src/runtimes/command-line.ts";
 import { watchParent } from "../src/runtimes/parent-lifeline.ts";
-import { buildEdge, EDGE_ENTRY } from "./build-edge.ts";
+import { buildEdge, EDGE_ENTRY, FIXTURES_ENTRY } from "./build-edge.ts";
 import { EdgeRebuilder } from "./edge-rebuilder.ts";
 import { migrationStepOnTheWire, workerPlatform } from "./worker-platform.ts";
 
@@ -27,13 +31,13 @@ const HOST = "127.0.0.1";
 
 const USAGE =
   "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state]   " +
-  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal; MCP_OAUTH_ISSUER and MCP_AUTH_TOKEN are passed on)";
+  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal; MCP_OAUTH_ISSUER, MCP_AUTH_TOKEN and MCP_FIXTURES are passed on)";
 const flags = commandLine(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "8788" },
   "node-port": { type: "string", default: "8787" },
   state: { type: "string", default: `${ROOT}.data/edge-state` },
   /** The Worker module to build; the tests point it at a module of their own. */
-  entry: { type: "string", default: EDGE_ENTRY },
+  entry: { type: "string", default: process.env.MCP_FIXTURES === "conformance" ? FIXTURES_ENTRY : EDGE_ENTRY },
 });
 
 const children: ChildProcess[] = [];
@@ -172,6 +176,7 @@ void start("wrangler", [LIFELINE, process.execPath, wrangler, ...wranglerArgs], 
   detached: true,
 });
 await waitForOurWorker(`http://${HOST}:${port}/healthz`, runId, 60_000);
-console.log(`edge listening on http://${HOST}:${port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state})`);
+const fixtures = process.env.MCP_FIXTURES ? `, fixtures ${process.env.MCP_FIXTURES}` : "";
+console.log(`edge listening on http://${HOST}:${port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state}${fixtures})`);
 
 new EdgeRebuilder({ entry: flags.entry, bundlePath, stagingDir: `${devDir}/staged`, log: (line) => console.log(`[dev:edge] ${line}`) }).watch([`${ROOT}app/src`, flags.entry]);

@@ -21,6 +21,8 @@ export interface ServingOptions {
   /** Its own process group, so signals reach everything it started. */
   detached?: boolean;
   timeoutMs: number;
+  /** The line that says it serves, capturing the origin. @default "listening on <origin>" */
+  ready?: RegExp;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function spawnServing(command: string, args: readonly string[], opt
       reject(new Error(`${command} did not serve within ${options.timeoutMs} ms:\n${output}`));
     }, options.timeoutMs);
     const onData = () => {
-      const match = /listening on (http:\/\/[^/\s]+)/.exec(output);
+      const match = (options.ready ?? /listening on (http:\/\/[^/\s]+)/).exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

@@ -1,7 +1,7 @@
 // The Fly service's backend face: tools the edge does not host, called with a signed request.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { callUpstreamTool, UpstreamError } from "../src/upstream/client.ts";
+import { callUpstream, callUpstreamTool, UpstreamError } from "../src/upstream/client.ts";
 import { signRequest } from "../src/upstream/signing.ts";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.ts";
 
@@ -71,5 +71,45 @@ describe("signed tool calls from the edge", () => {
       callUpstreamTool({ url: server.origin, secret: "not-the-secret-0123456789" }, "echo", { text: "x" }, { timeoutMs: 5000 }),
       (error: unknown) => error instanceof UpstreamError && /echo: signature mismatch/.test(error.message),
     );
+  });
+});
+
+describe("the signed call's stream (app/src/upstream/call-stream.ts)", () => {
+  let fly: ServerProcess;
+  before(async () => {
+    fly = await startServer({ env: { MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0", MCP_FIXTURES: "conformance" } });
+  });
+  after(async () => {
+    await fly.stop();
+    removeDataDir(fly.dataDir);
+  });
+
+  test("a streamed prompt carries the handler's progress as it renders, then the prompt", async () => {
+    const origin = { url: fly.origin, secret: SECRET };
+    await callUpstreamTool(origin, "kb_put", { key: "ops/backup", title: "Backups", body: "Litestream streams the database to S3." }, { timeoutMs: 5000 });
+    const reports: number[] = [];
+    const reporter = { progress: async (progress: number) => void reports.push(progress), log: async () => undefined };
+    const prompt = (await callUpstream(origin, { kind: "prompts", name: "kb_runbook" }, { topic: "backups" }, { timeoutMs: 5000, reporter })) as { messages: unknown[] };
+    assert.deepEqual(reports, [0, 1]);
+    assert.equal(prompt.messages.length, 2);
+  });
+
+  test("a caller that closes the stream stops the handler in the Node service", async () => {
+    const cancel = new AbortController();
+    const reporter = { progress: async () => undefined, log: async () => cancel.abort() };
+    const call = callUpstream({ url: fly.origin, secret: SECRET }, { kind: "tools", name: "test_tool_with_logging" }, {}, { timeoutMs: 5000, reporter, signal: cancel.signal });
+    await assert.rejects(call);
+    const deadline = Date.now() + 5000;
+    while (!fly.output().includes("the caller closed the connection") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(fly.output(), /signed call \/tools\/test_tool_with_logging: the caller closed the connection; the handler was stopped/);
+  });
+
+  test("a completion of an argument the prompt lacks is refused before it runs; a kind not placed here is 404", async () => {
+    const origin = { url: fly.origin, secret: SECRET };
+    await assert.rejects(
+      callUpstream(origin, { kind: "prompts", name: "kb_runbook", action: "complete" }, { argument: "colour", value: "" }, { timeoutMs: 5000 }),
+      /kb_runbook: no argument "colour" to complete; the arguments are topic, documents/,
+    );
+    await assert.rejects(callUpstream(origin, { kind: "prompts", name: "test_simple_prompt" }, {}, { timeoutMs: 5000 }), /no prompt "test_simple_prompt" is served here/);
   });
 });

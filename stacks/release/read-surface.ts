@@ -7,7 +7,7 @@
  */
 import { InMemoryTransport, type McpServer } from "@modelcontextprotocol/server";
 import { buildMcpServer } from "../../app/src/server/build-server.ts";
-import type { ToolHost } from "../../app/src/server/tool-host.ts";
+import { hostServices, type ToolHost } from "../../app/src/server/tool-host.ts";
 import type { ToolDefinition } from "../../app/src/tools/define.ts";
 import { type Surface, surfaceSchema } from "./surface.ts";
 
@@ -15,7 +15,7 @@ import { type Surface, surfaceSchema } from "./surface.ts";
 const PROTOCOL_VERSION = "2025-11-25";
 
 /** Listing runs no tool, so the host needs no state and no upstream. */
-const LISTING_HOST: ToolHost = { local: {}, upstream: {}, toolTimeoutMs: 1, defaultPrincipal: "surface" };
+const LISTING_HOST: ToolHost = { local: {}, upstream: {}, toolTimeoutMs: 1, defaultPrincipal: "surface", ...hostServices(undefined, "surface") };
 
 interface JsonRpcAnswer {
   id?: unknown;
@@ -25,7 +25,7 @@ interface JsonRpcAnswer {
 
 /** The surface a server built from `tools` publishes, as app/src/server/build-server.ts builds it for every runtime. */
 export function registrySurface(tools: readonly ToolDefinition[]): Promise<Surface> {
-  return readSurface(buildMcpServer(tools, LISTING_HOST));
+  return readSurface(buildMcpServer({ tools, prompts: [], resources: [] }, LISTING_HOST));
 }
 
 export async function readSurface(server: McpServer): Promise<Surface> {

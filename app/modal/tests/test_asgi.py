@@ -21,8 +21,8 @@ SECRET = "asgi-secret"
 PATH = "/tools/csv_profile"
 
 
-def run(app, method, path, *, chunks=(b"",), headers=(), query=b"", raw_path=None):
-    """One request through `app`; returns (status, headers, json body, chunks left unread)."""
+def exchange(app, method, path, *, chunks=(b"",), headers=(), query=b"", raw_path=None):
+    """One request through `app`, as a server drives it; returns (every message sent, chunks left unread)."""
     pending = [
         {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
         for i, chunk in enumerate(chunks)
@@ -30,7 +30,10 @@ def run(app, method, path, *, chunks=(b"",), headers=(), query=b"", raw_path=Non
     sent = []
 
     async def receive():
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
+        # As a server does: once the body is read, receive() waits until the client leaves.
+        if pending:
+            return pending.pop(0)
+        await asyncio.Event().wait()
 
     async def send(message):
         sent.append(message)
@@ -45,9 +48,14 @@ def run(app, method, path, *, chunks=(b"",), headers=(), query=b"", raw_path=Non
     if raw_path is not None:
         scope["raw_path"] = raw_path
     asyncio.run(app(scope, receive, send))
-    start, body = sent
+    return sent, len(pending)
+
+
+def run(app, method, path, **request):
+    """One request answered in one body; returns (status, headers, json body, chunks left unread)."""
+    (start, body), left = exchange(app, method, path, **request)
     response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], response_headers, json.loads(body["body"]), len(pending)
+    return start["status"], response_headers, json.loads(body["body"]), left
 
 
 def signed(body: bytes, target: str = PATH, secret: str = SECRET):

@@ -11,6 +11,7 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import endpoint  # noqa: E402
+import handlers  # noqa: E402
 from signing import ReplayGuard, sign  # noqa: E402
 
 NONCE = "00112233445566778899aabbccddeeff"
@@ -155,7 +156,7 @@ class ProfileCalls(unittest.TestCase):
 
     def test_unexpected_failures_are_a_generic_500_and_keep_the_secret_out_of_logs(self):
         stderr = io.StringIO()
-        with mock.patch.object(endpoint, "profile_csv", side_effect=RuntimeError("boom")), \
+        with mock.patch.object(handlers, "profile_csv", side_effect=RuntimeError("boom")), \
                 contextlib.redirect_stderr(stderr):
             status, body = self.client.profile({"csv": "a\n1\n"})
         self.assertEqual((status, body), (500, {"error": "internal error in the compute runner"}))

@@ -215,7 +215,8 @@ class LocalRunner(unittest.TestCase):
         self.assertIn("error", body)
 
     def test_unknown_path_is_404(self):
-        self.assertEqual(self.request("GET", "/tools/nope")[0], 404)
+        self.assertEqual(self.request("GET", "/nope")[0], 404)
+        self.assertEqual(self.request("GET", "/tools/nope")[0], 405)  # a call's path: only POST is served there
 
 
 class Lifecycle(unittest.TestCase):

@@ -1,11 +1,15 @@
 import { Worker } from "node:worker_threads";
-import { ToolError } from "../server/tool-invoker.ts";
+import { ToolError } from "../server/invoker.ts";
 import type { IsolatedRunner } from "../server/tool-host.ts";
+import type { LogLevel } from "../tools/context.ts";
 
 const WORKER = new URL("./isolated-tool-worker.ts", import.meta.url);
 
-/** What the worker posts back: the handler's value, or its error message. */
+/** What the worker posts back last: the handler's value, or its error message. */
 export type IsolatedOutcome = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** What the worker posts while the handler runs: its progress and log reports, relayed to the call's reporter. */
+export type IsolatedReport = { report: "progress"; progress: number; total?: number; message?: string } | { report: "log"; level: LogLevel; data: unknown; logger?: string };
 
 /**
  * Runs each call of an isolated tool in a fresh worker thread whose V8 heap is
@@ -17,7 +21,7 @@ export type IsolatedOutcome = { ok: true; value: unknown } | { ok: false; messag
  */
 export function createIsolatedRunner(): IsolatedRunner {
   return {
-    run(tool, args, scope, signal) {
+    run(tool, args, scope, signal, reporter) {
       const limit = tool.isolation;
       return new Promise((resolve, reject) => {
         const worker = new Worker(WORKER, {
@@ -36,9 +40,15 @@ export function createIsolatedRunner(): IsolatedRunner {
         };
         const stop = () => settle(() => reject(signal.reason));
         signal.addEventListener("abort", stop, { once: true });
-        worker.once("message", (outcome: IsolatedOutcome) =>
-          settle(() => (outcome.ok ? resolve(outcome.value) : reject(new ToolError(`${tool.name} failed: ${outcome.message}`)))),
-        );
+        worker.on("message", (message: IsolatedOutcome | IsolatedReport) => {
+          if ("report" in message) {
+            if (settled) return;
+            if (message.report === "progress") void reporter.progress(message.progress, message.total, message.message);
+            else void reporter.log(message.level, message.data, message.logger);
+            return;
+          }
+          settle(() => (message.ok ? resolve(message.value) : reject(new ToolError(`${tool.name} failed: ${message.message}`))));
+        });
         worker.once("error", (error: NodeJS.ErrnoException) =>
           settle(() =>
             reject(

@@ -50,6 +50,8 @@ const NodeEnv = z.object({
   MCP_FOLLOW_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /** The Litestream binary. */
   LITESTREAM: z.string().min(1).default("litestream"),
+  /** `conformance` adds the conformance suite's fixtures to what is served (app/src/fixtures/conformance/); unset in production. */
+  MCP_FIXTURES: z.enum(["conformance"]).optional(),
   /** OAuth: the issuer, base and per-tool scopes, the public origin (app/src/auth/settings.ts). */
   ...oauthEnvShape,
 });

@@ -155,7 +155,8 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
     res.writeHead(response.status, headers).end();
     return;
   }
-  const streaming = (headers["content-type"] ?? "").startsWith("text/event-stream");
+  // SSE (MCP) and NDJSON (signed calls, app/src/upstream/call-stream.ts) are streams: each event leaves when it is made.
+  const streaming = /^(text\/event-stream|application\/x-ndjson)/.test(headers["content-type"] ?? "");
   if (!streaming) {
     // Small JSON answers: one write with a length is cheaper than chunked encoding.
     const buffer = Buffer.from(await response.arrayBuffer());

@@ -24,11 +24,12 @@ commandLine(
 // the next start: the MCP SDK and zod then load in about half the time. Only modules imported
 // after this call are cached, hence the dynamic imports.
 enableCompileCache();
-const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }] = await Promise.all([
+const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }, { catalog: shipped, mergeCatalogs }] = await Promise.all([
   import("./compute-runner.ts"),
   import("./node.ts"),
   import("./node-config.ts"),
   import("../auth/settings.ts"),
+  import("../tools/index.ts"),
 ]);
 
 async function main(): Promise<void> {
@@ -59,9 +60,11 @@ async function main(): Promise<void> {
   }
 
   const upstreamSecret = config.MCP_UPSTREAM_SECRET ?? modal?.secret;
+  // The fixtures are imported only when asked for: the shipped server does not even load them.
+  const catalog = config.MCP_FIXTURES === "conformance" ? mergeCatalogs(shipped, (await import("../fixtures/conformance/index.ts")).conformanceFixtures) : shipped;
   let app;
   try {
-    app = createNodeApp({ config, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
+    app = createNodeApp({ config, catalog, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
   } catch (error) {
     if (!(error instanceof AuthSettingsError)) throw error;
     console.error(`invalid environment:\n  ${error.message}`);
@@ -79,7 +82,8 @@ async function main(): Promise<void> {
   }
   const { server, url } = listening;
   const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
-  console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""})`);
+  const fixtures = config.MCP_FIXTURES ? `, fixtures ${config.MCP_FIXTURES}` : "";
+  console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""}${fixtures})`);
   console.log(`connect a client:  npx @modelcontextprotocol/inspector --cli ${first} --transport http --method tools/list`);
   if (config.oauth) {
     const origin = config.MCP_PUBLIC_URL ?? url;

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
-import { InMemoryServerEventBus, type McpServer, type ServerEventBus } from "@modelcontextprotocol/server";
+import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
 import { createResourceServer, ResourceServer } from "../auth/resource-server.ts";
 import { buildMcpServer } from "../server/build-server.ts";
 import { checkHost } from "../server/host-rule.ts";
@@ -9,16 +9,15 @@ import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
 import { SessionRouter } from "../server/session-router.ts";
-import { createSignedToolEndpoint, SIGNED_TOOL_PATH } from "../server/signed-tool-endpoint.ts";
-import type { ToolHost } from "../server/tool-host.ts";
+import { createSignedCallEndpoint, isSignedCallPath } from "../server/signed-call-endpoint.ts";
+import { hostServices, type ToolHost } from "../server/tool-host.ts";
 import type { RegionRole } from "../server/writer-region.ts";
 import { SqlSessionStore } from "../sessions/sql.ts";
 import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
 import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
-import { tools as registry } from "../tools/index.ts";
-import type { ToolDefinition } from "../tools/define.ts";
+import { catalog as shipped, type Catalog } from "../tools/index.ts";
 import type { NodeConfig } from "./node-config.ts";
 import { createIsolatedRunner } from "./isolated-tools.ts";
 import { PrimaryCopy } from "./primary-copy.ts";
@@ -26,19 +25,16 @@ import { serveFetch } from "./node-http.ts";
 
 export interface NodeAppOptions {
   config: NodeConfig;
-  /** The HMAC key the edge signs its calls with; without it `/tools/<name>` is not served. */
+  /** The HMAC key the edge signs its calls with; without it the signed calls (`/tools/<name>`, …) are not served. */
   upstreamSecret?: string;
   /** Where `modal` tools are served (the Modal app, or the local compute runner). */
   modal?: { url: string; secret: string };
-  /** The tool registry; tests may pass a larger one, the shipped server never does. */
-  tools?: readonly ToolDefinition[];
   /**
-   * Test-only: called with every server this app builds (both protocol eras),
-   * after the registry's tools are registered. Conformance fixtures use it to
-   * register tools that need the SDK's own request context or the app's
-   * change-event bus; the shipped server never passes it.
+   * What the server serves: the shipped catalog, with the conformance
+   * fixtures added under `MCP_FIXTURES=conformance` (node-main.ts); tests add
+   * misbehaving tools of their own.
    */
-  decorate?: (server: McpServer, app: { events: ServerEventBus }) => void;
+  catalog?: Catalog;
 }
 
 export interface NodeApp {
@@ -57,12 +53,14 @@ const SWEEP_INTERVAL_MS = 60_000;
  * knowledge base, one endpoint per API version, and the same HTTP rules as
  * the Worker.
  */
-export function createNodeApp({ config, modal, upstreamSecret, tools = registry, decorate }: NodeAppOptions): NodeApp {
+export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped }: NodeAppOptions): NodeApp {
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
   const sessions = new SqlSessionStore(db);
   const primaryCopy = openPrimaryCopy(config);
   const region = regionRole(config, primaryCopy);
+  // One change-event source for the `subscriptions/listen` streams of every endpoint.
+  const events = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
   const host: ToolHost = {
     local: { edge: { notes }, fly: { knowledgeBase: primaryCopy?.knowledgeBase ?? new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
@@ -71,10 +69,11 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
     isolate: createIsolatedRunner(),
+    ...hostServices(upstreamSecret, config.MCP_DEFAULT_PRINCIPAL, events),
   };
   const staticTokens = parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL);
   // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
-  const oauth = config.oauth && createResourceServer({ settings: config.oauth, tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
+  const oauth = config.oauth && createResourceServer({ settings: config.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
   if (oauth) host.scopes = oauth.scopes;
   let origin = config.MCP_PUBLIC_URL === undefined ? undefined : new URL(config.MCP_PUBLIC_URL);
   const publicOrigin = () => {
@@ -89,13 +88,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
   };
   const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.HOST);
-  // One change-event source for the `subscriptions/listen` streams of every endpoint.
-  const events = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
-  const createServer = () => {
-    const server = buildMcpServer(tools, host);
-    decorate?.(server, { events });
-    return server;
-  };
+  const createServer = () => buildMcpServer(catalog, host);
   const routers: SessionRouter[] = [];
   const endpoints = new Map<string, McpEndpoint>();
   for (const apiVersion of config.MCP_API_VERSIONS) {
@@ -126,7 +119,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
   const signedTools =
     upstreamSecret === undefined
       ? undefined
-      : createSignedToolEndpoint({ tools, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
+      : createSignedCallEndpoint({ catalog, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
   // Sessions that expire within minutes (a test's) are swept as often as their lifetime needs.
   const sweepMs = Math.min(SWEEP_INTERVAL_MS, Math.max(100, (config.MCP_SESSION_IDLE_HOURS * 3_600_000) / 2));
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), sweepMs).unref();
@@ -152,7 +145,7 @@ export function createNodeApp({ config, modal, upstreamSecret, tools = registry,
       if (metadata) return metadata;
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
       if (endpoint) return endpoint.fetch(request, body);
-      if (signedTools && SIGNED_TOOL_PATH.test(pathname)) return signedTools(body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
+      if (signedTools && isSignedCallPath(pathname)) return signedTools(body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
     },
     served(listening) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { KbEntry, KbHit, KnowledgeBase } from "../state/knowledge-base.ts";
+import type { KbEntry, KbHit, KbListing, KnowledgeBase } from "../state/knowledge-base.ts";
 import { NodeSql } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 
@@ -82,6 +82,7 @@ export class PrimaryCopy {
     },
     search: async (query: string, limit: number): Promise<KbHit[]> => this.#current().search(query, limit),
     get: async (key: string): Promise<KbEntry | undefined> => this.#current().get(key),
+    list: async (prefix: string, limit: number): Promise<KbListing[]> => this.#current().list(prefix, limit),
   };
 
   /** One restore; true when a new copy is open. Overlapping calls share the restore in flight. */

@@ -1,6 +1,11 @@
+import { InMemoryServerEventBus, type RequestStateCodec, type ServerEventBus } from "@modelcontextprotocol/server";
 import type { ToolScopes } from "../auth/tool-scopes.ts";
+import type { CallReporter } from "../tools/context.ts";
 import type { Placement, PlacementState, ToolIsolation } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
+import { ProgressTokens } from "./progress-tokens.ts";
+import { createRequestState } from "./request-state.ts";
+import { ChangeFeed } from "./change-feed.ts";
 import type { RegionRole } from "./writer-region.ts";
 
 /**
@@ -25,9 +30,29 @@ export interface ToolHost {
   isolate?: IsolatedRunner;
   /** Set when the server takes OAuth access tokens: the scopes each tool's calls need. */
   scopes?: ToolScopes;
+  /** The progress tokens of the requests in progress (one token per active request). */
+  progressTokens: ProgressTokens;
+  /** Where changed resources and lists are announced, to subscribed sessions and listening streams. */
+  changes: ChangeFeed;
+  /** Seals and verifies multi-round `requestState` (request-state.ts). */
+  requestState: RequestStateCodec<Record<string, unknown>>;
 }
 
 /** Runs one call of an isolated tool away from the server's own heap and event loop. */
 export interface IsolatedRunner {
-  run(tool: { name: string; isolation: ToolIsolation }, args: unknown, scope: { principal: string; stateKey: string }, signal: AbortSignal): Promise<unknown>;
+  run(tool: { name: string; isolation: ToolIsolation }, args: unknown, scope: { principal: string; stateKey: string }, signal: AbortSignal, reporter: CallReporter): Promise<unknown>;
+}
+
+/**
+ * The parts of a host that every runtime makes the same way: the progress
+ * tokens in use, the change feed (over `bus`, the one feeding the host's
+ * `subscriptions/listen` streams) and the `requestState` seal
+ * (whose key comes from the upstream secret, when the host has one).
+ */
+export function hostServices(
+  upstreamSecret: string | undefined,
+  defaultPrincipal: string,
+  bus: ServerEventBus = new InMemoryServerEventBus(),
+): Pick<ToolHost, "progressTokens" | "changes" | "requestState"> {
+  return { progressTokens: new ProgressTokens(), changes: new ChangeFeed(bus), requestState: createRequestState(upstreamSecret, defaultPrincipal) };
 }

@@ -1,4 +1,4 @@
-import type { ToolDefinition } from "../tools/define.ts";
+import type { Placement } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
 
 /**
@@ -22,13 +22,14 @@ export type RegionRole =
 export const FLY_REPLAY_MAX_BYTES = 1_000_000;
 
 /**
- * Whether a call of this tool must run in the primary region: every `fly`
- * tool that writes, and the `fly` reads too while this region has no copy
- * of the primary's data (its own SQLite would answer "nothing found").
+ * Whether a call of this tool (prompt, resource) must run in the primary
+ * region: every `fly` tool that writes, and the `fly` reads too while this
+ * region has no copy of the primary's data (its own SQLite would answer
+ * "nothing found").
  */
-export function runsInPrimary(tool: ToolDefinition, role: RegionRole): boolean {
-  if (role.kind === "primary" || tool.placement !== "fly") return false;
-  return tool.writes === true || !role.localReads();
+export function runsInPrimary(definition: { placement: Placement; writes?: boolean }, role: RegionRole): boolean {
+  if (role.kind === "primary" || definition.placement !== "fly") return false;
+  return definition.writes === true || !role.localReads();
 }
 
 /**

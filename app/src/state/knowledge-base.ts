@@ -32,4 +32,13 @@ export interface KnowledgeBase {
   put(entry: Omit<KbEntry, "updatedAt">): Promise<{ key: string; created: boolean; updatedAt: string }>;
   search(query: string, limit: number): Promise<KbHit[]>;
   get(key: string): Promise<KbEntry | undefined>;
+  /** Entries whose key starts with `prefix` (all for ""), in key order, at most `limit`. */
+  list(prefix: string, limit: number): Promise<KbListing[]>;
+}
+
+/** An entry as listed: enough to name it. */
+export interface KbListing {
+  key: string;
+  title: string;
+  updatedAt: string;
 }

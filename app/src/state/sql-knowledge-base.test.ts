@@ -29,3 +29,12 @@ test("each hit has a relevance score from 0 to 1, best first, never the raw nega
   assert.ok(hits[1]!.score > 0 && hits[1]!.score < 1, `second hit scores ${hits[1]!.score}`);
   assert.ok(!("rank" in hits[0]!));
 });
+
+test("listing by key prefix is in key order, takes _ and % literally, and stops at the limit", async () => {
+  const kb = new SqlKnowledgeBase(openDatabase(":memory:"));
+  for (const key of ["runbooks/restore", "runbooks/failover", "run_books/x", "run%/y", "notes/a"]) await kb.put({ key, title: key, body: "b", tags: [] });
+  assert.deepEqual((await kb.list("runbooks/", 10)).map((entry) => entry.key), ["runbooks/failover", "runbooks/restore"]);
+  assert.deepEqual((await kb.list("run_", 10)).map((entry) => entry.key), ["run_books/x"]);
+  assert.deepEqual((await kb.list("run%", 10)).map((entry) => entry.key), ["run%/y"]);
+  assert.deepEqual((await kb.list("", 2)).map((entry) => entry.key), ["notes/a", "run%/y"]);
+});

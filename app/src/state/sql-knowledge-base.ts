@@ -1,4 +1,4 @@
-import type { KbEntry, KbHit, KnowledgeBase } from "./knowledge-base.ts";
+import type { KbEntry, KbHit, KbListing, KnowledgeBase } from "./knowledge-base.ts";
 import type { Sql } from "./sql.ts";
 
 /** The knowledge base on SQLite, ranked by FTS5's BM25 (title weighted above body). */
@@ -54,6 +54,15 @@ export class SqlKnowledgeBase implements KnowledgeBase {
       key,
     );
     return row === undefined ? undefined : { key: row.key, title: row.title, body: row.body, updatedAt: row.updatedAt, tags: JSON.parse(row.tags) as string[] };
+  }
+
+  async list(prefix: string, limit: number): Promise<KbListing[]> {
+    // A range on the primary key, not LIKE: `_` and `%` are ordinary characters of a key.
+    return this.#sql.all<KbListing>(
+      "SELECT key, title, updated_at AS updatedAt FROM kb_entries WHERE key >= ?1 AND key < ?1 || char(1114111) ORDER BY key LIMIT ?2",
+      prefix,
+      limit,
+    );
   }
 }
 

@@ -1,7 +1,9 @@
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import type { z } from "zod";
-import { SCOPE_TOKEN } from "../auth/settings.ts";
 import type { KnowledgeBase } from "../state/knowledge-base.ts";
 import type { NoteStore } from "../state/notes.ts";
+import type { HandlerContext } from "./context.ts";
+import { checkDefinition } from "./definition-rules.ts";
 
 /**
  * Where a tool runs. `edge` runs in every runtime (Worker and Node), `fly` runs
@@ -16,22 +18,27 @@ export interface PlacementState {
   fly: { knowledgeBase: KnowledgeBase };
 }
 
-/** What a handler learns about the call it serves. */
-export interface ToolContext<S> {
-  /**
-   * Whose state this call reads and writes: `session:<id>` in the 2025-11-25
-   * era, `principal:<subject>` in the session-less 2026-07-28 era.
-   */
-  stateKey: string;
-  /** The authenticated principal (the bearer token's subject, or the local default). */
-  principal: string;
-  /** Aborted when the call times out or the client goes away. */
-  signal: AbortSignal;
-  state: S;
+/** What a tool's handler learns about the call it serves. */
+export type ToolContext<S> = HandlerContext<S>;
+
+/**
+ * A result already in MCP's shape: content blocks (images, audio, embedded
+ * resources) or, from an `edge` handler, a multi-round input request
+ * (2026-07-28). It reaches the client unchanged; make one with {@link mcpResult}.
+ */
+export class McpToolResult {
+  readonly result: CallToolResult | InputRequiredResult;
+  constructor(result: CallToolResult | InputRequiredResult) {
+    this.result = result;
+  }
 }
 
-/** A handler returns JSON: an object becomes structured content, anything else text. */
-export type ToolResult = Record<string, unknown> | string;
+export function mcpResult(result: CallToolResult | InputRequiredResult): McpToolResult {
+  return new McpToolResult(result);
+}
+
+/** A handler returns JSON (an object becomes structured content, anything else text), or an {@link McpToolResult}. */
+export type ToolResult = Record<string, unknown> | string | McpToolResult;
 
 interface ToolCommon<Input extends z.ZodObject> {
   /** snake_case, unique across the registry. */
@@ -52,6 +59,13 @@ interface ToolCommon<Input extends z.ZodObject> {
    * @example ["kb:write"]
    */
   scopes?: readonly string[];
+  /**
+   * The URIs of the resources a successful call changed, given its input;
+   * 2025-11-25 sessions subscribed to one get `notifications/resources/updated`.
+   * @default none
+   * @example ({ key }) => [kbUri(key)]
+   */
+  changes?: (input: z.output<Input>) => readonly string[];
 }
 
 export interface LocalTool<P extends "edge" | "fly", Input extends z.ZodObject = z.ZodObject>
@@ -96,14 +110,6 @@ export function defineTool<Input extends z.ZodObject>(tool: LocalTool<"edge", In
 export function defineTool<Input extends z.ZodObject>(tool: LocalTool<"fly", Input>): ToolDefinition;
 export function defineTool<Input extends z.ZodObject>(tool: RemoteTool<Input>): ToolDefinition;
 export function defineTool(tool: ToolDefinition): ToolDefinition {
-  if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) {
-    throw new Error(`tool name ${JSON.stringify(tool.name)}: expected snake_case, 1-64 characters`);
-  }
-  const badScope = tool.scopes?.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (badScope !== undefined) throw new Error(`tool ${tool.name}: scope ${JSON.stringify(badScope)} is not an OAuth scope-token (RFC 6749 §3.3)`);
-  const example = tool.input.safeParse(tool.example);
-  if (!example.success) {
-    throw new Error(`tool ${tool.name}: its example does not match its input schema (${example.error.issues[0]?.message})`);
-  }
+  checkDefinition("tool", tool.name, tool.scopes, tool.input, tool.example);
   return tool;
 }

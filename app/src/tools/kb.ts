@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "./define.ts";
+import { kbUri } from "./kb-document.ts";
 
 export const kbPut = defineTool({
   name: "kb_put",
@@ -17,6 +18,7 @@ export const kbPut = defineTool({
     tags: z.array(z.string().min(1).max(50)).max(20).default([]),
   }),
   example: { key: "runbooks/restore", title: "Restore drill", body: "Run npm run drill:restore against the backup bucket.", tags: ["ops"] },
+  changes: ({ key }) => [kbUri(key)],
   handler: async (entry, ctx) => ctx.state.knowledgeBase.put(entry),
 });
 

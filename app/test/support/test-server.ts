@@ -1,10 +1,10 @@
-// A server process with the shipped registry plus the fixture tools, for failure and conformance tests.
-import { tools } from "../../src/tools/index.ts";
+// A server process with the shipped catalog plus the misbehaving test tools, for failure and isolation tests.
+import { catalog, mergeCatalogs } from "../../src/tools/index.ts";
 import { createNodeApp, listen } from "../../src/runtimes/node.ts";
 import { loadNodeConfig } from "../../src/runtimes/node-config.ts";
-import { fixtureTools, registerSdkFixtures } from "./fixture-tools.ts";
+import { fixtureTools } from "./fixture-tools.ts";
 
 const config = loadNodeConfig();
-const app = createNodeApp({ config, tools: [...tools, ...fixtureTools], decorate: registerSdkFixtures });
+const app = createNodeApp({ config, catalog: mergeCatalogs(catalog, { tools: fixtureTools, prompts: [], resources: [] }) });
 const { url } = await listen(app, config);
 console.log(`test server listening on ${url}/v1/mcp`);

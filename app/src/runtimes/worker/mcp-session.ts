@@ -9,7 +9,8 @@ import { SqlSessionStore } from "../../sessions/sql.ts";
 import { SESSION_MIGRATIONS } from "../../state/schema.ts";
 import { migrate } from "../../state/sql.ts";
 import { SqlNoteStore } from "../../state/sql-notes.ts";
-import { tools } from "../../tools/index.ts";
+import { hostServices } from "../../server/tool-host.ts";
+import type { Catalog } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
 import { workerSettings, type Env } from "./env.ts";
 import { upstreamOrigins } from "./upstream.ts";
@@ -23,12 +24,21 @@ export const FORWARD_HEADERS = {
 } as const;
 
 /**
- * One MCP session of the 2025-11-25 era (`idFromName(sessionId)`), with its
- * initialize request, SSE event log and scratchpad in this object's SQLite
- * storage. After an eviction or a restart the initialize is replayed, so the
- * client goes on with the same `Mcp-Session-Id`.
+ * The class of the session object serving `catalog`: one MCP session of the
+ * 2025-11-25 era (`idFromName(sessionId)`), with its initialize request, SSE
+ * event log and scratchpad in this object's SQLite storage. After an
+ * eviction or a restart the initialize is replayed, so the client goes on
+ * with the same `Mcp-Session-Id`.
  */
-export class McpSession extends DurableObject<Env> {
+export function mcpSessionClass(catalog: Catalog) {
+  return class extends McpSession {
+    protected override readonly catalog = catalog;
+  };
+}
+
+/** A session object; each Worker build makes its concrete class with {@link mcpSessionClass}. */
+export abstract class McpSession extends DurableObject<Env> {
+  protected abstract readonly catalog: Catalog;
   readonly #sql: DurableObjectSql;
   #router: SessionRouter | undefined;
   #limiter: RateLimiter | undefined;
@@ -73,11 +83,12 @@ export class McpSession extends DurableObject<Env> {
       toolTimeoutMs: settings.MCP_TOOL_TIMEOUT_MS,
       defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
       logError: (message: string, error: unknown) => console.error(`[tool] ${message}:`, error),
-      ...(settings.oauth ? { scopes: new ToolScopes(tools, settings.oauth) } : {}),
+      ...(settings.oauth ? { scopes: new ToolScopes(this.catalog.tools, settings.oauth) } : {}),
+      ...hostServices(settings.MCP_UPSTREAM_SECRET, settings.MCP_DEFAULT_PRINCIPAL),
     };
     this.#router = new SessionRouter({
       store: new SqlSessionStore(this.#sql),
-      createServer: () => buildMcpServer(tools, host),
+      createServer: () => buildMcpServer(this.catalog, host),
       apiVersion,
       // Idle expiry and memory eviction are the platform's: the object is evicted when idle.
       idleTimeoutMs: Number.POSITIVE_INFINITY,

@@ -1,0 +1,126 @@
+"""What the compute runner serves: a handler per signed call target.
+
+A handler is two functions: `parse` checks the call's JSON body (BadArguments
+is a 400, before anything runs), `run` does the work and may report progress
+and log messages while it runs. The conformance suite's fixtures
+(fixtures.py) are added only when MCP_FIXTURES=conformance.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from call_stream import CallTarget
+from compute import CsvProfileError, CsvProfileStopped, profile_csv
+
+WORK_TIMEOUT_SECONDS = 120.0
+"""Longest a call may run, however long its caller waits; the Modal function's own timeout."""
+CSV_PROFILE_ARGUMENTS = {"csv": (str,), "delimiter": (str, type(None)), "max_rows": (int, type(None))}
+
+
+class BadArguments(ValueError):
+    """The body is not what the target takes; the message says why (answered 400)."""
+
+
+class CallFailed(Exception):
+    """The work failed. `status` is what a JSON answer carries (422, 504); `code`/`data` a JSON-RPC error to pass on."""
+
+    def __init__(self, message: str, status: int = 422, code: int | None = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.data = status, code, data
+
+
+@dataclass(frozen=True)
+class McpResult:
+    """A tool result already in MCP's shape (content blocks), passed to the client unchanged."""
+
+    result: dict[str, Any]
+
+
+class Report(Protocol):
+    """What a running handler may tell its caller; best effort, never raises."""
+
+    def progress(self, progress: float, total: float | None = None, message: str | None = None) -> None: ...
+
+    def log(self, level: str, data: Any, logger: str | None = None) -> None: ...
+
+    def should_stop(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Handler:
+    parse: Callable[[Any], Any]
+    run: Callable[[Any, Report], Any]
+
+
+def handler_for(target: CallTarget) -> Handler | None:
+    """The handler of a target, the fixtures' too when MCP_FIXTURES=conformance (read per call)."""
+    key = (target.kind, target.name, target.action)
+    if key in HANDLERS:
+        return HANDLERS[key]
+    if os.environ.get("MCP_FIXTURES") == "conformance":
+        import fixtures  # only then: the deployed app never loads them
+
+        return fixtures.HANDLERS.get(key)
+    return None
+
+
+def parse_csv_profile(arguments: Any) -> dict[str, Any]:
+    """The csv_profile arguments, or BadArguments saying what is wrong with them."""
+    if not isinstance(arguments, dict):
+        raise BadArguments(f"body must be a JSON object of tool arguments, got {type(arguments).__name__}")
+    unknown = sorted(set(arguments) - set(CSV_PROFILE_ARGUMENTS))
+    if unknown:
+        raise BadArguments(f"unknown argument(s) {', '.join(unknown)}; expected csv, delimiter, max_rows")
+    if "csv" not in arguments:
+        raise BadArguments("missing argument csv (the CSV text to profile)")
+    for name, value in arguments.items():
+        allowed = CSV_PROFILE_ARGUMENTS[name]
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            expected = " or ".join("null" if t is type(None) else _JSON_NAMES[t] for t in allowed)
+            raise BadArguments(f"argument {name} must be {expected}, got {_json_type(value)}")
+    return arguments
+
+
+def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]:
+    """Profiles, reporting progress in whole percents (at most one report per percent) and one log line."""
+    reported = -1
+
+    def on_progress(done: float, message: str) -> None:
+        nonlocal reported
+        percent = int(done * 100)
+        if percent > reported:
+            reported = percent
+            report.progress(percent, 100, message)
+
+    try:
+        profile = profile_csv(
+            arguments["csv"],
+            delimiter=arguments.get("delimiter"),
+            max_rows=arguments.get("max_rows"),
+            should_stop=report.should_stop,
+            on_progress=on_progress,
+        )
+    except CsvProfileError as exc:
+        raise CallFailed(str(exc)) from None
+    except CsvProfileStopped as exc:
+        limit = f"{WORK_TIMEOUT_SECONDS:g} s"
+        raise CallFailed(f"csv_profile stopped ({exc}): the caller left or it ran past {limit}", status=504) from None
+    report.log("info", f"profiled {profile['rows']} rows and {profile['columns']} columns", "csv_profile")
+    return profile
+
+
+HANDLERS: dict[tuple[str, str, str | None], Handler] = {
+    ("tools", "csv_profile", None): Handler(parse_csv_profile, run_csv_profile),
+}
+
+_JSON_NAMES = {str: "a string", int: "an integer"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", float: "a number", list: "an array", dict: "an object", **_JSON_NAMES}
+    return names.get(type(value), type(value).__name__)
