@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { tools as registry } from "../app/src/tools/index.ts";
+import { prompts, resources, tools as registry } from "../app/src/tools/index.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
 import { UsageError } from "./cli.ts";
 import type { SlotMigrations } from "./migrations.ts";
@@ -28,7 +28,7 @@ export interface RecordSources {
 export async function releaseRecord(release: string, config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseRecord> {
   if (release === "local") {
     const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement }));
-    return { release, worker: workingTreePlatform(root), tools, surface: await registrySurface(registry) };
+    return { release, worker: workingTreePlatform(root), tools, surface: await registrySurface({ tools: registry, prompts, resources }) };
   }
   const dir = join(root, RELEASE_CACHE, release);
   if (existsSync(dir)) return verifyReleaseDir(dir, release);

@@ -1,13 +1,15 @@
 /**
  * Compares the MCP surfaces of two releases, tool by tool: removed and added
  * tools, descriptions, annotations, and the input and output schemas
- * (schema-diff.ts). Every schema is checked before it is compared, and one
+ * (schema-diff.ts); then prompts, resource templates and fixed resources
+ * (prompt-resource-diff.ts). Every schema is checked before it is compared, and one
  * that cannot be read is reported with the release, the tool and its path.
  */
 import { canonicalJson } from "../release/manifest.ts";
 import type { Surface, SurfaceTool } from "../release/surface.ts";
 import type { Finding } from "./finding.ts";
 import { checkSchema, childPath, SchemaParseError } from "./json-schema.ts";
+import { diffPromptsAndResources } from "./prompt-resource-diff.ts";
 import { diffSchemas } from "./schema-diff.ts";
 import { show } from "./walk.ts";
 
@@ -34,6 +36,7 @@ export function diffSurfaces(before: SurfaceOf, after: SurfaceOf): Finding[] {
   for (const added of after.surface.tools.filter((tool) => !was.has(tool.name))) {
     findings.push({ verdict: "compatible", tool: added.name, path: "$", reason: "tool added: pinned clients do not know it, so nothing they do changes" });
   }
+  findings.push(...diffPromptsAndResources(before.surface, after.surface));
   return findings;
 }
 

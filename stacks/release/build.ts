@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
-import { tools } from "../../app/src/tools/index.ts";
+import { prompts, resources, tools } from "../../app/src/tools/index.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { listFiles, RELEASE_CACHE, sha256, workerPlatformSchema } from "./manifest.ts";
 import { registrySurface } from "./read-surface.ts";
@@ -53,7 +53,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       flyInputsSha256: hashFiles(root, flyImageInputs(root)),
       worker,
       tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement })),
-      surface: await registrySurface(tools),
+      surface: await registrySurface({ tools, prompts, resources }),
       gitCommit: git(root, ["rev-parse", "HEAD"]),
       dirty: git(root, ["status", "--porcelain"]) !== "",
     },

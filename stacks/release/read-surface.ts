@@ -1,6 +1,7 @@
 /**
  * Reads the MCP surface of a server the way a client does: `initialize`, then
- * `tools/list` (every page), over the SDK's in-memory transport. The schemas
+ * every page of `tools/list`, `prompts/list`, `resources/templates/list` and
+ * `resources/list` it advertises, over the SDK's in-memory transport. The schemas
  * are therefore the ones the SDK publishes (its zod → JSON Schema conversion,
  * `standardSchemaToJsonSchema` in @modelcontextprotocol/server), never
  * reconstructed from zod internals here.
@@ -8,6 +9,8 @@
 import { InMemoryTransport, type McpServer } from "@modelcontextprotocol/server";
 import { buildMcpServer } from "../../app/src/server/build-server.ts";
 import { hostServices, type ToolHost } from "../../app/src/server/tool-host.ts";
+import type { PromptDefinition } from "../../app/src/tools/define-prompt.ts";
+import type { ResourceDefinition } from "../../app/src/tools/define-resource.ts";
 import type { ToolDefinition } from "../../app/src/tools/define.ts";
 import { type Surface, surfaceSchema } from "./surface.ts";
 
@@ -23,9 +26,15 @@ interface JsonRpcAnswer {
   error?: { code: number; message: string };
 }
 
-/** The surface a server built from `tools` publishes, as app/src/server/build-server.ts builds it for every runtime. */
-export function registrySurface(tools: readonly ToolDefinition[]): Promise<Surface> {
-  return readSurface(buildMcpServer({ tools, prompts: [], resources: [] }, LISTING_HOST));
+export interface Registry {
+  tools: readonly ToolDefinition[];
+  prompts?: readonly PromptDefinition[];
+  resources?: readonly ResourceDefinition[];
+}
+
+/** The surface a server built from a registry publishes, as app/src/server/build-server.ts builds it for every runtime. */
+export function registrySurface(registry: Registry): Promise<Surface> {
+  return readSurface(buildMcpServer({ tools: registry.tools, prompts: registry.prompts ?? [], resources: registry.resources ?? [] }, LISTING_HOST));
 }
 
 export async function readSurface(server: McpServer): Promise<Surface> {
@@ -50,14 +59,25 @@ export async function readSurface(server: McpServer): Promise<Surface> {
   try {
     const init = await request("initialize", { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "mcp-hosting-surface", version: "1.0.0" } });
     await client.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    const tools: unknown[] = [];
-    let cursor: unknown;
-    do {
-      const page = await request("tools/list", cursor === undefined ? {} : { cursor });
-      tools.push(...((page.tools as unknown[] | undefined) ?? []));
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    return surfaceSchema.parse({ protocolVersion: init.protocolVersion, tools });
+    const every = async (method: string, key: string): Promise<unknown[]> => {
+      const items: unknown[] = [];
+      let cursor: unknown;
+      do {
+        const page = await request(method, cursor === undefined ? {} : { cursor });
+        items.push(...((page[key] as unknown[] | undefined) ?? []));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      return items;
+    };
+    const offers = (init.capabilities ?? {}) as Record<string, unknown>;
+    return surfaceSchema.parse({
+      protocolVersion: init.protocolVersion,
+      tools: await every("tools/list", "tools"),
+      ...(offers.prompts ? { prompts: await every("prompts/list", "prompts") } : {}),
+      ...(offers.resources
+        ? { resourceTemplates: await every("resources/templates/list", "resourceTemplates"), resources: await every("resources/list", "resources") }
+        : {}),
+    });
   } finally {
     await client.close();
     await server.close();

@@ -1,10 +1,10 @@
 /**
- * The MCP surface of a release: what a client sees of it. Today that is the
- * tools, exactly as the server lists them on `tools/list` (name, title,
- * description, input and output JSON Schemas, annotations); the server
- * declares no prompts, resources or resource templates yet (it advertises only
- * the `tools` capability, app/src/server/build-server.ts), so there are none
- * to record.
+ * The MCP surface of a release: what a client sees of it, exactly as the
+ * server lists it: its tools (`tools/list`: name, title, description, input
+ * and output JSON Schemas, annotations), its prompts (`prompts/list`, with
+ * their arguments), its resource templates (`resources/templates/list`) and
+ * its fixed resources (`resources/list` on a server holding no data, so only
+ * the resources the registry declares, never knowledge-base documents).
  *
  * The schemas are kept as the JSON the server sends, not as zod: they are
  * what a pinned client validates against, and what the compatibility checker
@@ -27,9 +27,30 @@ export const surfaceToolSchema = z.looseObject({
 });
 export type SurfaceTool = z.output<typeof surfaceToolSchema>;
 
+/** One entry of `prompts/list` (MCP schema `Prompt`). */
+export const surfacePromptSchema = z.looseObject({
+  name: z.string().min(1),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  arguments: z.array(z.looseObject({ name: z.string().min(1), description: z.string().optional(), required: z.boolean().optional() })).optional(),
+});
+export type SurfacePrompt = z.output<typeof surfacePromptSchema>;
+
+/** One entry of `resources/templates/list` (MCP schema `ResourceTemplate`). */
+export const surfaceResourceTemplateSchema = z.looseObject({ name: z.string().min(1), uriTemplate: z.string().min(1) });
+export type SurfaceResourceTemplate = z.output<typeof surfaceResourceTemplateSchema>;
+
+/** One entry of `resources/list` (MCP schema `Resource`). */
+export const surfaceResourceSchema = z.looseObject({ name: z.string().min(1), uri: z.string().min(1) });
+export type SurfaceResource = z.output<typeof surfaceResourceSchema>;
+
 export const surfaceSchema = z.object({
   /** The protocol revision the surface was listed under. */
   protocolVersion: z.string(),
   tools: z.array(surfaceToolSchema),
+  /** Absent in manifests recorded before prompts and resources existed: there were none. */
+  prompts: z.array(surfacePromptSchema).optional(),
+  resourceTemplates: z.array(surfaceResourceTemplateSchema).optional(),
+  resources: z.array(surfaceResourceSchema).optional(),
 });
 export type Surface = z.output<typeof surfaceSchema>;
