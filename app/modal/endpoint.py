@@ -15,6 +15,7 @@ import traceback
 from typing import Any, Callable, Mapping
 
 import signing
+import telemetry
 from compute import CsvProfileError, CsvProfileStopped, profile_csv
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -51,6 +52,7 @@ def too_large_response() -> Response:
     return error_response(413, f"request body is larger than {MAX_BODY_BYTES} bytes (5 MiB)")
 
 
+@telemetry.observed
 def handle(
     method: str,
     path: str,

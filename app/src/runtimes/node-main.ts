@@ -12,11 +12,12 @@ import { watchParent } from "./parent-lifeline.ts";
 // the next start: the MCP SDK and zod then load in about half the time. Only modules imported
 // after this call are cached, hence the dynamic imports.
 enableCompileCache();
-const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }] = await Promise.all([
+const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }, { listenForMetrics }] = await Promise.all([
   import("./compute-runner.ts"),
   import("./node.ts"),
   import("./node-config.ts"),
   import("../auth/settings.ts"),
+  import("./metrics-listener.ts"),
 ]);
 
 async function main(): Promise<void> {
@@ -66,8 +67,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { server, url } = listening;
+  const metricsServer = config.MCP_METRICS_PORT === undefined ? undefined : await listenForMetrics(config.HOST, config.MCP_METRICS_PORT, app.metrics);
   const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
   console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""})`);
+  console.log(`metrics: ${metricsServer?.url ?? `${url}/metrics`}${config.otlp ? `; spans to ${config.otlp.endpoint}` : ""}`);
   console.log(`connect a client:  npx @modelcontextprotocol/inspector --cli ${first} --transport http --method tools/list`);
   if (config.oauth) {
     const origin = config.MCP_PUBLIC_URL ?? url;
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     // Open SSE streams would hold the server forever; end them after a grace period.
     setTimeout(() => server.closeAllConnections(), 2000).unref();
     await closed;
+    metricsServer?.server.close();
     await app.close();
     await runner?.stop();
     process.exit(0);

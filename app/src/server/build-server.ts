@@ -1,5 +1,6 @@
 import { McpServer, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
 import { principalOf } from "../auth/caller.ts";
+import { observedToolCall } from "../telemetry/observed-tool.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import { withCachedJsonSchema } from "./cached-json-schema.ts";
 import { invokeTool, type CallScope } from "./tool-invoker.ts";
@@ -34,7 +35,7 @@ export function buildMcpServer(tools: readonly ToolDefinition[], host: ToolHost)
         ...(scopeChallenge ? { scopeChallenge } : {}),
       },
       async (args: unknown, ctx: ServerContext) => {
-        const outcome = await invokeTool(tool, args, callScope(ctx, host), host, ctx.mcpReq.signal);
+        const outcome = await observedToolCall(host, tool.name, args, ctx, (traced) => invokeTool(tool, args, callScope(ctx, host), traced, ctx.mcpReq.signal));
         return outcome.ok ? toCallToolResult(outcome.value) : errorResult(outcome.message);
       },
     );

@@ -1,4 +1,5 @@
 import type { ToolScopes } from "../auth/tool-scopes.ts";
+import type { Telemetry } from "../telemetry/telemetry.ts";
 import type { Placement, PlacementState, ToolIsolation } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
 import type { RegionRole } from "./writer-region.ts";
@@ -25,6 +26,8 @@ export interface ToolHost {
   isolate?: IsolatedRunner;
   /** Set when the server takes OAuth access tokens: the scopes each tool's calls need. */
   scopes?: ToolScopes;
+  /** Traces and records every tool call (app/src/telemetry/); without it calls go unobserved. */
+  telemetry?: Telemetry;
 }
 
 /** Runs one call of an isolated tool away from the server's own heap and event loop. */

@@ -17,6 +17,7 @@ import { tools } from "../../tools/index.ts";
 import { workerSettings, type Env, type WorkerSettings } from "./env.ts";
 import { FORWARD_HEADERS } from "./mcp-session.ts";
 import { PrincipalNoteStore } from "./principal-state.ts";
+import { workerTelemetry } from "./telemetry.ts";
 import { upstreamOrigins } from "./upstream.ts";
 
 export { McpSession } from "./mcp-session.ts";
@@ -75,6 +76,7 @@ function edgeFor(env: Env): Edge {
     defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
     ...(oauth ? { scopes: oauth.scopes } : {}),
+    telemetry: workerTelemetry(env, settings),
   };
   const policy = {
     allowedOrigins: settings.MCP_ALLOWED_ORIGINS,

@@ -12,6 +12,7 @@ import { SqlNoteStore } from "../../state/sql-notes.ts";
 import { tools } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
 import { workerSettings, type Env } from "./env.ts";
+import { workerTelemetry } from "./telemetry.ts";
 import { upstreamOrigins } from "./upstream.ts";
 
 /** Headers only the Worker sets on a request it forwards here; clients' copies are stripped. */
@@ -74,6 +75,7 @@ export class McpSession extends DurableObject<Env> {
       defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
       logError: (message: string, error: unknown) => console.error(`[tool] ${message}:`, error),
       ...(settings.oauth ? { scopes: new ToolScopes(tools, settings.oauth) } : {}),
+      telemetry: workerTelemetry(this.env, settings),
     };
     this.#router = new SessionRouter({
       store: new SqlSessionStore(this.#sql),
