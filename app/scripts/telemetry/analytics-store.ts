@@ -90,6 +90,11 @@ export class AnalyticsStore {
     return [...this.#tables.keys()];
   }
 
+  /** The rows of a dataset as stored (timestamps in ms). */
+  rows(dataset: string): readonly Row[] {
+    return this.#tables.get(dataset) ?? [];
+  }
+
   /** Runs one query; the answer is what `FORMAT JSON` returns. */
   query(sql: string): { meta: { name: string; type: string }[]; data: Record<string, string | number>[]; rows: number } {
     const match = /^\s*SELECT\s+(.+?)\s+FROM\s+([a-z_][a-z0-9_]*)(?:\s+WHERE\s+(.+?))?(?:\s+GROUP\s+BY\s+(.+?))?(?:\s+FORMAT\s+JSON)?\s*;?\s*$/is.exec(sql);
@@ -105,12 +110,14 @@ export class AnalyticsStore {
       const item = items.find((candidate) => candidate.alias === name);
       return item?.kind === "column" ? item.column : name;
     };
+    const aggregates = items.some((item) => item.kind !== "column");
     const groups = new Map<string, Row[]>();
-    for (const row of rows) {
-      const key = JSON.stringify(groupBy.map((name) => row[columnOf(name)]));
+    rows.forEach((row, i) => {
+      // Without GROUP BY, aggregates make one group of everything; plain columns keep one row each.
+      const key = groupBy.length > 0 || aggregates ? JSON.stringify(groupBy.map((name) => row[columnOf(name)])) : String(i);
       groups.set(key, [...(groups.get(key) ?? []), row]);
-    }
-    if (groupBy.length === 0 && groups.size === 0) groups.set("[]", []);
+    });
+    if (aggregates && groupBy.length === 0 && groups.size === 0) groups.set("[]", []);
     const data = [...groups.values()].map((group) =>
       Object.fromEntries(
         items.map((item): [string, string | number] => {
