@@ -30,6 +30,7 @@ NETWORK_TRANSPORT = "network.transport"
 RELEASE = "mcp_hosting.release"
 COLOR = "mcp_hosting.color"
 API_VERSION = "mcp_hosting.api_version"
+SYNTHETIC = "mcp_hosting.synthetic"
 EXECUTE_TOOL = "execute_tool"
 TOOL_ERROR = "tool_error"
 TOOLS_CALL = "tools/call"
@@ -99,6 +100,8 @@ class Telemetry:
             RELEASE: self.release,
             COLOR: color if color and _COLOR.fullmatch(color) else self.color,
             **({API_VERSION: version} if version and _VERSION.fullmatch(version) else {}),
+            # verify's scripted calls name themselves; the guard judges agents' traffic without them.
+            **({SYNTHETIC: "true"} if baggage_entry(parent.baggage if parent else None, SYNTHETIC) is not None else {}),
         }
         # A tool's own failure (422) and its timeout (504) reach the model as an error result.
         error = None if status < 400 else TOOL_ERROR if status in (422, 504) else str(status)

@@ -28,7 +28,8 @@ export class AnalyticsEngineTraffic implements TrafficSource {
   }
 
   async read(apiVersion: string, windowSeconds: number): Promise<TrafficByColor> {
-    const where = `WHERE ${C.apiVersion} = ${literal(apiVersion)} AND timestamp > NOW() - INTERVAL '${Math.ceil(windowSeconds)}' SECOND`;
+    // Agents' calls only: the scripted sessions of verify are judged on their own.
+    const where = `WHERE ${C.apiVersion} = ${literal(apiVersion)} AND ${C.synthetic} = '' AND timestamp > NOW() - INTERVAL '${Math.ceil(windowSeconds)}' SECOND`;
     const [calls, latency] = await Promise.all([
       this.#rows(`SELECT ${C.color} AS color, ${C.tool} AS tool, ${C.status} AS status, SUM(_sample_interval) AS calls FROM ${this.#options.dataset} ${where} GROUP BY color, tool, status FORMAT JSON`),
       this.#rows(`SELECT ${C.color} AS color, quantileExactWeighted(0.95)(${C.durationMs}, _sample_interval) AS p95_ms FROM ${this.#options.dataset} ${where} GROUP BY color FORMAT JSON`),

@@ -35,7 +35,8 @@ export class FlyPrometheusTraffic implements TrafficSource {
   }
 
   async read(apiVersion: string, windowSeconds: number): Promise<TrafficByColor> {
-    const selector = `{app="${this.#options.app}",${label(HOSTING_ATTRIBUTES.apiVersion)}="${apiVersion}"}[${Math.ceil(windowSeconds)}s]`;
+    // Agents' calls only (a series without the synthetic label matches ""): verify's scripted sessions are judged on their own.
+    const selector = `{app="${this.#options.app}",${label(HOSTING_ATTRIBUTES.apiVersion)}="${apiVersion}",${label(HOSTING_ATTRIBUTES.synthetic)}=""}[${Math.ceil(windowSeconds)}s]`;
     const [counts, p95] = await Promise.all([
       this.#query(`sum by (${COLOR}, ${TOOL}, ${ERROR}) (increase(${METRIC}_count${selector}))`),
       this.#query(`histogram_quantile(0.95, sum by (${COLOR}, le) (increase(${METRIC}_bucket${selector})))`),

@@ -73,7 +73,7 @@ class Telemetry(unittest.TestCase):
 
     def test_the_names_are_the_ones_the_typescript_side_spells(self):
         for name in (telemetry.METHOD_NAME, telemetry.TOOL_NAME, telemetry.OPERATION_NAME, telemetry.ERROR_TYPE, telemetry.RELEASE,
-                     telemetry.COLOR, telemetry.API_VERSION, telemetry.EXECUTE_TOOL, telemetry.TOOL_ERROR, telemetry.DURATION_METRIC):
+                     telemetry.COLOR, telemetry.API_VERSION, telemetry.SYNTHETIC, telemetry.EXECUTE_TOOL, telemetry.TOOL_ERROR, telemetry.DURATION_METRIC):
             self.assertIn(f'"{name}"', CONVENTIONS)
         buckets = re.search(r"buckets: \[([^\]]*)\]", CONVENTIONS).group(1)
         self.assertEqual(tuple(float(b) for b in buckets.split(",")), tuple(float(b) for b in telemetry.DURATION_BUCKETS))

@@ -20,6 +20,8 @@ export const CALL_POINT_COLUMNS = {
   status: "blob5",
   method: "blob6",
   protocolVersion: "blob7",
+  /** `1` for a call of our own scripted sessions (verify), empty for agents' calls. */
+  synthetic: "blob8",
   durationMs: "double1",
 } as const;
 
@@ -38,8 +40,17 @@ export function callPoint(call: CallRecord): CallPoint {
   const color = text(HOSTING_ATTRIBUTES.color);
   return {
     indexes: [`${apiVersion}:${color}`],
-    // In column order: blob1 … blob7 (CALL_POINT_COLUMNS).
-    blobs: [apiVersion, color, text(HOSTING_ATTRIBUTES.release), call.tool, call.errorType ?? OK_STATUS, text(MCP_ATTRIBUTES.methodName), text(MCP_ATTRIBUTES.protocolVersion)],
+    // In column order: blob1 … blob8 (CALL_POINT_COLUMNS).
+    blobs: [
+      apiVersion,
+      color,
+      text(HOSTING_ATTRIBUTES.release),
+      call.tool,
+      call.errorType ?? OK_STATUS,
+      text(MCP_ATTRIBUTES.methodName),
+      text(MCP_ATTRIBUTES.protocolVersion),
+      call.attributes[HOSTING_ATTRIBUTES.synthetic] === true ? "1" : "",
+    ],
     doubles: [Math.round(call.durationSeconds * 1e6) / 1e3],
   };
 }

@@ -31,10 +31,15 @@ export const HOSTING_ATTRIBUTES = {
   release: "mcp_hosting.release",
   color: "mcp_hosting.color",
   apiVersion: "mcp_hosting.api_version",
+  /**
+   * Set (true) on the calls of our own scripted sessions (`verify`), which
+   * name themselves in their baggage: the guard judges agents' traffic without them.
+   */
+  synthetic: "mcp_hosting.synthetic",
 } as const;
 
-/** The baggage keys that carry the edge deployment to Fly and Modal (W3C Baggage). */
-export const BAGGAGE_KEYS = { color: "mcp_hosting.color", apiVersion: "mcp_hosting.api_version" } as const;
+/** The baggage keys that carry the edge deployment to Fly and Modal, and mark scripted calls (W3C Baggage). */
+export const BAGGAGE_KEYS = { color: "mcp_hosting.color", apiVersion: "mcp_hosting.api_version", synthetic: "mcp_hosting.synthetic" } as const;
 
 export const EXECUTE_TOOL = "execute_tool";
 /** `error.type` of a CallToolResult with `isError` set (docs/gen-ai/mcp.md, note [1] on error.type). */

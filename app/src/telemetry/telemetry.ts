@@ -114,6 +114,13 @@ export interface TracedCall {
   propagate(base?: typeof fetch): typeof fetch;
 }
 
+/** The edge deployment a call came through, and whether it is one of our scripted calls. */
+interface Via {
+  color: string;
+  apiVersion?: string;
+  synthetic: boolean;
+}
+
 /** The largest tool argument or result recorded on a span, when recording is on. */
 const MAX_CONTENT_CHARS = 4096;
 const API_VERSION = /^v\d{1,4}$/;
@@ -160,7 +167,14 @@ export class Telemetry {
       },
     });
     // Fly and Modal learn which edge deployment a call came through from the baggage it carries.
-    const context = { ...span.context, baggage: withBaggage(span.context.baggage, { [BAGGAGE_KEYS.color]: via.color, ...(via.apiVersion ? { [BAGGAGE_KEYS.apiVersion]: via.apiVersion } : {}) }) };
+    const context = {
+      ...span.context,
+      baggage: withBaggage(span.context.baggage, {
+        [BAGGAGE_KEYS.color]: via.color,
+        ...(via.apiVersion ? { [BAGGAGE_KEYS.apiVersion]: via.apiVersion } : {}),
+        ...(via.synthetic ? { [BAGGAGE_KEYS.synthetic]: "1" } : {}),
+      }),
+    };
     const started = this.#now();
     let end: ToolCallEnd | typeof NOT_A_CALL;
     try {
@@ -188,19 +202,25 @@ export class Telemetry {
     }
   }
 
-  /** The edge deployment a call came through: this one, or for a signed call the one its baggage names, checked. */
-  #edgeOf(start: ToolCallStart, parent: TraceContext | undefined): { color: string; apiVersion?: string } {
+  /**
+   * The edge deployment a call came through: this one, or for a signed call
+   * the one its baggage names, checked; and whether it is one of our scripted
+   * calls (any caller's baggage may say so: it can only hide a call from the guard).
+   */
+  #edgeOf(start: ToolCallStart, parent: TraceContext | undefined): Via {
     const baggage = start.fromEdge ? parent?.baggage : undefined;
     const color = baggageEntry(baggage, BAGGAGE_KEYS.color);
     const version = start.apiVersion ?? baggageEntry(baggage, BAGGAGE_KEYS.apiVersion);
+    const callerBaggage = [start.meta?.baggage, start.headers?.get("baggage"), parent?.baggage].filter((entry) => typeof entry === "string").join(",");
     // Labels must stay low-cardinality: anything but a plain color or version name is not taken.
     return {
       color: color !== undefined && COLOR.test(color) ? color : this.#options.deployment.color,
       ...(version !== undefined && API_VERSION.test(version) ? { apiVersion: version } : {}),
+      synthetic: baggageEntry(callerBaggage, BAGGAGE_KEYS.synthetic) !== undefined,
     };
   }
 
-  #attributes(start: ToolCallStart, via: { color: string; apiVersion?: string }): Attributes {
+  #attributes(start: ToolCallStart, via: Via): Attributes {
     return {
       [MCP.methodName]: TOOLS_CALL,
       [MCP.toolName]: start.tool,
@@ -211,6 +231,7 @@ export class Telemetry {
       [HOSTING.release]: this.#options.deployment.release,
       [HOSTING.color]: via.color,
       ...(via.apiVersion ? { [HOSTING.apiVersion]: via.apiVersion } : {}),
+      ...(via.synthetic ? { [HOSTING.synthetic]: true } : {}),
     };
   }
 
