@@ -184,7 +184,8 @@ writeFileSync(
     2,
   ),
 );
-const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...(process.env.MCP_AUTH_TOKEN ? [`MCP_AUTH_TOKEN=${process.env.MCP_AUTH_TOKEN}`] : [])];
+const secrets = ["MCP_AUTH_TOKEN", "OTEL_EXPORTER_OTLP_HEADERS"].flatMap((name) => (process.env[name] ? [`${name}=${process.env[name]}`] : []));
+const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...secrets];
 writeFileSync(`${devDir}/.dev.vars`, `${devVars.join("\n")}\n`, { mode: 0o600 });
 
 // wrangler exports no bin path; its package root is resolved from its main entry.
