@@ -72,12 +72,18 @@ test("prod: v1's canary sends 10% to green while blue stays live", async () => {
   assert.deepEqual((named(registrations, "edge-v2-deployment").inputs.versions as unknown[]).length, 1);
 });
 
-test("no secret is ever sent to a provider in the clear", async () => {
-  const raw = validRawStack();
+/** The program run as `pulumi up` runs it, config and secrets from a raw stack; what it registered. */
+async function programOf(raw: ReturnType<typeof validRawStack>) {
   const registrations = await recordRegistrations("test");
   setStackConfig(raw);
   buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases });
   await pulumi.runtime.disconnect();
+  return registrations;
+}
+
+test("no secret is ever sent to a provider in the clear", async () => {
+  const raw = validRawStack();
+  const registrations = await programOf(raw);
   assert.ok(registrations.length > 20);
   const secrets = [raw.upstreamSecret, raw.authToken, raw.modalTokenId, raw.modalTokenSecret, raw.otlpHeaders, "fake-secret-access-key"].map(String);
   for (const registration of registrations) {
@@ -91,10 +97,7 @@ test("no secret is ever sent to a provider in the clear", async () => {
 
 test("spans of all three platforms go to the stack's collector, with its headers as a secret on each", async () => {
   const raw = validRawStack();
-  const registrations = await recordRegistrations("test");
-  setStackConfig(raw);
-  buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases });
-  await pulumi.runtime.disconnect();
+  const registrations = await programOf(raw);
   const endpoint = "https://otlp.example.com";
   for (const color of ["blue", "green"]) {
     const bindings = bindingsOf(named(registrations, `edge-v1-${color}`));

@@ -19,35 +19,31 @@ export interface AnalyticsEngineOptions extends QueryHttpOptions {
 
 const literal = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
-export class AnalyticsEngineTraffic implements TrafficSource {
-  readonly name = "edge (Analytics Engine)";
-  readonly #options: AnalyticsEngineOptions;
+const NAME = "edge (Analytics Engine)";
 
-  constructor(options: AnalyticsEngineOptions) {
-    this.#options = options;
-  }
+export function analyticsEngineTraffic(options: AnalyticsEngineOptions): TrafficSource {
+  return { name: NAME, read: (apiVersion, windowSeconds) => read(options, apiVersion, windowSeconds) };
+}
 
-  async read(apiVersion: string, windowSeconds: number): Promise<TrafficByColor> {
-    // Agents' calls only: the scripted sessions of verify are judged on their own.
-    const where = `WHERE ${C.apiVersion} = ${literal(apiVersion)} AND ${C.synthetic} = '' AND timestamp > NOW() - INTERVAL '${Math.ceil(windowSeconds)}' SECOND`;
-    const [calls, latency] = await Promise.all([
-      this.#rows(`SELECT ${C.color} AS color, ${C.tool} AS tool, ${C.status} AS status, SUM(_sample_interval) AS calls FROM ${this.#options.dataset} ${where} GROUP BY color, tool, status FORMAT JSON`),
-      this.#rows(`SELECT ${C.color} AS color, quantileExactWeighted(0.95)(${C.durationMs}, _sample_interval) AS p95_ms FROM ${this.#options.dataset} ${where} GROUP BY color FORMAT JSON`),
-    ]);
-    const traffic: TrafficByColor = {};
-    for (const row of calls) addCalls(traffic, String(row.color), String(row.tool), countOf(row.calls, this.name), row.status !== OK_STATUS);
-    for (const row of latency) {
-      const entry = traffic[String(row.color)];
-      if (entry) entry.p95Ms = countOf(row.p95_ms, this.name);
-    }
-    return traffic;
+async function read(options: AnalyticsEngineOptions, apiVersion: string, windowSeconds: number): Promise<TrafficByColor> {
+  // Agents' calls only: the scripted sessions of verify are judged on their own.
+  const where = `WHERE ${C.apiVersion} = ${literal(apiVersion)} AND ${C.synthetic} = '' AND timestamp > NOW() - INTERVAL '${Math.ceil(windowSeconds)}' SECOND`;
+  const [calls, latency] = await Promise.all([
+    rows(options, `SELECT ${C.color} AS color, ${C.tool} AS tool, ${C.status} AS status, SUM(_sample_interval) AS calls FROM ${options.dataset} ${where} GROUP BY color, tool, status FORMAT JSON`),
+    rows(options, `SELECT ${C.color} AS color, quantileExactWeighted(0.95)(${C.durationMs}, _sample_interval) AS p95_ms FROM ${options.dataset} ${where} GROUP BY color FORMAT JSON`),
+  ]);
+  const traffic: TrafficByColor = {};
+  for (const row of calls) addCalls(traffic, String(row.color), String(row.tool), countOf(row.calls, NAME), row.status !== OK_STATUS);
+  for (const row of latency) {
+    const entry = traffic[String(row.color)];
+    if (entry) entry.p95Ms = countOf(row.p95_ms, NAME);
   }
+  return traffic;
+}
 
-  async #rows(sql: string): Promise<Record<string, unknown>[]> {
-    const { apiBaseUrl, accountId, token } = this.#options;
-    const url = `${apiBaseUrl.replace(/\/$/, "")}/accounts/${encodeURIComponent(accountId)}/analytics_engine/sql`;
-    const answer = (await queryJson("the Analytics Engine SQL API", url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: sql }, this.#options)) as { data?: unknown };
-    if (!Array.isArray(answer.data)) throw new TelemetryQueryError(`the Analytics Engine SQL API answered without a data array (FORMAT JSON expected)`);
-    return answer.data as Record<string, unknown>[];
-  }
+async function rows(options: AnalyticsEngineOptions, sql: string): Promise<Record<string, unknown>[]> {
+  const url = `${options.apiBaseUrl.replace(/\/$/, "")}/accounts/${encodeURIComponent(options.accountId)}/analytics_engine/sql`;
+  const answer = (await queryJson("the Analytics Engine SQL API", url, { method: "POST", headers: { authorization: `Bearer ${options.token}` }, body: sql }, options)) as { data?: unknown };
+  if (!Array.isArray(answer.data)) throw new TelemetryQueryError("the Analytics Engine SQL API answered without a data array (FORMAT JSON expected)");
+  return answer.data as Record<string, unknown>[];
 }

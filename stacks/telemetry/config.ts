@@ -10,20 +10,10 @@
  *       maxErrorRateRatio: 3
  */
 import * as z from "zod";
-import { decimal, int, pattern, show, strict } from "../rules.ts";
+import { decimal, httpsUrl, int, pattern, show, strict } from "../rules.ts";
 import { DEFAULT_THRESHOLDS } from "./thresholds.ts";
 
-const otlpEndpoint = z.string().superRefine((value, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== "https:" || url.search || url.hash) {
-    ctx.addIssue({ code: "custom", message: `${show(value)} is not a collector URL (expected https://…, the OTLP/HTTP base; spans go to <it>/v1/traces)` });
-  }
-});
+const otlpEndpoint = httpsUrl((value) => `${show(value)} is not a collector URL (expected https://…, the OTLP/HTTP base; spans go to <it>/v1/traces)`);
 
 export const telemetryBlockSchema = strict({
   /**

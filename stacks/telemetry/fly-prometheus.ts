@@ -26,45 +26,41 @@ const ERROR = label(MCP_ATTRIBUTES.errorType);
 
 type Sample = { metric: Record<string, string>; value: [number, string] };
 
-export class FlyPrometheusTraffic implements TrafficSource {
-  readonly name = "Fly (Prometheus)";
-  readonly #options: FlyPrometheusOptions;
+const NAME = "Fly (Prometheus)";
 
-  constructor(options: FlyPrometheusOptions) {
-    this.#options = options;
-  }
+export function flyPrometheusTraffic(options: FlyPrometheusOptions): TrafficSource {
+  return { name: NAME, read: (apiVersion, windowSeconds) => read(options, apiVersion, windowSeconds) };
+}
 
-  async read(apiVersion: string, windowSeconds: number): Promise<TrafficByColor> {
-    // Agents' calls only (a series without the synthetic label matches ""): verify's scripted sessions are judged on their own.
-    const selector = `{app="${this.#options.app}",${label(HOSTING_ATTRIBUTES.apiVersion)}="${apiVersion}",${label(HOSTING_ATTRIBUTES.synthetic)}=""}[${Math.ceil(windowSeconds)}s]`;
-    const [counts, p95] = await Promise.all([
-      this.#query(`sum by (${COLOR}, ${TOOL}, ${ERROR}) (increase(${METRIC}_count${selector}))`),
-      this.#query(`histogram_quantile(0.95, sum by (${COLOR}, le) (increase(${METRIC}_bucket${selector})))`),
-    ]);
-    const traffic: TrafficByColor = {};
-    for (const { metric, value } of counts) {
-      // increase() of a counter is a float; calls are whole.
-      addCalls(traffic, metric[COLOR] ?? "unknown", metric[TOOL] ?? "unknown", Math.round(countOf(value[1], this.name)), Boolean(metric[ERROR]));
-    }
-    for (const { metric, value } of p95) {
-      const entry = traffic[metric[COLOR] ?? "unknown"];
-      const seconds = Number(value[1]);
-      if (entry && Number.isFinite(seconds)) entry.p95Ms = seconds * 1000;
-    }
-    return traffic;
+async function read(options: FlyPrometheusOptions, apiVersion: string, windowSeconds: number): Promise<TrafficByColor> {
+  // Agents' calls only (a series without the synthetic label matches ""): verify's scripted sessions are judged on their own.
+  const selector = `{app="${options.app}",${label(HOSTING_ATTRIBUTES.apiVersion)}="${apiVersion}",${label(HOSTING_ATTRIBUTES.synthetic)}=""}[${Math.ceil(windowSeconds)}s]`;
+  const [counts, p95] = await Promise.all([
+    query(options, `sum by (${COLOR}, ${TOOL}, ${ERROR}) (increase(${METRIC}_count${selector}))`),
+    query(options, `histogram_quantile(0.95, sum by (${COLOR}, le) (increase(${METRIC}_bucket${selector})))`),
+  ]);
+  const traffic: TrafficByColor = {};
+  for (const { metric, value } of counts) {
+    // increase() of a counter is a float; calls are whole.
+    addCalls(traffic, metric[COLOR] ?? "unknown", metric[TOOL] ?? "unknown", Math.round(countOf(value[1], NAME)), Boolean(metric[ERROR]));
   }
+  for (const { metric, value } of p95) {
+    const entry = traffic[metric[COLOR] ?? "unknown"];
+    const seconds = Number(value[1]);
+    if (entry && Number.isFinite(seconds)) entry.p95Ms = seconds * 1000;
+  }
+  return traffic;
+}
 
-  async #query(promql: string): Promise<Sample[]> {
-    const { apiBaseUrl, org, token } = this.#options;
-    const url = `${apiBaseUrl.replace(/\/$/, "")}/${encodeURIComponent(org)}/api/v1/query?${new URLSearchParams({ query: promql })}`;
-    const answer = (await queryJson("Prometheus on Fly.io", url, { headers: { authorization: `Bearer ${token}` } }, this.#options)) as {
-      status?: string;
-      error?: string;
-      data?: { resultType?: string; result?: unknown };
-    };
-    if (answer.status !== "success" || answer.data?.resultType !== "vector" || !Array.isArray(answer.data.result)) {
-      throw new TelemetryQueryError(`Prometheus on Fly.io did not answer with a vector${answer.error ? `: ${answer.error}` : ""}`);
-    }
-    return answer.data.result as Sample[];
+async function query(options: FlyPrometheusOptions, promql: string): Promise<Sample[]> {
+  const url = `${options.apiBaseUrl.replace(/\/$/, "")}/${encodeURIComponent(options.org)}/api/v1/query?${new URLSearchParams({ query: promql })}`;
+  const answer = (await queryJson("Prometheus on Fly.io", url, { headers: { authorization: `Bearer ${options.token}` } }, options)) as {
+    status?: string;
+    error?: string;
+    data?: { resultType?: string; result?: unknown };
+  };
+  if (answer.status !== "success" || answer.data?.resultType !== "vector" || !Array.isArray(answer.data.result)) {
+    throw new TelemetryQueryError(`Prometheus on Fly.io did not answer with a vector${answer.error ? `: ${answer.error}` : ""}`);
   }
+  return answer.data.result as Sample[];
 }

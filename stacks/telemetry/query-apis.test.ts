@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { AnalyticsEngineTraffic } from "./analytics-engine.ts";
-import { FlyPrometheusTraffic } from "./fly-prometheus.ts";
+import { analyticsEngineTraffic } from "./analytics-engine.ts";
+import { flyPrometheusTraffic } from "./fly-prometheus.ts";
 import { TelemetryQueryError } from "./traffic.ts";
 
 let hanging: Server;
@@ -19,8 +19,8 @@ after(() => {
   hanging.close();
 });
 
-const analytics = (apiBaseUrl: string, extra: Partial<ConstructorParameters<typeof AnalyticsEngineTraffic>[0]> = {}) =>
-  new AnalyticsEngineTraffic({ apiBaseUrl, accountId: "9b2e7d4c1a8f4e3b8c6d2a5f7e9b0c31", token: "t", dataset: "mcp_calls_prod", ...extra });
+const analytics = (apiBaseUrl: string, extra: Partial<Parameters<typeof analyticsEngineTraffic>[0]> = {}) =>
+  analyticsEngineTraffic({ apiBaseUrl, accountId: "9b2e7d4c1a8f4e3b8c6d2a5f7e9b0c31", token: "t", dataset: "mcp_calls_prod", ...extra });
 
 test("a query API that does not answer in time is a timeout, named", async () => {
   await assert.rejects(analytics(hangingUrl, { timeoutMs: 200 }).read("v1", 900), (error: unknown) => {
@@ -35,7 +35,7 @@ test("an unreachable query API says so, with the reason", async () => {
   await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
   await new Promise((resolve) => closed.close(resolve));
-  const fly = new FlyPrometheusTraffic({ apiBaseUrl: `${url}/prometheus`, org: "acme", app: "mcp-hosting-prod", token: "t" });
+  const fly = flyPrometheusTraffic({ apiBaseUrl: `${url}/prometheus`, org: "acme", app: "mcp-hosting-prod", token: "t" });
   await assert.rejects(fly.read("v1", 900), /^TelemetryQueryError: Prometheus on Fly\.io is unreachable \(ECONNREFUSED\)$/);
 });
 

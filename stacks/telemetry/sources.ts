@@ -12,10 +12,10 @@
  */
 import type { StackConfig } from "../schema.ts";
 import { otherColor, type Traffic } from "../traffic.ts";
-import { AnalyticsEngineTraffic } from "./analytics-engine.ts";
+import { analyticsEngineTraffic } from "./analytics-engine.ts";
 import type { Colors } from "./canary-judge.ts";
 import { datasetOf } from "./config.ts";
-import { FlyPrometheusTraffic } from "./fly-prometheus.ts";
+import { flyPrometheusTraffic } from "./fly-prometheus.ts";
 import type { TrafficSource } from "./traffic.ts";
 
 export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
@@ -32,11 +32,11 @@ export function stackSources(config: StackConfig, stack: string, env: NodeJS.Pro
   const unavailable: Sources["unavailable"] = [];
   const cloudflareToken = env.CLOUDFLARE_ANALYTICS_TOKEN || env.CLOUDFLARE_API_TOKEN;
   if (cloudflareToken) {
-    sources.push(new AnalyticsEngineTraffic({ apiBaseUrl: env.CLOUDFLARE_BASE_URL || CLOUDFLARE_API, accountId: config.cloudflareAccountId, token: cloudflareToken, dataset: datasetOf(config.telemetry, stack) }));
+    sources.push(analyticsEngineTraffic({ apiBaseUrl: env.CLOUDFLARE_BASE_URL || CLOUDFLARE_API, accountId: config.cloudflareAccountId, token: cloudflareToken, dataset: datasetOf(config.telemetry, stack) }));
   } else unavailable.push({ source: "edge (Analytics Engine)", reason: "neither CLOUDFLARE_ANALYTICS_TOKEN nor CLOUDFLARE_API_TOKEN is set" });
   const flyToken = env.FLY_METRICS_TOKEN || env.FLY_API_TOKEN;
   if (flyToken) {
-    sources.push(new FlyPrometheusTraffic({ apiBaseUrl: env.FLY_PROMETHEUS_URL || FLY_PROMETHEUS, org: config.fly.org, app: config.fly.app, token: flyToken }));
+    sources.push(flyPrometheusTraffic({ apiBaseUrl: env.FLY_PROMETHEUS_URL || FLY_PROMETHEUS, org: config.fly.org, app: config.fly.app, token: flyToken }));
   } else unavailable.push({ source: "Fly (Prometheus)", reason: "neither FLY_METRICS_TOKEN nor FLY_API_TOKEN is set" });
   return { sources, unavailable };
 }
@@ -46,8 +46,8 @@ export function localSources(url: string): Sources {
   const base = url.replace(/\/$/, "");
   return {
     sources: [
-      new AnalyticsEngineTraffic({ apiBaseUrl: `${base}/client/v4`, accountId: "local", token: "local", dataset: "mcp_calls" }),
-      new FlyPrometheusTraffic({ apiBaseUrl: `${base}/prometheus`, org: "local", app: "local", token: "local" }),
+      analyticsEngineTraffic({ apiBaseUrl: `${base}/client/v4`, accountId: "local", token: "local", dataset: "mcp_calls" }),
+      flyPrometheusTraffic({ apiBaseUrl: `${base}/prometheus`, org: "local", app: "local", token: "local" }),
     ],
     unavailable: [],
   };
