@@ -78,3 +78,22 @@ describe("the Node server's telemetry", () => {
     assert.equal(lines.length, 1);
   });
 });
+
+test("with MCP_METRICS_PORT, /metrics is served on that port only, as on Fly, where no service exposes it", async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const server = await startServer({ env: { MCP_METRICS_PORT: String(port), MCP_START_COMPUTE: "0" } });
+  try {
+    assert.equal((await fetch(new URL("/metrics", server.origin))).status, 404, "not on the public port");
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+    assert.match(server.output(), new RegExp(`metrics: http://127\\.0\\.0\\.1:${port}/metrics`));
+  } finally {
+    await server.stop();
+    removeDataDir(server.dataDir);
+  }
+});
+

@@ -1,5 +1,7 @@
 // One trace across the three platforms, run locally: the Worker (workerd), the Node service (Fly) and the Python runner (Modal).
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -122,3 +124,25 @@ describe("trace context from the client, through the Worker, into the signed cal
     assert.ok(Number(latency?.ms) > 0, "the duration is in double1, in ms");
   });
 });
+
+test("at the edge too, a collector that never answers slows no call: the export runs after the response, with a deadline", async () => {
+  const pending: unknown[] = [];
+  const silent = createServer((req) => void pending.push(req));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const edge = await startEdgeWorker({ bindings: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` } });
+  try {
+    const client = new Client({ name: "trace-silent-collector", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(edge.mcpUrl));
+    for (let i = 0; i < 3; i += 1) {
+      const result = await client.callTool({ name: "echo", arguments: { text: `call ${i}` } });
+      assert.deepEqual(result.content, [{ type: "text", text: `call ${i}` }]);
+    }
+    await client.close();
+    assert.ok(pending.length > 0, "the Worker did try to export, and the calls were answered while it waited");
+  } finally {
+    await edge.dispose();
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
