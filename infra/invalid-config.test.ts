@@ -58,6 +58,10 @@ const corpus: [string, Edit, string][] = [
   ["offline_access as a resource scope", (r) => (r.auth = { issuer: "https://auth.example.com/", scopes: ["mcp", "offline_access"] }), "auth.scopes[1]: offline_access is for clients to ask the authorization server"],
   ["a tool scope list left empty", (r) => (r.auth = { issuer: "https://auth.example.com/", toolScopes: { kb_put: [] } }), "auth.toolScopes.kb_put: must list at least one scope"],
   ["a misspelt auth key", (r) => (r.auth = { issuer: "https://auth.example.com/", scope: ["mcp"] }), "auth.scope: unknown key (expected one of issuer, scopes, toolScopes)"],
+  ["a collector over plain HTTP", (r) => (r.telemetry = { otlpEndpoint: "http://otlp.example.com" }), 'telemetry.otlpEndpoint: "http://otlp.example.com" is not a collector URL (expected https://…'],
+  ["export headers without a collector", (r) => (r.telemetry = {}), "otlpHeaders: is set but telemetry.otlpEndpoint is not (expected both, or neither"],
+  ["a dataset name SQL cannot name", (r) => (r.telemetry.dataset = "mcp-calls"), 'telemetry.dataset: "mcp-calls" is not a dataset name (expected a-z, 0-9 and _'],
+  ["a guard threshold below its range", (r) => (r.telemetry.guard = { maxErrorRateRatio: 0.5 }), "telemetry.guard.maxErrorRateRatio: 0.5 is below 1 (expected 1..100)"],
 ];
 
 for (const [what, edit, expected] of corpus) {

@@ -72,19 +72,48 @@ test("prod: v1's canary sends 10% to green while blue stays live", async () => {
   assert.deepEqual((named(registrations, "edge-v2-deployment").inputs.versions as unknown[]).length, 1);
 });
 
-test("no secret is ever sent to a provider in the clear", async () => {
-  const raw = validRawStack();
+/** The program run as `pulumi up` runs it, config and secrets from a raw stack; what it registered. */
+async function programOf(raw: ReturnType<typeof validRawStack>) {
   const registrations = await recordRegistrations("test");
   setStackConfig(raw);
   buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases });
   await pulumi.runtime.disconnect();
+  return registrations;
+}
+
+test("no secret is ever sent to a provider in the clear", async () => {
+  const raw = validRawStack();
+  const registrations = await programOf(raw);
   assert.ok(registrations.length > 20);
-  const secrets = [raw.upstreamSecret, raw.authToken, raw.modalTokenId, raw.modalTokenSecret, "fake-secret-access-key"].map(String);
+  const secrets = [raw.upstreamSecret, raw.authToken, raw.modalTokenId, raw.modalTokenSecret, raw.otlpHeaders, "fake-secret-access-key"].map(String);
   for (const registration of registrations) {
     const clear = clearStrings(registration.inputs).join("\n");
     for (const secret of secrets) assert.ok(!clear.includes(secret), `${registration.name} sends ${secret} in the clear`);
   }
   // …and they are sent, marked secret, where they are needed.
   const everything = JSON.stringify(registrations.map((r) => reveal(r.inputs)));
-  for (const secret of secrets.slice(0, 4)) assert.ok(everything.includes(secret), `${secret} reaches a provider`);
+  for (const secret of secrets.slice(0, 5)) assert.ok(everything.includes(secret), `${secret} reaches a provider`);
+});
+
+test("spans of all three platforms go to the stack's collector, with its headers as a secret on each", async () => {
+  const raw = validRawStack();
+  const registrations = await programOf(raw);
+  const endpoint = "https://otlp.example.com";
+  for (const color of ["blue", "green"]) {
+    const bindings = bindingsOf(named(registrations, `edge-v1-${color}`));
+    assert.equal(bindings.get("OTEL_EXPORTER_OTLP_ENDPOINT")?.text, endpoint);
+    assert.equal(bindings.get("OTEL_EXPORTER_OTLP_HEADERS")?.type, "secret_text");
+    assert.equal(bindings.get("MCP_CALLS")?.dataset, "mcp_calls_test", "the stack's dataset, by default named after it");
+  }
+  for (const machine of ofType(registrations, T.flyMachine)) {
+    assert.equal((machine.inputs.env as Record<string, string>).OTEL_EXPORTER_OTLP_ENDPOINT, endpoint);
+    assert.deepEqual(machine.inputs.metrics, { port: 9091, path: "/metrics" });
+  }
+  const flySecrets = reveal(named(registrations, "fly-secrets").inputs.values) as Record<string, string>;
+  assert.equal(flySecrets.OTEL_EXPORTER_OTLP_HEADERS, raw.otlpHeaders);
+  for (const deploy of ofType(registrations, T.command)) {
+    const environment = deploy.inputs.environment as Record<string, unknown>;
+    assert.equal(environment.OTEL_EXPORTER_OTLP_ENDPOINT, endpoint);
+    assert.equal(reveal(environment.OTEL_EXPORTER_OTLP_HEADERS), raw.otlpHeaders);
+  }
 });

@@ -3,7 +3,7 @@
  * config is read here and nothing runs at import time, so tests and the
  * offline plan call buildStack under mocks.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { tools as workingTreeTools } from "../app/src/tools/index.ts";
 import { unknownToolScopes } from "../stacks/auth.ts";
 import { StackConfigError } from "../stacks/config-error.ts";
@@ -16,6 +16,7 @@ import { FlyService } from "./components/fly-service.ts";
 import { ModalApp } from "./components/modal-app.ts";
 import { oauthVariables } from "./components/oauth-variables.ts";
 import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
+import { datasetOf } from "../stacks/telemetry/config.ts";
 
 export interface StackDeps {
   /** Stack name, used in cloud resource names. @example "prod" */
@@ -89,6 +90,12 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     abortIncompleteUploadDays: config.backup.abortIncompleteUploadDays,
   });
 
+  // Spans of all three platforms go to one collector; its headers (an API key) stay a secret everywhere.
+  const telemetry = config.telemetry;
+  const otlpEnv: Record<string, string> = telemetry?.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpEndpoint } : {};
+  const otlpSecret: Record<string, pulumi.Output<string>> = config.otlpHeaders ? { OTEL_EXPORTER_OTLP_HEADERS: pulumi.secret(config.otlpHeaders) } : {};
+  const contentEnv: Record<string, string> = telemetry?.recordToolContent ? { MCP_TELEMETRY_CONTENT: "1" } : {};
+
   const size = FLY_MACHINE_SIZES[config.fly.machine.size];
   const fly = new FlyService("fly", {
     appName: config.fly.app,
@@ -98,8 +105,14 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     machine: { cpuKind: size.cpuKind, cpus: size.cpus, memoryMb: config.fly.machine.memoryMb },
     volumeSizeGb: config.fly.volumeSizeGb,
     image: flyImage(config.fly.app, config.fly.release),
+    // Fly scrapes /metrics on this port every 15 s; the port is in no service, so it is not public.
+    metrics: { port: 9091, path: "/metrics" },
     env: {
       MCP_RELEASE: config.fly.release,
+      // Calls that reach Fly straight from a client, not through an edge color, are recorded as this color.
+      MCP_COLOR: "direct",
+      ...otlpEnv,
+      ...contentEnv,
       LITESTREAM_BUCKET: backup.bucketName,
       LITESTREAM_REGION: backup.region,
       LITESTREAM_PREFIX: backup.prefix,
@@ -108,6 +121,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     },
     secrets: {
       MCP_UPSTREAM_SECRET: config.upstreamSecret,
+      ...otlpSecret,
       LITESTREAM_ACCESS_KEY_ID: backup.accessKeyId,
       LITESTREAM_SECRET_ACCESS_KEY: backup.secretAccessKey,
     },
@@ -132,7 +146,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
         scaledownWindow: config.modal.scaledownWindow,
         tokenId: config.modalTokenId,
         tokenSecret: config.modalTokenSecret,
-        deployEnvironment: { MCP_UPSTREAM_SECRET: config.upstreamSecret, MCP_API_VERSION: apiVersion, MCP_COLOR: color },
+        deployEnvironment: { MCP_UPSTREAM_SECRET: config.upstreamSecret, MCP_API_VERSION: apiVersion, MCP_COLOR: color, ...otlpEnv, ...otlpSecret },
       });
       slots[color] = { release: release.release, bundle: release.edgeBundle, modalUrl: modal.url };
     }
@@ -155,6 +169,13 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       authToken: config.authToken,
       ...(config.auth ? { auth: config.auth } : {}),
       rateLimitPerMinute: version.rateLimit?.callsPerMinute ?? config.rateLimit.callsPerMinute,
+      telemetry: {
+        dataset: datasetOf(telemetry, deps.stack),
+        ...(telemetry?.otlpEndpoint ? { otlpEndpoint: telemetry.otlpEndpoint } : {}),
+        ...(config.otlpHeaders ? { otlpHeaders: config.otlpHeaders } : {}),
+        ...(telemetry?.workersTraceDestinations ? { traceDestinations: telemetry.workersTraceDestinations } : {}),
+        recordToolContent: telemetry?.recordToolContent ?? false,
+      },
     });
     urls[apiVersion] = edge.url;
     edges[apiVersion] = { scriptName: edge.scriptName, versionIds: edge.versionIds, live: version.live, canaryPercent: version.canaryPercent };

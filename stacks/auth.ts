@@ -11,7 +11,7 @@
  */
 import * as z from "zod";
 import { SCOPE_TOKEN } from "../app/src/auth/settings.ts";
-import { show, strict } from "./rules.ts";
+import { httpsUrl, show, strict } from "./rules.ts";
 
 const scope = z
   .string()
@@ -19,18 +19,8 @@ const scope = z
   // MCP 2026-07-28, "Refresh Tokens": a resource SHOULD NOT ask for it; clients add it themselves.
   .refine((value) => value !== "offline_access", { error: "offline_access is for clients to ask the authorization server, not a scope of this resource" });
 
-const issuer = z.string().superRefine((value, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  // A deployed stack's issuer is on the internet: https only (OAuth 2.1 §1.5), no query or fragment (RFC 8414 §2).
-  if (url === undefined || url.protocol !== "https:" || url.search || value.includes("#")) {
-    ctx.addIssue({ code: "custom", message: `${show(value)} is not an issuer URL (expected https://…, no query or fragment, exactly as in the tokens' iss)` });
-  }
-});
+// A deployed stack's issuer is on the internet: https only (OAuth 2.1 §1.5), no query or fragment (RFC 8414 §2).
+const issuer = httpsUrl((value) => `${show(value)} is not an issuer URL (expected https://…, no query or fragment, exactly as in the tokens' iss)`);
 
 const toolName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, { error: (iss) => `${show(iss.input)} is not a tool name (expected snake_case, e.g. kb_put)` });
 

@@ -4,15 +4,14 @@
  * program before and after the edit, under mocks.
  */
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { diffPrograms } from "../infra/plan/diff.ts";
 import { buildStack } from "../infra/stack.ts";
 import { runScript, scratchProject } from "../test/fixtures/commands.ts";
 import { testReleases } from "../test/fixtures/releases.ts";
-import { makeRelease } from "../test/fixtures/release-store.ts";
-import type { DurableObjectMigration } from "./release/manifest.ts";
+import { pinReleases } from "../test/fixtures/release-store.ts";
 import { applyEdits, lineDiff } from "./stack-edit.ts";
 import { parseStackFile } from "./load.ts";
 
@@ -62,21 +61,6 @@ test("a rollback is the edit back and changes only the deployment too", async ()
 });
 
 /** Pins staging's v1 to two small releases built into the project's .releases/ (green live). */
-function pinReleases(dirs: string[], greenMigrations?: DurableObjectMigration[]) {
-  const [first] = dirs;
-  const blue = makeRelease(join(first!, ".releases"), { tag: "blue" }).manifest.release;
-  const green = makeRelease(join(first!, ".releases"), { tag: "green", ...(greenMigrations ? { migrations: greenMigrations } : {}) }).manifest.release;
-  for (const dir of dirs) {
-    if (dir !== first) cpSync(join(first!, ".releases"), join(dir, ".releases"), { recursive: true });
-    const file = join(dir, "Pulumi.staging.yaml");
-    writeFileSync(file, applyEdits(readFileSync(file, "utf8"), [
-      { path: ["apiVersions", "v1", "slots", "blue", "release"], value: blue },
-      { path: ["apiVersions", "v1", "slots", "green", "release"], value: green },
-    ]));
-  }
-  return { blue, green };
-}
-
 test("a canary is a percentage: the live color keeps the rest, and only the deployment changes", async () => {
   const before = scratchProject(["staging"]);
   const dir = scratchProject(["staging"]);

@@ -1,6 +1,7 @@
 /**
  * A guarded cutover: apply the edited config, watch the API version with
- * `verify` for a window, and on a breach roll back first (the edit back,
+ * `verify` for a window (scripted calls, and the colors' real traffic when a
+ * traffic guard is given), and on a breach roll back first (the edit back,
  * applied), investigate second.
  */
 import { spawnSync } from "node:child_process";
@@ -8,6 +9,7 @@ import { watch, type WatchOptions } from "./verify/watch.ts";
 import { UsageError } from "./cli.ts";
 import { planRollback } from "./rollback.ts";
 import { readStack, showChange, writeStack } from "./stack-file.ts";
+import { describeGuard, readingPrinter } from "./telemetry/traffic-flags.ts";
 import { describeTraffic } from "./traffic.ts";
 
 export interface GuardOptions extends WatchOptions {
@@ -32,15 +34,19 @@ function runApply(command: string, log: (line: string) => void): void {
 export async function guardCutover(options: GuardOptions): Promise<GuardOutcome> {
   runApply(options.apply, options.log);
   options.log(`guard: watching ${options.url.href} for ${Math.round((options.windowMs ?? 0) / 1000)} s`);
-  const { tally, breached } = await watch(options.url, {
+  options.log(options.traffic ? describeGuard(options.traffic) : "real traffic: not read; judged by the scripted calls only");
+  const { tally, breached, reason: why } = await watch(options.url, {
     ...options,
     onSession: (steps, running, elapsedMs) => options.log(`[${(elapsedMs / 1000).toFixed(1)}s] session ${running.sessions}: ${running.describe()}`),
+    ...(options.traffic ? { onReading: readingPrinter(options.log) } : {}),
   });
   if (!breached) {
-    options.log(`guard: held · ${tally.describe()}`);
+    for (const line of options.traffic?.conclusion() ?? []) options.log(line);
+    const basis = options.traffic?.judgedByRealTraffic ? "real traffic and scripted calls" : "scripted calls only";
+    options.log(`guard: held (${basis}) · ${tally.describe()}`);
     return { held: true };
   }
-  const reason = `${tally.describe()} crossed the limit ${options.maxErrorRate ?? 0.01}`;
+  const reason = why ?? tally.describe();
   options.log(`guard: breach (${reason}); rolling back first`);
   const current = readStack(options.root, options.stack);
   let plan: Awaited<ReturnType<typeof planRollback>>;

@@ -47,7 +47,7 @@ test("a secret written in plain text in a stack file is refused", () => {
 
 test("a secure value where plain config belongs is refused with its path", () => {
   const path = stackFileWith((text) => text.replace("    org: acme", "    org:\n      secure: v1:abc"));
-  assert.ok(issuesOf(() => parseStackFile(path)).includes("fly.org: is a secure value (expected plain config; secrets are upstreamSecret, authToken, modalTokenId, modalTokenSecret)"));
+  assert.ok(issuesOf(() => parseStackFile(path)).includes("fly.org: is a secure value (expected plain config; secrets are upstreamSecret, authToken, modalTokenId, modalTokenSecret, otlpHeaders)"));
 });
 
 test("a stack file that is not YAML names the file and the problem", () => {

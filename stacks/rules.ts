@@ -37,3 +37,16 @@ export function strict<Shape extends z.ZodRawShape>(shape: Shape) {
     error: (iss) => (iss.code === "unrecognized_keys" ? `expected one of ${known}` : undefined),
   });
 }
+
+/** An https:// URL without query or fragment; `describe` says what it is, for the error message. */
+export function httpsUrl(describe: (value: string) => string) {
+  return z.string().superRefine((value, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url?.protocol !== "https:" || url.search || value.includes("#")) ctx.addIssue({ code: "custom", message: describe(value) });
+  });
+}

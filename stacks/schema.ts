@@ -2,7 +2,7 @@
  * The one schema of everything a stack differs in. A `Pulumi.<stack>.yaml` holds
  * these keys in the project namespace (`mcp-hosting:fly`, …) as structured
  * objects, so `pulumi config set --path 'apiVersions.v1.live' green` edits one
- * field. Secrets are the four keys in SECRET_KEYS, set with
+ * field. Secrets are the keys in SECRET_KEYS, set with
  * `pulumi config set --secret <key> <value>`; they arrive as secret Outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +12,7 @@ import { awsRegion } from "./aws.ts";
 import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
 import { releasePins } from "./pins.ts";
+import { telemetryBlockSchema } from "./telemetry/config.ts";
 import { int, pattern, show, strict } from "./rules.ts";
 
 export const COLORS = ["blue", "green"] as const;
@@ -92,7 +93,7 @@ export function inVersionOrder(names: Iterable<string>): string[] {
   return [...names].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 }
 
-export const SECRET_KEYS = ["upstreamSecret", "authToken", "modalTokenId", "modalTokenSecret"] as const;
+export const SECRET_KEYS = ["upstreamSecret", "authToken", "modalTokenId", "modalTokenSecret", "otlpHeaders"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 const settingsShape = {
@@ -147,6 +148,8 @@ const settingsShape = {
   cost: costBlockSchema.optional(),
   /** OAuth: the identity provider whose access tokens the Worker and Fly accept (stacks/auth.ts). */
   auth: authBlockSchema.optional(),
+  /** Spans, the Analytics Engine dataset, the guard's thresholds (stacks/telemetry/config.ts). */
+  telemetry: telemetryBlockSchema.optional(),
 };
 
 const secretsShape = {
@@ -154,6 +157,8 @@ const secretsShape = {
   authToken: secret("authToken").optional(),
   modalTokenId: secret("modalTokenId"),
   modalTokenSecret: secret("modalTokenSecret"),
+  /** Headers of every span export, `key=value,…` (an API key): the Worker, Fly and Modal send them to telemetry.otlpEndpoint. */
+  otlpHeaders: secret("otlpHeaders").optional(),
 } satisfies Record<SecretKey, z.ZodType>;
 
 export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).superRefine((stack, ctx) => {
@@ -178,6 +183,10 @@ export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).s
     const owner = routes.get(version.route);
     if (owner) issue(["apiVersions", name, "route"], `${show(version.route)} is already the route of ${owner}`);
     routes.set(version.route, name);
+  }
+
+  if (stack.otlpHeaders !== undefined && stack.telemetry?.otlpEndpoint === undefined) {
+    issue(["otlpHeaders"], "is set but telemetry.otlpEndpoint is not (expected both, or neither: the headers go with the exports)");
   }
 
   if (!stack.artifactStore) {

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Protocol
 import signing
 from call_stream import STREAM_CONTENT_TYPE, encode_event, log_event, parse_call_path, progress_event
 from handlers import WORK_TIMEOUT_SECONDS, BadArguments, CallFailed, Handler, McpResult, handler_for
+import telemetry
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -57,6 +58,7 @@ def too_large_response() -> Response:
     return error_response(413, f"request body is larger than {MAX_BODY_BYTES} bytes (5 MiB)")
 
 
+@telemetry.observed
 def handle(
     method: str,
     path: str,

@@ -12,7 +12,7 @@ import os
 import modal
 
 # Every local module the web function imports; test_modal_app checks the list is complete.
-LOCAL_MODULES = ("asgi", "endpoint", "signing", "call_stream", "handlers", "compute", "column_profile")
+LOCAL_MODULES = ("asgi", "endpoint", "signing", "call_stream", "handlers", "compute", "column_profile", "telemetry", "trace_context", "otlp_export")
 # Imported only with MCP_FIXTURES=conformance (local runs and tests): left out of the deployed image.
 DEV_ONLY_MODULES = ("fixtures",)
 
@@ -39,12 +39,19 @@ WEB_LABEL = os.environ.get("MODAL_WEB_LABEL", "").strip() or None
 app = modal.App(APP_NAME)
 
 
+# What the container's telemetry reads (telemetry.py): the release and color it
+# records, and where spans go; OTEL_EXPORTER_OTLP_HEADERS holds an API key.
+TELEMETRY_SETTINGS = ("MCP_RELEASE", "MCP_COLOR", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS")
+
+
 def _upstream_secret() -> modal.Secret:
-    # The Pulumi ModalApp passes the key in the deploy's environment (never on the
-    # command line); without it, a Modal Secret created by hand is used.
+    # The Pulumi ModalApp passes the key and the telemetry settings in the deploy's
+    # environment (never on the command line); without the key, a Modal Secret
+    # created by hand is used.
     value = os.environ.get("MCP_UPSTREAM_SECRET")
     if value:
-        return modal.Secret.from_dict({"MCP_UPSTREAM_SECRET": value})
+        telemetry = {name: os.environ[name] for name in TELEMETRY_SETTINGS if os.environ.get(name)}
+        return modal.Secret.from_dict({"MCP_UPSTREAM_SECRET": value, **telemetry})
     return modal.Secret.from_name(SECRET_NAME)
 
 
@@ -53,7 +60,7 @@ image = modal.Image.debian_slim(python_version="3.11").add_local_python_source(*
 
 @app.function(
     image=image,
-    secrets=[_upstream_secret()],  # provides MCP_UPSTREAM_SECRET
+    secrets=[_upstream_secret()],  # provides MCP_UPSTREAM_SECRET and the telemetry settings
     min_containers=MIN_CONTAINERS,
     scaledown_window=SCALEDOWN_WINDOW,
     timeout=120,

@@ -13,6 +13,12 @@
  * service and compute runner, which inherit the variable, serve theirs.
  *
  * Its bundle and wrangler config live in $MCP_DATA_DIR/edge-dev/<port>/ (default .data/).
+ *
+ * Telemetry stays on this machine too (app/scripts/telemetry/local-telemetry.ts,
+ * on --telemetry-port): the Worker's Analytics Engine data points, every
+ * span of the Worker, the Node service and the Python runner, and the Node
+ * service's /metrics scraped every 5 s. `verify --telemetry <its url>` and
+ * `status --telemetry <its url>` read it as they read the cloud.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,6 +27,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "../src/runtimes/command-line.ts";
 import { watchParent } from "../src/runtimes/parent-lifeline.ts";
+import { startLocalTelemetry } from "./telemetry/local-telemetry.ts";
 import { buildEdge, EDGE_ENTRY, FIXTURES_ENTRY } from "./build-edge.ts";
 import { EdgeRebuilder } from "./edge-rebuilder.ts";
 import { migrationStepOnTheWire, workerPlatform } from "./worker-platform.ts";
@@ -30,12 +37,14 @@ const LIFELINE = fileURLToPath(new URL("./lifeline.ts", import.meta.url));
 const HOST = "127.0.0.1";
 
 const USAGE =
-  "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state]   " +
-  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal; MCP_OAUTH_ISSUER, MCP_AUTH_TOKEN and MCP_FIXTURES are passed on)";
+  "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state] [--telemetry-port 0]   " +
+  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal, and a local telemetry store; MCP_OAUTH_ISSUER, MCP_AUTH_TOKEN and MCP_FIXTURES are passed on)";
 const flags = commandLine(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "8788" },
   "node-port": { type: "string", default: "8787" },
   state: { type: "string", default: `${ROOT}.data/edge-state` },
+  /** Where the local telemetry store listens; 0 picks a free port. */
+  "telemetry-port": { type: "string", default: "0" },
   /** The Worker module to build; the tests point it at a module of their own. */
   entry: { type: "string", default: process.env.MCP_FIXTURES === "conformance" ? FIXTURES_ENTRY : EDGE_ENTRY },
 });
@@ -138,10 +147,15 @@ try {
 }
 const secret = randomBytes(32).toString("hex");
 const runId = randomBytes(8).toString("hex");
+const telemetry = await startLocalTelemetry({ port: flags["telemetry-port"] === "0" ? 0 : portNumber(flags["telemetry-port"], "--telemetry-port") }).catch((error: Error) =>
+  fail(`the local telemetry store cannot listen on port ${flags["telemetry-port"]}: ${error.message}`),
+);
+// Spans go to the local store unless the developer points them elsewhere.
+const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? telemetry.url;
 
 const node = await start("node", [`${ROOT}app/src/runtimes/node-main.ts`], {
   // MCP_PUBLIC_URL names the Worker's origin; the Node service's own endpoint is where it listens.
-  env: { PORT: String(nodePort), MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: dataDir, MCP_PUBLIC_URL: undefined },
+  env: { PORT: String(nodePort), MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: dataDir, MCP_PUBLIC_URL: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint },
   ready: /listening on (http:\/\/[^/\s]+)\S*.*compute (http:\/\/[\d.:]+)/,
 });
 const [, flyOrigin, modalUrl] = node!;
@@ -157,14 +171,26 @@ writeFileSync(
       compatibility_flags: workerPlatform.compatibilityFlags,
       durable_objects: { bindings: workerPlatform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
       migrations: workerPlatform.migrations.map((step) => ({ tag: step.tag, ...migrationStepOnTheWire(step) })),
-      vars: { API_VERSIONS: "v1,v2", FLY_ORIGIN: flyOrigin, MODAL_URL: modalUrl, MCP_ALLOWED_ORIGINS: "localhost", MCP_ALLOWED_HOSTS: "localhost", DEV_RUN_ID: runId, ...oauthVars() },
+      vars: {
+        API_VERSIONS: "v1,v2",
+        FLY_ORIGIN: flyOrigin,
+        MODAL_URL: modalUrl,
+        MCP_ALLOWED_ORIGINS: "localhost",
+        MCP_ALLOWED_HOSTS: "localhost",
+        DEV_RUN_ID: runId,
+        // wrangler dev keeps no Analytics Engine data points: the Worker posts them to the local store instead.
+        MCP_CALLS_URL: telemetry.callsUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+        ...oauthVars(),
+      },
       observability: { enabled: false },
     },
     null,
     2,
   ),
 );
-const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...(process.env.MCP_AUTH_TOKEN ? [`MCP_AUTH_TOKEN=${process.env.MCP_AUTH_TOKEN}`] : [])];
+const secrets = ["MCP_AUTH_TOKEN", "OTEL_EXPORTER_OTLP_HEADERS"].flatMap((name) => (process.env[name] ? [`${name}=${process.env[name]}`] : []));
+const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...secrets];
 writeFileSync(`${devDir}/.dev.vars`, `${devVars.join("\n")}\n`, { mode: 0o600 });
 
 // wrangler exports no bin path; its package root is resolved from its main entry.
@@ -178,5 +204,8 @@ void start("wrangler", [LIFELINE, process.execPath, wrangler, ...wranglerArgs], 
 await waitForOurWorker(`http://${HOST}:${port}/healthz`, runId, 60_000);
 const fixtures = process.env.MCP_FIXTURES ? `, fixtures ${process.env.MCP_FIXTURES}` : "";
 console.log(`edge listening on http://${HOST}:${port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state}${fixtures})`);
+// Fly scrapes every 15 s; locally every 5 s, so a short watch sees its calls.
+telemetry.scrape(`${flyOrigin}/metrics`, { app: "local", region: "local", instance: "node" }, 5000);
+console.log(`telemetry: ${telemetry.url}  (traces at ${telemetry.url}/traces/<trace id>; npm run verify -- --telemetry ${telemetry.url} …)`);
 
 new EdgeRebuilder({ entry: flags.entry, bundlePath, stagingDir: `${devDir}/staged`, log: (line) => console.log(`[dev:edge] ${line}`) }).watch([`${ROOT}app/src`, flags.entry]);

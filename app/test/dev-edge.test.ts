@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { EDGE_BUNDLE } from "../scripts/build-edge.ts";
 import { ownEdgeBundle } from "./support/edge-worker.ts";
 import { descendants, stillRunningAfter } from "./support/processes.ts";
@@ -129,6 +131,28 @@ describe("a running dev:edge", () => {
     writeFileSync(entry, entryModule("4"));
     await until(async () => (await version().catch(() => null)) === "4", 30_000, "the rebuilt Worker serving", run.output);
     assert.match(run.output(), /rebuilt the Worker; wrangler reloads it/);
+  });
+
+  test("its telemetry stays on the machine: a data point per call at the edge, every span, and the Node service's /metrics", async () => {
+    const telemetry = /^telemetry: (http:\/\/127\.0\.0\.1:\d+) /m.exec(run.output())?.[1];
+    assert.ok(telemetry, run.output());
+    const client = new Client({ name: "dev-edge-telemetry", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL("/v1/mcp", origin)));
+    await client.callTool({ name: "kb_search", arguments: { query: "anything" }, _meta: { traceparent: "00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
+    await client.close();
+    const calls = async () => {
+      const sql = "SELECT blob4 AS tool, SUM(_sample_interval) AS calls FROM mcp_calls GROUP BY tool FORMAT JSON";
+      const answer = (await (await fetch(`${telemetry}/client/v4/accounts/local/analytics_engine/sql`, { method: "POST", body: sql })).json()) as { data: { tool: string; calls: string }[] };
+      return answer.data.find((row) => row.tool === "kb_search")?.calls;
+    };
+    await until(async () => (await calls()) === "1", 10_000, "the Worker's data point in the local store", run.output);
+    const trace = async () => (await fetch(`${telemetry}/traces/5bf92f3577b34da6a3ce929d0e0e4736`)).text();
+    await until(async () => /tools\/call kb_search \[server\] mcp-hosting-fly/.test(await trace()), 10_000, "the Node service's span in the Worker's trace", run.output);
+    assert.match(await trace(), /tools\/call kb_search \[server\] mcp-hosting-edge/);
+    // Scraped every 5 s, as Fly scrapes every 15 s.
+    const query = 'sum by (gen_ai_tool_name) (increase(mcp_server_operation_duration_seconds_count{app="local"}[600s]))';
+    const scraped = async () => JSON.stringify(await (await fetch(`${telemetry}/prometheus/local/api/v1/query?${new URLSearchParams({ query })}`)).json());
+    await until(async () => /"gen_ai_tool_name":"kb_search"\},"value":\[[\d.]+,"1"\]/.test(await scraped()), 15_000, "the Node service's /metrics scraped", run.output);
   });
 
   test("killed with SIGKILL, dev:edge leaves nothing running: Node service, compute runner, wrangler, workerd", async () => {

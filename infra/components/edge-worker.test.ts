@@ -71,6 +71,31 @@ test("secrets reach Cloudflare as secret_text bindings whose text stays secret; 
   assert.equal(bindings.get("MCP_ALLOWED_HOSTS")?.text, "mcp.example.com", "the Host rule admits the public hostname");
 });
 
+test("every version binds the Analytics Engine dataset its calls are written to; span export headers are a secret binding", async () => {
+  const plain = await evaluate(args());
+  for (const version of ofType(plain.registrations, T.version)) {
+    assert.deepEqual(bindingsOf(version).get("MCP_CALLS"), { type: "analytics_engine", name: "MCP_CALLS", dataset: "mcp_calls" });
+    assert.equal(bindingsOf(version).has("OTEL_EXPORTER_OTLP_ENDPOINT"), false, "no endpoint, no export");
+  }
+  assert.deepEqual(named(plain.registrations, "edge-v1-worker").inputs.observability, { enabled: true });
+
+  const telemetry = { dataset: "mcp_calls_prod", otlpEndpoint: "https://api.honeycomb.io", otlpHeaders: "x-honeycomb-team=key", traceDestinations: ["honeycomb-traces"] };
+  const { registrations } = await evaluate(args({ telemetry }));
+  for (const version of ofType(registrations, T.version)) {
+    const bindings = bindingsOf(version);
+    assert.equal(bindings.get("MCP_CALLS")?.dataset, "mcp_calls_prod");
+    assert.equal(bindings.get("OTEL_EXPORTER_OTLP_ENDPOINT")?.text, "https://api.honeycomb.io");
+    assert.equal(bindings.get("OTEL_EXPORTER_OTLP_HEADERS")?.type, "secret_text");
+    assert.ok(isSecretValue(bindings.get("OTEL_EXPORTER_OTLP_HEADERS")?.text), "given as a plain string, still secret");
+    assert.equal(bindings.has("MCP_TELEMETRY_CONTENT"), false, "tool arguments are not recorded unless the stack opts in");
+  }
+  // Cloudflare's own traces go to the named destinations.
+  assert.deepEqual(named(registrations, "edge-v1-worker").inputs.observability, { enabled: true, traces: { enabled: true, destinations: ["honeycomb-traces"] } });
+  const upload = named(registrations, "edge-v1-migrations").inputs.upload as { bindings: unknown };
+  const wire = reveal(upload.bindings) as { name: string; type: string; dataset?: string }[];
+  assert.deepEqual(wire.find((b) => b.name === "MCP_CALLS"), { type: "analytics_engine", name: "MCP_CALLS", dataset: "mcp_calls_prod" });
+});
+
 test("without an auth token there is no MCP_AUTH_TOKEN binding", async () => {
   const { registrations } = await evaluate(args({ authToken: undefined }));
   assert.equal(bindingsOf(named(registrations, "edge-v1-blue")).has("MCP_AUTH_TOKEN"), false);

@@ -24,6 +24,7 @@ import { type DurableObjectMigrationStep, workerPlatform } from "../../app/scrip
 import { type Color, COLORS } from "../../stacks/schema.ts";
 import { ScriptMigrations, type ScriptMigrationsArgs } from "../providers/cloudflare/resources.ts";
 import { oauthVariables, type OAuthArgs } from "./oauth-variables.ts";
+import { type EdgeTelemetryArgs, observabilityOf, telemetryBindings } from "./edge-telemetry.ts";
 import { type Binding, bindingsOnTheWire, plain, secretText } from "./worker-bindings.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
@@ -97,6 +98,13 @@ export interface EdgeWorkerArgs {
    * @example { issuer: "https://acme.us.auth0.com/", scopes: ["mcp"] }
    */
   auth?: OAuthArgs;
+  /**
+   * Telemetry of both versions: the Analytics Engine dataset (always bound),
+   * span export and Cloudflare's own trace export.
+   * @default { dataset: "mcp_calls" }
+   * @example { dataset: "mcp_calls_prod", otlpEndpoint: "https://api.honeycomb.io", otlpHeaders: cfg.otlpHeaders }
+   */
+  telemetry?: EdgeTelemetryArgs;
   /** Calls per minute per principal, bound as `RATE_LIMIT_PER_MINUTE`. @default 120 @example 240 */
   rateLimitPerMinute?: number;
   /** Workers runtime compatibility date. @default the one in `app/src/runtimes/worker/platform.json` @example "2026-11-01" */
@@ -170,7 +178,8 @@ export class EdgeWorker extends pulumi.ComponentResource {
     const migrations = args.migrations ?? workerPlatform.migrations;
     const compatibilityDate = args.compatibilityDate ?? workerPlatform.compatibilityDate;
     const compatibilityFlags = args.compatibilityFlags ?? workerPlatform.compatibilityFlags;
-    const observability = { enabled: true };
+    const telemetry = args.telemetry ?? { dataset: "mcp_calls" };
+    const observability = observabilityOf(telemetry);
 
     const worker = new cloudflare.Worker(
       ...applyTransform(
@@ -193,6 +202,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
       plain("COLOR", color),
       // The Host rule refuses any other host (DNS rebinding); without it the Worker would allow only localhost.
       plain("MCP_ALLOWED_HOSTS", args.hostname),
+      ...telemetryBindings(telemetry),
       ...Object.entries(args.auth ? oauthVariables(args.auth, `https://${args.hostname}`) : {}).map(([name, text]) => plain(name, text)),
     ];
 
@@ -216,7 +226,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
                   compatibilityDate,
                   compatibilityFlags,
                   bindings: bindingsOnTheWire(bindingsOf(args.live)),
-                  observability,
+                  observability: { enabled: true },
                 },
               },
               { parent: this },

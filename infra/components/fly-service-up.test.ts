@@ -58,6 +58,7 @@ before(async () => {
     volumeSizeGb: 1,
     image: "registry.fly.io/mcp-hosting-up:rel-7",
     secrets: { MCP_UPSTREAM_SECRET: "upstream-s3cr3t" },
+    metrics: { port: 9091, path: "/metrics" },
     apiBaseUrl: bed.api.url,
   });
   await within(20_000, new Promise((resolve) => service.machineIds.apply(resolve)));
@@ -92,6 +93,15 @@ describe("pulumi up of a FlyService against a Fly that shows new things only aft
     assert.ok(firstOther > about.indexOf(appWaits[2]!), "volumes, addresses and secrets came after the app showed");
     const refused = about.filter((r) => r.status === 404 || r.status === 401).filter((r) => !appWaits.includes(r));
     assert.ok(refused.length === regions.length && refused.every((r) => r.path.endsWith("/wait")), refused.map((r) => r.path).join(", "));
+  });
+
+  it("turned on Fly's metrics scraping of every machine, on a port Fly's proxy does not serve, and told the server that port", () => {
+    for (const machine of bed.api.model.machinesOf(appName)) {
+      assert.deepEqual(machine.config.metrics, { port: 9091, path: "/metrics" }, machine.region);
+      assert.equal((machine.config.env as Record<string, string> | undefined)?.["MCP_METRICS_PORT"], "9091");
+      const served = ((machine.config.services ?? []) as { internal_port: number }[]).map((service) => service.internal_port);
+      assert.ok(!served.includes(9091), "the metrics port is in no service: it is not public");
+    }
   });
 
   it("rolled the machines one region at a time, the primary first", () => {

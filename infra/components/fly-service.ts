@@ -83,6 +83,14 @@ export interface FlyServiceArgs {
    */
   internalPort?: number;
   /**
+   * Where each machine serves Prometheus metrics, for Fly's built-in scraping
+   * (every 15 s, into Prometheus on Fly.io). The port is in no service, so
+   * Fly's proxy never exposes it; `MCP_METRICS_PORT` tells the server.
+   * @default undefined (not scraped)
+   * @example { port: 9091, path: "/metrics" }
+   */
+  metrics?: { port: number; path: string };
+  /**
    * The Machines API base URL (tests point it at a fake).
    * @default env FLY_API_BASE_URL, else "https://api.machines.dev/v1"
    */
@@ -152,7 +160,7 @@ export class FlyService extends pulumi.ComponentResource {
         ? new FlySecrets(`${name}-secrets`, { ...api, appName, values: pulumi.secret(pulumi.all(secretValues)) }, child)
         : undefined;
 
-    const env = pulumi.all({ ...args.env, PRIMARY_REGION: args.primaryRegion });
+    const env = pulumi.all({ ...args.env, PRIMARY_REGION: args.primaryRegion, ...(args.metrics ? { MCP_METRICS_PORT: String(args.metrics.port) } : {}) });
     const machineIds: Record<string, pulumi.Output<string>> = {};
     let previous: FlyMachine | undefined;
     for (const region of order) {
@@ -177,6 +185,7 @@ export class FlyService extends pulumi.ComponentResource {
           env,
           mount: volume.volumeId.apply((volumeId) => ({ volume: volumeId, path: dataPath })),
           internalPort,
+          ...(args.metrics ? { metrics: args.metrics } : {}),
           release,
           minSecretsVersion: secrets?.version,
         },

@@ -13,14 +13,20 @@ export function secretText(name: string, text: pulumi.Input<string>): Binding {
   return { type: "secret_text", name, text: pulumi.secret(text) };
 }
 
+/** A Workers Analytics Engine dataset; Cloudflare creates it at the first write. */
+export function analyticsEngine(name: string, dataset: string): Binding {
+  return { type: "analytics_engine", name, dataset };
+}
+
 /** Bindings as the script upload API spells them (`class_name`, not `className`); secrets stay secret. */
 export function bindingsOnTheWire(bindings: Binding[]): pulumi.Output<Record<string, unknown>[]> {
   return pulumi.output(bindings).apply((resolved) =>
-    resolved.map(({ type, name, className, text }): Record<string, unknown> => ({
+    resolved.map(({ type, name, className, text, dataset }): Record<string, unknown> => ({
       type,
       name,
       ...(className === undefined ? {} : { class_name: className }),
       ...(text === undefined ? {} : { text }),
+      ...(dataset === undefined ? {} : { dataset }),
     })),
   ) as pulumi.Output<Record<string, unknown>[]>;
 }

@@ -49,7 +49,9 @@ const SUMMARIES: Record<string, (value: unknown) => string[]> = {
     rows(value).map((b) =>
       b.type === "durable_object_namespace"
         ? `binding ${String(b.name)} → Durable Object ${String(b.className)}`
-        : `binding ${String(b.name)} = ${scalar(b.text)}${b.type === "secret_text" ? " (secret_text)" : ""}`,
+        : b.type === "analytics_engine"
+          ? `binding ${String(b.name)} → Analytics Engine dataset ${String(b.dataset)}`
+          : `binding ${String(b.name)} = ${scalar(b.text)}${b.type === "secret_text" ? " (secret_text)" : ""}`,
     ),
   modules: (value) =>
     rows(value).map((m) => `module ${String(m.name)} (${String(m.contentType)}, ${Math.round((String(m.contentBase64 ?? "").length * 3) / 4)} bytes)`),

@@ -11,7 +11,9 @@
  *
  * With --guard the command then applies the file (--apply, default `pulumi up
  * --yes --skip-preview --stack <stack>`), watches the API version's URL with
- * `verify`, and on a breach rolls back and applies again (exit 1).
+ * `verify` and its real traffic (the color that gets traffic judged against
+ * the one live before; stacks/telemetry/), and on a breach rolls back and
+ * applies again (exit 1).
  */
 import { parseArgs } from "node:util";
 import { COLORS, type Color } from "../schema.ts";
@@ -25,10 +27,11 @@ import { MIGRATION_REFUSED } from "../rollback.ts";
 import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 import { canaryColor, cutoverTraffic, describeTraffic, rollbackRecordEdits, trafficEdits, trafficOf } from "../traffic.ts";
 import { headersFrom } from "../verify/headers.ts";
+import { TRAFFIC_FLAGS, TRAFFIC_USAGE, trafficGuardFrom } from "../telemetry/traffic-flags.ts";
 
 const USAGE =
   "usage: npm run cutover -- --stack <name> --api <vN> --to <blue|green> [--canary <1..99>] [--allow-breaking] [--dry-run] " +
-  "[--guard <duration> [--url <mcp url>] [--apply <command>] [--max-error-rate <0..1>] [--interval <duration>]]";
+  `[--guard <duration> [--url <mcp url>] [--apply <command>] [--max-error-rate <0..1>] [--interval <duration>] ${TRAFFIC_USAGE}]`;
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -46,6 +49,7 @@ await runCommand(USAGE, async () => {
       interval: { type: "string" },
       token: { type: "string" },
       root: { type: "string" },
+      ...TRAFFIC_FLAGS,
     },
   });
   if (!values.stack) throw missingFlag("--stack");
@@ -101,6 +105,12 @@ await runCommand(USAGE, async () => {
     process.stdout.write("dry run: nothing written\n");
     return;
   }
+  // The guard is built before anything is written: a bad flag must not leave a cutover half done.
+  const windowMs = values.guard === undefined ? 0 : parseDuration(values.guard, "--guard");
+  const trafficFlags = { telemetry: values.telemetry, "traffic-window": values["traffic-window"], "min-calls": values["min-calls"] };
+  // The color that gets new traffic is judged against the one that was live before.
+  const colors = { baseline: before.live, candidate: to };
+  const traffic = values.guard === undefined ? undefined : trafficGuardFrom(trafficFlags, { apiVersion: values.api, watchMs: windowMs, stack: { name: values.stack, config: edited.config, colors } });
   writeStack(edited);
   process.stdout.write(`wrote ${current.path}\n`);
   if (!values.guard) {
@@ -115,7 +125,8 @@ await runCommand(USAGE, async () => {
     api: values.api,
     url,
     apply: values.apply ?? `pulumi up --yes --skip-preview --stack ${values.stack}`,
-    windowMs: parseDuration(values.guard, "--guard"),
+    windowMs,
+    ...(traffic ? { traffic } : {}),
     intervalMs: values.interval === undefined ? 5000 : parseDuration(values.interval, "--interval"),
     maxErrorRate: values["max-error-rate"] === undefined ? 0.01 : Number(values["max-error-rate"]),
     headers: headersFrom(values),

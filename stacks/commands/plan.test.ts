@@ -29,6 +29,10 @@ test("the plan of prod lists every resource and says it is not pulumi preview", 
   assert.match(stdout, /^TYPE\s+NAME\s+PARENT\s+KEY INPUTS$/m);
   assert.match(stdout, /cloudflare:WorkerVersion\s+edge-v2-green\s+edge-v2/);
   assert.match(stdout, /binding MCP_UPSTREAM_SECRET = \[secret\] \(secret_text\)/);
+  // Every Worker version carries the Analytics Engine binding the guard's numbers come from.
+  const versions = stdout.split(/\n(?=  \S)/).filter((block) => /^\s+cloudflare:WorkerVersion\s/.test(block));
+  assert.equal(versions.length, 4, "v1 and v2, blue and green");
+  for (const version of versions) assert.match(version, /binding MCP_CALLS → Analytics Engine dataset mcp_calls_prod/);
   assert.match(stdout, /^\d+ resources; config parsed in \d+ ms, program evaluated in \d+ ms/m);
 });
 

@@ -8,6 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { BAGGAGE_KEYS } from "../../app/src/telemetry/conventions.ts";
 import { tools as registry } from "../../app/src/tools/index.ts";
 
 export interface Step {
@@ -51,7 +52,9 @@ export async function runSession(url: URL, options: SessionOptions = {}): Promis
   const timeout = options.stepTimeoutMs ?? 15_000;
   const calls = options.calls ?? registryCalls();
   const client = new Client({ name: "mcp-hosting-verify", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} } });
+  // Our calls name themselves (W3C baggage), so the guard judges agents' traffic without them.
+  const headers = { baggage: `${BAGGAGE_KEYS.synthetic}=1`, ...options.headers };
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
   const steps: Step[] = [];
   const initialize = await timed("initialize", async () => {
     await client.connect(transport, { timeout });

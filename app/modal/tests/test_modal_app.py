@@ -41,6 +41,11 @@ class RecordingModal(types.ModuleType):
                 calls["secret_name"] = name
                 return ("secret", name)
 
+            @staticmethod
+            def from_dict(values):
+                calls["secret_values"] = values
+                return ("secret", "from_dict")
+
         class App:
             def __init__(self, name):
                 calls["app_name"] = name
@@ -60,7 +65,8 @@ class RecordingModal(types.ModuleType):
 
 def load_modal_app(env: dict) -> tuple[types.ModuleType, dict]:
     fake = RecordingModal()
-    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW", "MODAL_WEB_LABEL")
+    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW", "MODAL_WEB_LABEL", "MCP_UPSTREAM_SECRET",
+            "MCP_RELEASE", "MCP_COLOR", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS")
     clean = {k: v for k, v in os.environ.items() if k not in keys}
     environment = mock.patch.dict(os.environ, {**clean, **env}, clear=True)
     with mock.patch.dict(sys.modules, {"modal": fake}), environment:
@@ -108,6 +114,26 @@ class ModalWrapper(unittest.TestCase):
         self.assertEqual(calls["function_options"]["secrets"], [("secret", "upstream-prod")])
         self.assertEqual(calls["function_options"]["min_containers"], 1)
         self.assertEqual(calls["function_options"]["scaledown_window"], 60)
+
+    def test_the_container_gets_the_key_and_the_telemetry_settings_of_the_deploy(self):
+        _, calls = load_modal_app({
+            "MCP_UPSTREAM_SECRET": "k" * 32,
+            "MCP_RELEASE": "r-3f9a1c7e2b4d",
+            "MCP_COLOR": "green",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example.com",
+            "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=secret",
+        })
+        self.assertEqual(calls["secret_values"], {
+            "MCP_UPSTREAM_SECRET": "k" * 32,
+            "MCP_RELEASE": "r-3f9a1c7e2b4d",
+            "MCP_COLOR": "green",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example.com",
+            "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=secret",
+        })
+
+    def test_without_an_endpoint_no_telemetry_setting_is_set(self):
+        _, calls = load_modal_app({"MCP_UPSTREAM_SECRET": "k" * 32})
+        self.assertEqual(calls["secret_values"], {"MCP_UPSTREAM_SECRET": "k" * 32})
 
     def test_a_non_integer_setting_stops_the_deploy_with_its_name(self):
         with self.assertRaisesRegex(SystemExit, "MODAL_MIN_CONTAINERS must be an integer"):

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf } from "../auth/settings.ts";
+import { OtlpHeadersError, parseOtlpHeaders } from "../telemetry/otlp-headers.ts";
 
 const flyRegion = z.string().regex(/^[a-z]{3}$/, "expected a Fly region code such as iad");
 
@@ -54,6 +55,20 @@ const NodeEnv = z.object({
   MCP_FIXTURES: z.enum(["conformance"]).optional(),
   /** OAuth: the issuer, base and per-tool scopes, the public origin (app/src/auth/settings.ts). */
   ...oauthEnvShape,
+  /** The release this server runs (the Fly component sets it); on every span and metric. */
+  MCP_RELEASE: z.string().min(1).default("local"),
+  /** The color recorded for calls that do not come through an edge color (the edge names its own in the call's baggage). */
+  MCP_COLOR: z.string().regex(/^[a-z]{1,16}$/, "expected a lowercase word such as local").default("local"),
+  /** Where spans go, OTLP over HTTP (`<endpoint>/v1/traces`); unset, spans are not exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** Secret: headers of every export, `key=value,…` (e.g. an API key). */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  /** How long one export may take before it is given up (ms), as the OpenTelemetry SDK spec names it. */
+  OTEL_EXPORTER_OTLP_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** `1` records tool arguments and results on spans (the conventions' opt-in attributes). */
+  MCP_TELEMETRY_CONTENT: z.enum(["0", "1"]).default("0"),
+  /** Serve `/metrics` on this port only (Fly scrapes it there), not on the public one. Unset: on the public port. */
+  MCP_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export type NodeConfig = ReturnType<typeof loadNodeConfig>;
@@ -77,7 +92,15 @@ export function loadNodeConfig(env: Record<string, string | undefined> = process
   if (oauth && value.MCP_PUBLIC_URL === undefined && !["127.0.0.1", "localhost", "::1"].includes(value.HOST)) {
     throw new Error(`invalid environment:\n  MCP_PUBLIC_URL: required with MCP_OAUTH_ISSUER when HOST=${value.HOST} (the origin clients reach, e.g. https://mcp.example.com)`);
   }
-  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value), oauth };
+  let otlpHeaders: Record<string, string>;
+  try {
+    otlpHeaders = parseOtlpHeaders(value.OTEL_EXPORTER_OTLP_HEADERS);
+  } catch (error) {
+    if (error instanceof OtlpHeadersError) throw new Error(`invalid environment:\n  OTEL_EXPORTER_OTLP_HEADERS: ${error.message}`);
+    throw error;
+  }
+  const otlp = value.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : { endpoint: value.OTEL_EXPORTER_OTLP_ENDPOINT, headers: otlpHeaders, timeoutMs: value.OTEL_EXPORTER_OTLP_TIMEOUT };
+  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value), oauth, otlp };
 }
 
 /**

@@ -24,12 +24,13 @@ commandLine(
 // the next start: the MCP SDK and zod then load in about half the time. Only modules imported
 // after this call are cached, hence the dynamic imports.
 enableCompileCache();
-const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }, { catalog: shipped, mergeCatalogs }] = await Promise.all([
+const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { AuthSettingsError }, { catalog: shipped, mergeCatalogs }, { listenForMetrics }] = await Promise.all([
   import("./compute-runner.ts"),
   import("./node.ts"),
   import("./node-config.ts"),
   import("../auth/settings.ts"),
   import("../tools/index.ts"),
+  import("./metrics-listener.ts"),
 ]);
 
 async function main(): Promise<void> {
@@ -81,9 +82,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { server, url } = listening;
+  const metricsServer = config.MCP_METRICS_PORT === undefined ? undefined : await listenForMetrics(config.HOST, config.MCP_METRICS_PORT, app.metrics);
   const first = `${url}/${config.MCP_API_VERSIONS[0]}/mcp`;
   const fixtures = config.MCP_FIXTURES ? `, fixtures ${config.MCP_FIXTURES}` : "";
   console.log(`mcp-hosting listening on ${first}  (database ${config.databasePath}${modal ? `, compute ${modal.url}` : ""}${fixtures})`);
+  console.log(`metrics: ${metricsServer?.url ?? `${url}/metrics`}${config.otlp ? `; spans to ${config.otlp.endpoint}` : ""}`);
   console.log(`connect a client:  npx @modelcontextprotocol/inspector --cli ${first} --transport http --method tools/list`);
   if (config.oauth) {
     const origin = config.MCP_PUBLIC_URL ?? url;
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     // Open SSE streams would hold the server forever; end them after a grace period.
     setTimeout(() => server.closeAllConnections(), 2000).unref();
     await closed;
+    metricsServer?.server.close();
     await app.close();
     await runner?.stop();
     process.exit(0);

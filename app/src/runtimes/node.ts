@@ -17,7 +17,9 @@ import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
 import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
+import { createNodeTelemetry, type NodeTelemetry } from "../telemetry/node/node-telemetry.ts";
 import { catalog as shipped, type Catalog } from "../tools/index.ts";
+import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
 import { createIsolatedRunner } from "./isolated-tools.ts";
 import { PrimaryCopy } from "./primary-copy.ts";
@@ -40,6 +42,8 @@ export interface NodeAppOptions {
 export interface NodeApp {
   /** `body`: the request body already read by the HTTP adapter (the `Request` then has none). */
   fetch(request: Request, body?: Uint8Array): Promise<Response>;
+  /** `GET /metrics`: the Prometheus exposition of `mcp.server.operation.duration`. */
+  metrics(): Promise<Response>;
   /** Where the server listens; without `MCP_PUBLIC_URL`, the canonical URI of each endpoint is made from it. */
   served(origin: string): void;
   close(): Promise<void>;
@@ -61,6 +65,7 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
   const region = regionRole(config, primaryCopy);
   // One change-event source for the `subscriptions/listen` streams of every endpoint.
   const events = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
+  const observed = nodeTelemetry(config, catalog.tools);
   const host: ToolHost = {
     local: { edge: { notes }, fly: { knowledgeBase: primaryCopy?.knowledgeBase ?? new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
@@ -70,6 +75,9 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
     isolate: createIsolatedRunner(),
     ...hostServices(upstreamSecret, config.MCP_DEFAULT_PRINCIPAL, events),
+    telemetry: observed.telemetry,
+    // A signed call this region forwards to the primary carries the trace context of the call it serves.
+    fetch: observed.signedCalls.fetch,
   };
   const staticTokens = parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL);
   // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
@@ -122,6 +130,8 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
       : createSignedCallEndpoint({ catalog, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
   // Sessions that expire within minutes (a test's) are swept as often as their lifetime needs.
   const sweepMs = Math.min(SWEEP_INTERVAL_MS, Math.max(100, (config.MCP_SESSION_IDLE_HOURS * 3_600_000) / 2));
+  const metrics = async () =>
+    new Response(await observed.metric.exposition(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), sweepMs).unref();
 
   return {
@@ -145,9 +155,14 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
       if (metadata) return metadata;
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
       if (endpoint) return endpoint.fetch(request, body);
-      if (signedTools && isSignedCallPath(pathname)) return signedTools(body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
+      if (pathname === "/metrics" && config.MCP_METRICS_PORT === undefined) return metrics();
+      if (signedTools && isSignedCallPath(pathname)) {
+        const signed = body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> });
+        return observed.signedCalls.serve(signed, () => signedTools(signed));
+      }
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
     },
+    metrics,
     served(listening) {
       origin ??= new URL(listening);
     },
@@ -155,9 +170,23 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
       clearInterval(sweeper);
       primaryCopy?.close();
       await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
+      await observed.close();
       db.close();
     },
   };
+}
+
+/** This server's telemetry: it names itself by its release and color, and exports spans where configured. */
+function nodeTelemetry(config: NodeConfig, tools: readonly ToolDefinition[]): NodeTelemetry {
+  return createNodeTelemetry(
+    {
+      deployment: { service: "mcp-hosting-fly", release: config.MCP_RELEASE, color: config.MCP_COLOR },
+      ...(config.otlp ? { otlp: config.otlp } : {}),
+      recordContent: config.MCP_TELEMETRY_CONTENT === "1",
+      log: (line) => console.error(`[telemetry] ${line}`),
+    },
+    tools.map((tool) => tool.name),
+  );
 }
 
 /** In a region that is not the primary, the copy of the primary's database that reads are served from. */

@@ -2,6 +2,7 @@ import { McpServer, type CallToolResult, type ServerContext, type Transport } fr
 import { principalOf } from "../auth/caller.ts";
 import { McpToolResult, type ToolDefinition } from "../tools/define.ts";
 import type { Catalog } from "../tools/index.ts";
+import { observedToolCall } from "../telemetry/observed-tool.ts";
 import { CACHE_HINTS } from "./cache-hints.ts";
 import { withCachedJsonSchema } from "./cached-json-schema.ts";
 import { registerCompletions } from "./completion-handler.ts";
@@ -78,7 +79,10 @@ function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): 
       ...(scopeChallenge ? { scopeChallenge } : {}),
     },
     async (args: unknown, ctx: ServerContext) => {
-      const outcome = await invoke({ kind: "tool", tool, args }, callScope(ctx, host), host, handlerOptions(ctx, host));
+      // Telemetry wraps the call; the host it hands on carries the call's trace context into signed calls.
+      const outcome = await observedToolCall(host, tool.name, args, ctx, (traced) =>
+        invoke({ kind: "tool", tool, args }, callScope(ctx, traced), traced, handlerOptions(ctx, traced)),
+      );
       if (!outcome.ok) return errorResult(outcome.message);
       if (tool.changes) host.changes.resourcesChanged(tool.changes(args as never));
       return outcome.value instanceof McpToolResult ? outcome.value.result : toCallToolResult(outcome.value);

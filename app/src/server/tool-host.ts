@@ -1,6 +1,7 @@
 import { InMemoryServerEventBus, type RequestStateCodec, type ServerEventBus } from "@modelcontextprotocol/server";
 import type { ToolScopes } from "../auth/tool-scopes.ts";
 import type { CallReporter } from "../tools/context.ts";
+import type { Telemetry } from "../telemetry/telemetry.ts";
 import type { Placement, PlacementState, ToolIsolation } from "../tools/define.ts";
 import type { UpstreamOrigin } from "../upstream/client.ts";
 import { ProgressTokens } from "./progress-tokens.ts";
@@ -36,6 +37,8 @@ export interface ToolHost {
   changes: ChangeFeed;
   /** Seals and verifies multi-round `requestState` (request-state.ts). */
   requestState: RequestStateCodec<Record<string, unknown>>;
+  /** Traces and records every tool call (app/src/telemetry/); without it calls go unobserved. */
+  telemetry?: Telemetry;
 }
 
 /** Runs one call of an isolated tool away from the server's own heap and event loop. */

@@ -89,6 +89,8 @@ export interface FlyMachineConfig {
   mounts?: FlyMachineMount[];
   services?: FlyMachineService[];
   checks?: Record<string, FlyMachineCheck>;
+  /** Where Fly's scraper reads Prometheus metrics every 15 s (fly.MachineMetrics in the Machines API spec). */
+  metrics?: { port: number; path: string; https?: boolean };
   restart?: { policy: "no" | "always" | "on-failure"; max_retries?: number };
   metadata?: Record<string, string>;
   auto_destroy?: boolean;

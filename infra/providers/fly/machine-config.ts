@@ -36,6 +36,8 @@ export interface MachineSpec {
   metadata?: Record<string, string>;
   /** What Fly's proxy does to an idle machine. @default "off" */
   autostop?: "off" | "stop" | "suspend";
+  /** A Prometheus endpoint for Fly's built-in scraping (docs: Metrics on Fly.io, "Custom Metrics"). @default none */
+  metrics?: { port: number; path: string };
 }
 
 /** Metadata key that tags a machine as ours; create adopts by it after an ambiguous failure. */
@@ -72,6 +74,7 @@ export function machineConfig(spec: MachineSpec): FlyMachineConfig {
         grace_period: "10s",
       },
     },
+    ...(spec.metrics ? { metrics: { port: spec.metrics.port, path: spec.metrics.path } } : {}),
     restart: { policy: spec.restartPolicy ?? "always" },
     metadata: {
       ...spec.metadata,
@@ -108,5 +111,9 @@ function specProblemsOfKnown(spec: Partial<MachineSpec>): Array<[string, string]
   const port = spec.internalPort;
   if (!Number.isInteger(port) || (port ?? 0) < 1 || (port ?? 0) > 65535) problems.push(["internalPort", "a TCP port, 1–65535"]);
   if (spec.mount && !String(spec.mount.path).startsWith("/")) problems.push(["mount", "the mount path is absolute, e.g. /data"]);
+  const metrics = spec.metrics;
+  if (metrics && (!Number.isInteger(metrics.port) || metrics.port < 1 || metrics.port > 65535 || !String(metrics.path).startsWith("/"))) {
+    problems.push(["metrics", "a TCP port, 1–65535, and an absolute path, e.g. { port: 9091, path: \"/metrics\" }"]);
+  }
   return problems;
 }

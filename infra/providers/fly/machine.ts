@@ -39,7 +39,7 @@ const sameVolume = (a: unknown, b: unknown): boolean =>
 const rules: DiffRules<keyof FlyMachineInputs> = {
   inputs: [
     "appName", "name", "region", "image", "guest", "env", "mount", "internalPort", "healthCheckPath",
-    "restartPolicy", "release", "metadata", "autostop", "minSecretsVersion", "apiBaseUrl",
+    "restartPolicy", "release", "metadata", "autostop", "metrics", "minSecretsVersion", "apiBaseUrl",
   ],
   replaceOn: ["appName", "name", "region"],
   // Fly cannot move a machine to another volume; a new mount path alone is an update.

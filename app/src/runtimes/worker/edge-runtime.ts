@@ -19,6 +19,7 @@ import type { Catalog } from "../../tools/index.ts";
 import { workerSettings, type Env, type WorkerSettings } from "./env.ts";
 import { FORWARD_HEADERS, mcpSessionClass } from "./mcp-session.ts";
 import { PrincipalNoteStore } from "./principal-state.ts";
+import { workerTelemetry } from "./telemetry.ts";
 import { upstreamOrigins } from "./upstream.ts";
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -83,6 +84,7 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
     logError: (message, error) => console.error(`[tool] ${message}:`, error),
     ...(oauth ? { scopes: oauth.scopes } : {}),
     ...hostServices(settings.MCP_UPSTREAM_SECRET, settings.MCP_DEFAULT_PRINCIPAL, bus),
+    telemetry: workerTelemetry(env, settings),
   };
   const policy = {
     allowedOrigins: settings.MCP_ALLOWED_ORIGINS,

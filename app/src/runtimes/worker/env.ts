@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf, type OAuthSettings } from "../../auth/settings.ts";
 import { parseAllowedHosts } from "../../server/host-rule.ts";
+import { OtlpHeadersError, parseOtlpHeaders } from "../../telemetry/otlp-headers.ts";
 import type { McpSession } from "./mcp-session.ts";
 import type { PrincipalState } from "./principal-state.ts";
 
@@ -52,6 +53,19 @@ export interface Env {
   MCP_PUBLIC_URL?: string;
   /** Set by dev:edge to an id made for the run; /healthz reports it, so dev:edge knows its own Worker answered. */
   DEV_RUN_ID?: string;
+  /** Workers Analytics Engine: one data point per tool call (app/src/telemetry/call-point.ts). */
+  MCP_CALLS?: AnalyticsEngineDataset;
+  /**
+   * Local runs only (dev:edge, tests), where Analytics Engine keeps nothing:
+   * each data point is POSTed here instead, to the local telemetry store.
+   */
+  MCP_CALLS_URL?: string;
+  /** Where this Worker's spans go, OTLP over HTTP (`<endpoint>/v1/traces`); unset, they are not exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** Secret: headers of every export, `key=value,…`. */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** `1` records tool arguments and results on spans (opt-in, as the conventions say). */
+  MCP_TELEMETRY_CONTENT?: string;
 }
 
 const WorkerSettings = z.object({
@@ -79,9 +93,17 @@ const WorkerSettings = z.object({
   COLOR: z.string().default("local"),
   ...oauthEnvShape,
   DEV_RUN_ID: z.string().optional(),
+  MCP_CALLS_URL: z.url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  MCP_TELEMETRY_CONTENT: z.enum(["0", "1"]).default("0"),
 });
 
-export type WorkerSettings = z.output<typeof WorkerSettings> & { oauth: OAuthSettings | undefined };
+export type WorkerSettings = Omit<z.output<typeof WorkerSettings>, "OTEL_EXPORTER_OTLP_HEADERS"> & {
+  oauth: OAuthSettings | undefined;
+  /** Where spans are exported, with the parsed headers; undefined without an endpoint. */
+  otlp: { endpoint: string; headers: Record<string, string> } | undefined;
+};
 
 const cache = new WeakMap<object, WorkerSettings>();
 
@@ -93,9 +115,12 @@ export function workerSettings(env: Env): WorkerSettings {
     if (!parsed.success) {
       throw new Error(`invalid Worker bindings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
     }
+    const { OTEL_EXPORTER_OTLP_HEADERS: headers, ...data } = parsed.data;
     try {
-      settings = { ...parsed.data, oauth: oauthSettingsOf(parsed.data) };
+      const otlp = data.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : { endpoint: data.OTEL_EXPORTER_OTLP_ENDPOINT, headers: parseOtlpHeaders(headers) };
+      settings = { ...data, oauth: oauthSettingsOf(data), otlp };
     } catch (error) {
+      if (error instanceof OtlpHeadersError) throw new Error(`invalid Worker bindings: OTEL_EXPORTER_OTLP_HEADERS: ${error.message}`);
       throw error instanceof AuthSettingsError ? new Error(`invalid Worker bindings: ${error.message}`) : error;
     }
     cache.set(env, settings);

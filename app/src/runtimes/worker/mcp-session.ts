@@ -13,6 +13,7 @@ import { hostServices } from "../../server/tool-host.ts";
 import type { Catalog } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
 import { workerSettings, type Env } from "./env.ts";
+import { workerTelemetry } from "./telemetry.ts";
 import { upstreamOrigins } from "./upstream.ts";
 
 /** Headers only the Worker sets on a request it forwards here; clients' copies are stripped. */
@@ -85,6 +86,7 @@ export abstract class McpSession extends DurableObject<Env> {
       logError: (message: string, error: unknown) => console.error(`[tool] ${message}:`, error),
       ...(settings.oauth ? { scopes: new ToolScopes(this.catalog.tools, settings.oauth) } : {}),
       ...hostServices(settings.MCP_UPSTREAM_SECRET, settings.MCP_DEFAULT_PRINCIPAL),
+      telemetry: workerTelemetry(this.env, settings),
     };
     this.#router = new SessionRouter({
       store: new SqlSessionStore(this.#sql),

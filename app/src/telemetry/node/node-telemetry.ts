@@ -1,0 +1,32 @@
+/**
+ * Telemetry of the Node runtime, assembled: OpenTelemetry spans exported over
+ * OTLP/HTTP when an endpoint is configured, the duration histogram that
+ * `/metrics` shows, and tracing of the signed calls the edge makes here.
+ */
+import type { Deployment } from "../conventions.ts";
+import { Telemetry } from "../telemetry.ts";
+import { DurationMetric } from "./duration-metric.ts";
+import { OtelSpans, type OtlpSettings } from "./otel-spans.ts";
+import { SignedCallTracing } from "./signed-calls.ts";
+
+export interface NodeTelemetrySettings {
+  deployment: Deployment;
+  otlp?: OtlpSettings;
+  recordContent: boolean;
+  log: (line: string) => void;
+}
+
+export interface NodeTelemetry {
+  telemetry: Telemetry;
+  metric: DurationMetric;
+  signedCalls: SignedCallTracing;
+  /** Exports the spans still queued, within the export timeout. */
+  close(): Promise<void>;
+}
+
+export function createNodeTelemetry(settings: NodeTelemetrySettings, tools: Iterable<string>): NodeTelemetry {
+  const spans = new OtelSpans(settings.deployment, settings.otlp, settings.log);
+  const metric = new DurationMetric(settings.deployment);
+  const telemetry = new Telemetry({ spans, calls: metric, deployment: settings.deployment, recordContent: settings.recordContent, log: settings.log });
+  return { telemetry, metric, signedCalls: new SignedCallTracing(telemetry, tools), close: () => spans.close() };
+}
