@@ -123,6 +123,27 @@ describe("trace context from the client, through the Worker, into the signed cal
     const [latency] = telemetry.analytics.query("SELECT quantileExactWeighted(0.5)(double1, _sample_interval) AS ms FROM mcp_calls WHERE blob4 = 'kb_search' FORMAT JSON").data;
     assert.ok(Number(latency?.ms) > 0, "the duration is in double1, in ms");
   });
+
+  test("a call the backend streams back is traced to its end, and a failure in the stream is the backend span's tool_error", async () => {
+    const client = new Client({ name: "trace-stream", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(edge.mcpUrl));
+    const failing = clientSpan();
+    const failed = await client.callTool({ name: "csv_profile", arguments: { csv: "   " }, _meta: { traceparent: failing.traceparent } });
+    assert.equal(failed.isError, true);
+    const working = clientSpan();
+    await client.callTool({ name: "kb_search", arguments: { query: "streamed" }, _meta: { traceparent: working.traceparent } });
+    await client.close();
+
+    const [compute] = (await spansOf(failing.traceId, 3)).filter((span) => span.service === "mcp-hosting-compute");
+    assert.equal(compute?.attributes["error.type"], "tool_error", `the terminal error line decides:\n${telemetry.traces.render(failing.traceId)}`);
+    const spans = await spansOf(working.traceId, 3);
+    const fly = spans.find((span) => span.service === "mcp-hosting-fly");
+    const call = spans.find((span) => span.service === "mcp-hosting-edge" && span.kind === "client");
+    assert.ok(fly && call, telemetry.traces.render(working.traceId));
+    assert.equal(fly.attributes["error.type"], undefined);
+    // The Fly span covers the handler, so it cannot end before the edge's call began nor after it ended.
+    assert.ok(fly.startNs >= call.startNs - 5_000_000n && fly.endNs <= call.endNs + 5_000_000n, "Fly's span sits inside the edge's call");
+  });
 });
 
 test("at the edge too, a collector that never answers slows no call: the export runs after the response, with a deadline", async () => {

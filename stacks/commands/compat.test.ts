@@ -56,8 +56,10 @@ test("the pull-request section compares this tree with every API version", async
   pinAll(dir, "staging", "v1", next);
   const run = await compat(dir, "--release", "local", "--markdown");
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^### MCP surface of `staging`: this tree's tools against what each API version serves live/);
-  assert.match(run.stdout, new RegExp(`\\| v1 \\| ${next} \\(what v1 serves live, blue\\) \\| \\*\\*1\\*\\* \\| 1 \\| 0 \\|`));
+  assert.match(run.stdout, /^### MCP surface of `staging`: this tree's tools, prompts and resources against what each API version serves live/);
+  // The release was built with tools only: this tree's prompt and resource template are additions.
+  assert.match(run.stdout, new RegExp(`\\| v1 \\| ${next} \\(what v1 serves live, blue\\) \\| \\*\\*1\\*\\* \\| 3 \\| 0 \\|`));
+  assert.match(run.stdout, /\| compatible \| `prompt kb_runbook` \| `\$` \| prompt added/);
   assert.match(run.stdout, /\| compatible \| `kb_put` \| `\$` \| tool added/);
   assert.match(run.stdout, /\| breaking \| `kb_search` \| `\$\.inputSchema\.properties\.query\.maxLength` \| maxLength 1000 → 500 \(tightened\)/);
 });

@@ -71,7 +71,7 @@ await runCommand(USAGE, async () => {
   });
 
   if (values.markdown) {
-    const heading = release === "local" ? "this tree's tools against what each API version serves live" : `${release} against what each API version serves live`;
+    const heading = release === "local" ? "this tree's tools, prompts and resources against what each API version serves live" : `${release} against what each API version serves live`;
     process.stdout.write(`${renderMarkdown(values.stack, heading, comparisons)}\n`);
     return;
   }

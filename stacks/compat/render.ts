@@ -55,7 +55,7 @@ export function renderMarkdown(stack: string, heading: string, comparisons: read
   }
   for (const c of comparisons.filter((c) => (c.findings?.length ?? 0) > 0)) {
     lines.push("", `<details${c.findings!.some((f) => f.verdict === "breaking") ? " open" : ""}><summary>${c.api}: ${describeCounts(c.findings!)}</summary>`, "");
-    lines.push("| class | tool | JSON path | why |", "| --- | --- | --- | --- |");
+    lines.push("| class | tool, prompt or resource | JSON path | why |", "| --- | --- | --- | --- |");
     for (const f of c.findings!) lines.push(`| ${VERDICT_LABEL[f.verdict]} | \`${f.tool}\` | \`${cell(f.path)}\` | ${cell(f.reason)} |`);
     lines.push("", "</details>");
   }
