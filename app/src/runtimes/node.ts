@@ -60,7 +60,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped }: NodeAppOptions): NodeApp {
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
-  const sessions = new SqlSessionStore(db);
+  // Each SQLite commit is a WAL append: SSE events are written a turn after they are sent, many per commit.
+  const sessions = new SqlSessionStore(db, { eventWrites: "batched" });
   const primaryCopy = openPrimaryCopy(config);
   const region = regionRole(config, primaryCopy);
   // One change-event source for the `subscriptions/listen` streams of every endpoint.
@@ -171,6 +172,7 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
       primaryCopy?.close();
       await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
       await observed.close();
+      sessions.flush();
       db.close();
     },
   };

@@ -1,12 +1,10 @@
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from "@modelcontextprotocol/server";
 import type { Sql } from "../state/sql.ts";
+import { SessionEventLog, type EventLogWrites } from "./event-log.ts";
 import type { SessionRecord, SessionStore } from "./session-store.ts";
 
 /** The id of a stream's priming event is this prefix and the stream id. */
 const PRIMING_PREFIX = "p.";
-
-/** Events kept per session for SSE resumption; older ones are pruned. */
-const MAX_EVENTS_PER_SESSION = 500;
 
 interface SessionRow {
   id: string;
@@ -21,9 +19,12 @@ interface SessionRow {
 /** Sessions and their SSE event logs on SQLite: the Node database, or a Durable Object's storage. */
 export class SqlSessionStore implements SessionStore {
   readonly #sql: Sql;
+  readonly #events: SessionEventLog;
 
-  constructor(sql: Sql) {
+  /** `eventWrites`: how SSE events reach the table (event-log.ts); `batched` on Node. */
+  constructor(sql: Sql, { eventWrites = "immediate" }: { eventWrites?: EventLogWrites } = {}) {
     this.#sql = sql;
+    this.#events = new SessionEventLog(sql, eventWrites);
   }
 
   create(record: SessionRecord): void {
@@ -61,7 +62,7 @@ export class SqlSessionStore implements SessionStore {
   delete(id: string): void {
     this.#sql.transaction(() => {
       this.#sql.run("DELETE FROM sessions WHERE id = ?", id);
-      this.#sql.run("DELETE FROM session_events WHERE session_id = ?", id);
+      this.#events.deleteSession(id);
     });
   }
 
@@ -72,17 +73,22 @@ export class SqlSessionStore implements SessionStore {
   }
 
   events(sessionId: string): EventStore {
-    return new SqlEventStore(this.#sql, sessionId);
+    return new SqlEventStore(this.#events, sessionId);
+  }
+
+  /** Writes pending events; called before the database closes. */
+  flush(): void {
+    this.#events.flush();
   }
 }
 
 /** The SDK's resumability hook, persisted so a stream resumes even after a restart. */
 class SqlEventStore implements EventStore {
-  readonly #sql: Sql;
+  readonly #log: SessionEventLog;
   readonly #sessionId: string;
 
-  constructor(sql: Sql, sessionId: string) {
-    this.#sql = sql;
+  constructor(log: SessionEventLog, sessionId: string) {
+    this.#log = log;
     this.#sessionId = sessionId;
   }
 
@@ -90,24 +96,12 @@ class SqlEventStore implements EventStore {
     // The transport's priming event (one per stream, empty) carries nothing to resend: its id
     // names the stream and is not stored, so a POST costs one write less.
     if (Object.keys(message).length === 0) return `${PRIMING_PREFIX}${streamId}`;
-    const { id } = this.#sql.get<{ id: number }>(
-      "INSERT INTO session_events (session_id, stream_id, message, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-      this.#sessionId,
-      streamId,
-      JSON.stringify(message),
-      Date.now(),
-    )!;
-    if (id % 50 === 0) this.#sql.run("DELETE FROM session_events WHERE session_id = ? AND id <= ?", this.#sessionId, id - MAX_EVENTS_PER_SESSION);
-    return String(id);
+    return String(this.#log.append(this.#sessionId, streamId, JSON.stringify(message)));
   }
 
   async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
     if (eventId.startsWith(PRIMING_PREFIX)) return eventId.slice(PRIMING_PREFIX.length) || undefined;
-    return this.#sql.get<{ stream_id: string }>(
-      "SELECT stream_id FROM session_events WHERE session_id = ? AND id = ?",
-      this.#sessionId,
-      toRowId(eventId),
-    )?.stream_id;
+    return this.#log.streamOf(this.#sessionId, toRowId(eventId));
   }
 
   async replayEventsAfter(
@@ -118,13 +112,7 @@ class SqlEventStore implements EventStore {
     if (streamId === undefined) throw new Error(`unknown event id ${JSON.stringify(lastEventId)}`);
     // After a priming event: everything the stream has.
     const after = lastEventId.startsWith(PRIMING_PREFIX) ? 0 : toRowId(lastEventId);
-    const rows = this.#sql.all<{ id: number; message: string }>(
-      "SELECT id, message FROM session_events WHERE session_id = ? AND stream_id = ? AND id > ? ORDER BY id",
-      this.#sessionId,
-      streamId,
-      after,
-    );
-    for (const event of rows) {
+    for (const event of this.#log.after(this.#sessionId, streamId, after)) {
       // Databases written before priming events went unstored hold them as rows; they carry nothing to resend.
       if (event.message === "{}") continue;
       await send(String(event.id), JSON.parse(event.message) as JSONRPCMessage);
