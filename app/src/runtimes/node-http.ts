@@ -164,19 +164,29 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
     res.writeHead(response.status, headers).end(buffer);
     return;
   }
-  res.writeHead(response.status, headers);
   // A GET stream may stay silent for long: its client must see the headers now. A POST stream's
   // first event follows at once, and the headers go out with it.
-  if (method === "GET") res.flushHeaders();
+  if (method === "GET") res.writeHead(response.status, headers).flushHeaders();
   const reader = response.body.getReader();
   res.on("close", () => void reader.cancel().catch(() => undefined));
   // Events produced in one turn of the event loop (a tool's result right after the priming
   // event, say) leave in one write instead of one system call each.
   let pending: Uint8Array[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    res.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+  const flush = (last: boolean) => {
+    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
     pending = [];
+    if (!res.headersSent) {
+      if (last) {
+        // The whole stream (a POST answered at once) came before anything left: one write with a
+        // length, like a JSON answer, instead of chunked encoding and a separate last chunk.
+        headers["content-length"] = String(bytes.length);
+        res.writeHead(response.status, headers).end(bytes);
+        return;
+      }
+      res.writeHead(response.status, headers);
+    }
+    if (bytes.length > 0) res.write(bytes);
+    if (last) res.end();
   };
   let scheduled = false;
   try {
@@ -188,7 +198,7 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
         scheduled = true;
         setImmediate(() => {
           scheduled = false;
-          flush();
+          if (!res.writableEnded) flush(false);
         });
       }
       if (res.writableNeedDrain) await new Promise((resolve) => res.once("drain", resolve));
@@ -196,8 +206,7 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
   } catch {
     // The client went away or the stream was cancelled; nothing more to send.
   } finally {
-    flush();
-    res.end();
+    flush(true);
   }
 }
 

@@ -1,9 +1,9 @@
 import {
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   ProtocolErrorCode,
+  type JSONRPCMessage,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
   type MessageExtraInfo,
   type Transport,
 } from "@modelcontextprotocol/server";
@@ -59,7 +59,7 @@ export function guardProgressTokens(transport: Transport, tokens: ProgressTokens
     tokens.release(claim.scope, claim.token);
   };
   transport.onmessage = (message, extra) => {
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       const token = (message.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
       if (typeof token === "string" || typeof token === "number") {
         const claim = { scope: scopeOf(extra), token: JSON.stringify(token) };
@@ -70,13 +70,13 @@ export function guardProgressTokens(transport: Transport, tokens: ProgressTokens
         }
         held.set(message.id, claim);
       }
-    } else if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
+    } else if (isNotification(message) && message.method === "notifications/cancelled") {
       release((message.params as { requestId?: unknown } | undefined)?.requestId);
     }
     deliver?.(message, extra);
   };
   transport.send = (message, options) => {
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) release(message.id);
+    if (isResponse(message)) release(message.id);
     return send(message, options);
   };
   transport.onclose = () => {
@@ -84,3 +84,13 @@ export function guardProgressTokens(transport: Transport, tokens: ProgressTokens
     closed?.();
   };
 }
+
+/*
+ * The kind of a JSON-RPC message the transport has already validated, read
+ * from its members (JSON-RPC 2.0 §4, §5): the SDK's `isJSONRPC…` guards
+ * validate the whole message again with zod on every call, and on the answer
+ * path of every tool call they showed in the profile.
+ */
+const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest => "method" in message && "id" in message;
+const isNotification = (message: JSONRPCMessage): message is JSONRPCNotification => "method" in message && !("id" in message);
+const isResponse = (message: JSONRPCMessage): message is JSONRPCResponse => !("method" in message);

@@ -1,6 +1,6 @@
 /**
  * Telemetry of the Node runtime, assembled: OpenTelemetry spans exported over
- * OTLP/HTTP when an endpoint is configured, the duration histogram that
+ * OTLP/HTTP when an endpoint is configured (otherwise spans are contexts only), the duration histogram that
  * `/metrics` shows, and tracing of the signed calls the edge makes here.
  */
 import type { Deployment } from "../conventions.ts";
@@ -8,6 +8,7 @@ import { Telemetry } from "../telemetry.ts";
 import { DurationMetric } from "./duration-metric.ts";
 import { OtelSpans, type OtlpSettings } from "./otel-spans.ts";
 import { SignedCallTracing } from "./signed-calls.ts";
+import { UnrecordedSpans } from "../unrecorded-spans.ts";
 
 export interface NodeTelemetrySettings {
   deployment: Deployment;
@@ -25,8 +26,8 @@ export interface NodeTelemetry {
 }
 
 export function createNodeTelemetry(settings: NodeTelemetrySettings, tools: Iterable<string>): NodeTelemetry {
-  const spans = new OtelSpans(settings.deployment, settings.otlp, settings.log);
+  const spans = settings.otlp ? new OtelSpans(settings.deployment, settings.otlp, settings.log) : undefined;
   const metric = new DurationMetric(settings.deployment);
-  const telemetry = new Telemetry({ spans, calls: metric, deployment: settings.deployment, recordContent: settings.recordContent, log: settings.log });
-  return { telemetry, metric, signedCalls: new SignedCallTracing(telemetry, tools), close: () => spans.close() };
+  const telemetry = new Telemetry({ spans: spans ?? new UnrecordedSpans(), calls: metric, deployment: settings.deployment, recordContent: settings.recordContent, log: settings.log });
+  return { telemetry, metric, signedCalls: new SignedCallTracing(telemetry, tools), close: async () => spans?.close() };
 }
