@@ -6,8 +6,13 @@ import { initializeParamsProblem } from "./initialize-params.ts";
 import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
-/** Serves a 2025-11-25 (sessionful) request for an authenticated caller. */
-export type LegacyHandler = (request: Request, caller: Caller, parsedBody: unknown) => Promise<Response>;
+/**
+ * Serves a 2025-11-25 (sessionful) request for an authenticated caller.
+ * `bodyText` is the POST body as it came: a handler that sends the request on
+ * (the Worker, to its session object) forwards these bytes instead of
+ * serializing `parsedBody` again.
+ */
+export type LegacyHandler = (request: Request, caller: Caller, parsedBody: unknown, bodyText: string | undefined) => Promise<Response>;
 
 export interface McpEndpointOptions {
   policy: HttpPolicy;
@@ -76,6 +81,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       });
     }
     let parsedBody: unknown;
+    let bodyText: string | undefined;
     if (request.method === "POST") {
       const contentType = request.headers.get("content-type") ?? "";
       if (!/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -86,6 +92,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (body === "too-large") return tooLarge(policy.maxBodyBytes);
       if (body === "timeout") return requestTimeout(policy.bodyTimeoutMs);
       if (nestsDeeperThan(body)) return jsonRpcErrorResponse(400, JsonRpcCode.parseError, TOO_DEEP_MESSAGE);
+      bodyText = body;
       try {
         parsedBody = JSON.parse(body);
       } catch {
@@ -99,7 +106,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
     }
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
-      return refuseBadInitialize(parsedBody) ?? options.legacy(request, caller, parsedBody);
+      return refuseBadInitialize(parsedBody) ?? options.legacy(request, caller, parsedBody, bodyText);
     }
     const refused = await options.admitModern?.(caller.principal, parsedBody);
     if (refused !== undefined) return refused;

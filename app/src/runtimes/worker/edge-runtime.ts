@@ -101,7 +101,7 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
       createMcpEndpoint({
         policy,
         createServer: () => buildMcpServer(catalog, host),
-        legacy: (request, caller, body) => forwardToSession(env, apiVersion, request, caller, body),
+        legacy: (request, caller, body, bodyText) => forwardToSession(env, apiVersion, request, caller, body, bodyText),
         ...(oauth
           ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, ResourceServer.resourceOf(publicOrigin(settings, request), apiVersion)) }
           : {}),
@@ -129,7 +129,7 @@ async function limitPrincipal(env: Env, limit: number, principal: string, body: 
  * creates a session, under an id minted here; an id that is not ours is
  * answered 404 without waking any object.
  */
-async function forwardToSession(env: Env, apiVersion: string, request: Request, caller: Caller, body: unknown): Promise<Response> {
+async function forwardToSession(env: Env, apiVersion: string, request: Request, caller: Caller, body: unknown, bodyText: string | undefined): Promise<Response> {
   const headers = new Headers(request.headers);
   for (const name of Object.values(FORWARD_HEADERS)) headers.delete(name);
   // The token was checked here; the object gets what it granted, never the token itself.
@@ -150,7 +150,8 @@ async function forwardToSession(env: Env, apiVersion: string, request: Request, 
   return stub.fetch(request.url, {
     method: request.method,
     headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    // The bytes the client sent, already read and checked here: not the parsed body serialized again.
+    ...(bodyText === undefined ? {} : { body: bodyText }),
     signal: request.signal,
   });
 }

@@ -43,6 +43,8 @@ export abstract class McpSession extends DurableObject<Env> {
   readonly #sql: DurableObjectSql;
   #router: SessionRouter | undefined;
   #limiter: RateLimiter | undefined;
+  /** Whether this object's storage has its tables: asked of SQLite until they exist, then known. */
+  #created = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,7 +59,8 @@ export abstract class McpSession extends DurableObject<Env> {
     }
     const creating = request.headers.has(FORWARD_HEADERS.newSession);
     // A lookup of an id that was never created answers 404 without writing anything.
-    if (!creating && !this.#sql.hasTable("sessions")) {
+    this.#created ||= this.#router !== undefined || this.#sql.hasTable("sessions");
+    if (!creating && !this.#created) {
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, "Session not found: it expired, was deleted, or never existed; initialize a new one");
     }
     const settings = workerSettings(this.env);
@@ -102,6 +105,7 @@ export abstract class McpSession extends DurableObject<Env> {
       // The object exists for this one session: once it ends, free all of its storage.
       onSessionEnded: () => {
         this.#router = undefined;
+        this.#created = false;
         void this.ctx.storage.deleteAll();
       },
     });
