@@ -22,9 +22,26 @@ export function parseAllowedHosts(value: string): AllowedHosts {
   return value.split(",").map((part) => part.trim().toLowerCase()).filter(Boolean);
 }
 
+/**
+ * Host names already parsed: a server sees the same few Host values on every
+ * request, and parsing one takes a URL (which normalizes IP literals the way
+ * browsers do). Bounded, so a client sending ever new values cannot grow it.
+ */
+const parsedHosts = new Map<string, string | undefined>();
+const PARSED_HOSTS_KEPT = 64;
+
 /** The host name of a syntactically valid Host header value, lower-cased and without the port; `undefined` if invalid. */
 export function hostNameOf(host: string | null): string | undefined {
-  if (host === null || !HOST_SYNTAX.test(host)) return undefined;
+  if (host === null) return undefined;
+  if (parsedHosts.has(host)) return parsedHosts.get(host);
+  const hostname = parseHostName(host);
+  if (parsedHosts.size >= PARSED_HOSTS_KEPT) parsedHosts.clear();
+  parsedHosts.set(host, hostname);
+  return hostname;
+}
+
+function parseHostName(host: string): string | undefined {
+  if (!HOST_SYNTAX.test(host)) return undefined;
   try {
     return new URL(`http://${host}`).hostname;
   } catch {
