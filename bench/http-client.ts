@@ -12,13 +12,18 @@ export interface Answer {
   body: string;
 }
 
+/** Below the 5 s keep-alive timeout of Node's HTTP server (ours sets the same). */
+const IDLE_SOCKET_MS = 4000;
+
 export class HttpClient {
   readonly #agent: Agent;
   readonly #origin: URL;
 
   constructor(origin: string, { sockets = 1 } = {}) {
     this.#origin = new URL(origin);
-    this.#agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, keepAliveMsecs: 30_000 });
+    // An idle socket is dropped after 4 s, before the server's 5 s keep-alive timeout can close it under
+    // a request just sent on it (an ECONNRESET that is the pool's race, not the server's error).
+    this.#agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, keepAliveMsecs: 30_000, timeout: IDLE_SOCKET_MS });
   }
 
   post(path: string, body: string, headers: Record<string, string>): Promise<Answer> {

@@ -1,7 +1,8 @@
 /**
  * Tool-call latency over loopback: one call in flight at a time on a
  * keep-alive connection, for each protocol era and tool, against our server,
- * the raw floor of the same runtime and the SDK peer. Targets take turns
+ * the raw floor of the same runtime and the peers (the SDK server with and
+ * without an event store on Node, McpAgent on workerd). Targets take turns
  * inside every run, so drift of the machine hits all of them alike; each
  * figure is the median over runs.
  */
@@ -16,8 +17,12 @@ export const TOOL_CALLS: readonly ToolCall[] = [ECHO, NOTE_ADD];
 export type Caller = () => Promise<Answer>;
 
 export interface LatencyTarget {
-  /** "ours", "floor" or "peer". */
-  role: "ours" | "floor" | "peer";
+  /**
+   * "ours", "floor", "peer-store" (the SDK server with an event store, as ours
+   * has one), "peer" (without; McpAgent on workerd) or "backend" (a signed call
+   * straight to a placement's origin, as the edge makes it).
+   */
+  role: "ours" | "floor" | "peer-store" | "peer" | "backend";
   label: string;
   caller(era: Era, call: ToolCall): Promise<Caller | undefined>;
 }
@@ -46,7 +51,7 @@ export interface McpTarget extends LatencyTarget {
 }
 
 /** `eras`: the eras the target serves; for the others it has no caller (its cells stay empty). */
-export function mcpTarget(role: "ours" | "peer", label: string, origin: string, pathFor: (era: Era) => string, eras: readonly Era[] = ERAS): McpTarget {
+export function mcpTarget(role: "ours" | "peer-store" | "peer", label: string, origin: string, pathFor: (era: Era) => string, eras: readonly Era[] = ERAS): McpTarget {
   const client = new HttpClient(origin);
   const conversations = new Map<Era, Promise<McpConversation>>();
   const conversation = (era: Era) => {
@@ -85,33 +90,46 @@ export function floorTarget(label: string, origin: string, ours: McpTarget): Lat
   };
 }
 
-async function sample(caller: Caller, count: number, check: boolean): Promise<{ samples: number[]; errors: number }> {
+/** Whether an answer is a success for a target of this role: an MCP tool result, or for a floor or a backend HTTP 200 without an error. */
+function succeeded(role: LatencyTarget["role"], answer: Answer): boolean {
+  if (role === "floor") return answer.status === 200;
+  if (role === "backend") return answer.status === 200 && !answer.body.includes('"error"');
+  return isToolSuccess(answer);
+}
+
+async function sample(caller: Caller, count: number, role: LatencyTarget["role"]): Promise<{ samples: number[]; errors: number }> {
   const samples: number[] = [];
   let errors = 0;
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();
     const answer = await caller();
     samples.push(elapsedMs(started));
-    if (check ? !isToolSuccess(answer) : answer.status !== 200) errors++;
+    if (!succeeded(role, answer)) errors++;
   }
   return { samples, errors };
 }
 
 /** Measures every target on every era × tool; targets take turns within each run. */
-export async function measureLatency(runtime: string, targets: readonly LatencyTarget[], plan: LatencyPlan, eras: readonly Era[] = ERAS): Promise<LatencyRow[]> {
+export async function measureLatency(
+  runtime: string,
+  targets: readonly LatencyTarget[],
+  plan: LatencyPlan,
+  eras: readonly Era[] = ERAS,
+  calls: readonly ToolCall[] = TOOL_CALLS,
+): Promise<LatencyRow[]> {
   const rows: LatencyRow[] = [];
   for (const era of eras) {
-    for (const call of TOOL_CALLS) {
+    for (const call of calls) {
       const callers: { target: LatencyTarget; caller: Caller }[] = [];
       for (const target of targets) {
         const caller = await target.caller(era, call);
         if (caller !== undefined) callers.push({ target, caller });
       }
-      for (const { caller, target } of callers) await sample(caller, plan.warmupCalls, target.role !== "floor");
+      for (const { caller, target } of callers) await sample(caller, plan.warmupCalls, target.role);
       const runs = new Map<LatencyTarget, { percentiles: Percentiles[]; errors: number }>(callers.map(({ target }) => [target, { percentiles: [], errors: 0 }]));
       for (let run = 0; run < plan.runs; run++) {
         for (const { target, caller } of callers) {
-          const { samples, errors } = await sample(caller, plan.callsPerRun, target.role !== "floor");
+          const { samples, errors } = await sample(caller, plan.callsPerRun, target.role);
           const entry = runs.get(target)!;
           entry.percentiles.push(percentiles(samples));
           entry.errors += errors;

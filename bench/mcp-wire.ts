@@ -74,6 +74,13 @@ export class McpConversation {
     };
   }
 
+  /** The same conversation (session, headers, next request id) over another client's sockets. */
+  on(client: HttpClient): McpConversation {
+    const moved = new McpConversation(client, this.#path, this.era, this.#headers);
+    moved.#nextId = this.#nextId;
+    return moved;
+  }
+
   async call(call: ToolCall): Promise<Answer> {
     const { body, headers } = this.toolCallRequest(call);
     return this.#client.post(this.#path, body, headers);

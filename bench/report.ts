@@ -1,4 +1,7 @@
 /** Renders one benchmark run as Markdown (bench/RESULTS.md). */
+import type { LatencyRow } from "./latency.ts";
+import { f, table } from "./markdown.ts";
+import { LOAD_METHOD, renderHighestRates, renderPlacement, renderSweeps } from "./report-load.ts";
 import type { SessionStoreRate } from "./session-store.ts";
 import { compared, judge, type Figures } from "./targets.ts";
 
@@ -12,19 +15,16 @@ export interface Machine {
 
 export interface BenchResults extends Figures {
   machine: Machine;
+  placement: LatencyRow[];
   sessionStore: SessionStoreRate;
   plan: Record<string, unknown>;
 }
-
-const f = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits));
-const table = (header: string[], rows: string[][]) =>
-  [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
 
 export function renderMarkdown(results: BenchResults): string {
   const { machine } = results;
   const out: string[] = [];
   out.push("# Benchmark results", "");
-  out.push(`Written by \`npm run bench${machine.mode === "quick" ? " -- --quick" : ""}\`. Every figure is the median of several runs; every comparison is a ratio or difference taken in the same run. Traffic goes to 127.0.0.1 only.`, "");
+  out.push(`Written by \`npm run bench${machine.mode === "quick" ? " -- --quick" : ""}\`. One-in-flight latencies, cold starts and infra timings are medians of several runs; each sweep rung is one run at its rate; every comparison is a ratio or difference taken in the same run. Traffic goes to 127.0.0.1 only.`, "");
   out.push(table(["machine", "value"], [["CPU", `${machine.cpu} (${machine.cores} cores)`], ["Node", machine.node], ["date", machine.date], ["mode", machine.mode]]), "");
 
   out.push("## Targets", "");
@@ -33,8 +33,8 @@ export function renderMarkdown(results: BenchResults): string {
   out.push("## Tool-call latency (ms, loopback, one call in flight, keep-alive)", "");
   out.push(
     table(
-      ["runtime", "era", "tool", "ours p50", "ours p95", "ours p99", "floor p50", "floor p99", "overhead p50", "overhead p99", "peer p50", "peer p99", "peer ÷ ours (p50)", "errors"],
-      compared(results.latency).map(({ ours, floor, peer }) => [
+      ["runtime", "era", "tool", "ours p50", "ours p95", "ours p99", "floor p50", "floor p99", "overhead p50", "overhead p99", "SDK + event store p50", "p99", "SDK / McpAgent p50", "p99", "SDK + store ÷ ours (p50)", "errors"],
+      compared(results.latency).map(({ ours, floor, peerStore, peer }) => [
         ours.runtime,
         ours.era,
         ours.tool,
@@ -45,30 +45,32 @@ export function renderMarkdown(results: BenchResults): string {
         f(floor?.latency.p99),
         floor ? `+${f(ours.latency.p50 - floor.latency.p50)}` : "–",
         floor ? `+${f(ours.latency.p99 - floor.latency.p99)}` : "–",
+        f(peerStore?.latency.p50),
+        f(peerStore?.latency.p99),
         f(peer?.latency.p50),
         f(peer?.latency.p99),
-        peer ? `${f(peer.latency.p50 / ours.latency.p50)}×` : "–",
-        String(ours.errors + (peer?.errors ?? 0)),
+        peerStore ? `${f(peerStore.latency.p50 / ours.latency.p50)}×` : "–",
+        String(ours.errors + (peerStore?.errors ?? 0) + (peer?.errors ?? 0)),
       ]),
     ),
     "",
   );
   out.push(
     "Floor: a minimal server on the same runtime (`node:http`; a one-function Worker under the same Miniflare) that reads the body and answers with the bytes our server answered. " +
-      "Peer (Node): a plain SDK server as the SDK's examples write it (`bench/servers/node-peer.ts`). " +
+      "Peers (Node): a plain SDK server as the SDK's examples write it (`bench/servers/node-peer.ts`), with the SDK's `InMemoryEventStore` and without. " +
       "Peer (workerd): Cloudflare's `agents` McpAgent (`bench/servers/workerd-peer.ts`), which serves 2025-11-25 sessions only. " +
       "The client sends raw JSON-RPC on a keep-alive `node:http` agent (`bench/http-client.ts`), one call in flight; 2025-11-25 sessions are initialized once, before timing.",
     "",
   );
 
-  out.push("## Concurrency sweep (one Node process, 2025-11-25 sessions × 20 `echo` calls, closed loop)", "");
-  out.push(
-    table(
-      ["sessions", "calls", "throughput (calls/s)", "p50 (ms)", "p99 (ms)", "errors", "open all sessions (ms)"],
-      results.sweep.map((row) => [String(row.sessions), String(row.calls), f(row.throughput, 0), f(row.p50Ms), f(row.p99Ms), String(row.errors), f(row.openMs, 0)]),
-    ),
-    "",
-  );
+  out.push("## Load: open-loop rate sweeps", "");
+  out.push(LOAD_METHOD, "");
+  out.push("### Highest rate within budget, and its cost", "");
+  out.push(...renderHighestRates(results.load));
+  out.push(...renderSweeps(results.load));
+
+  out.push("## Per-placement hop overhead (ms, loopback, one call in flight)", "");
+  out.push(...renderPlacement(results.placement));
 
   const cold = results.coldStart;
   out.push("## Cold start and bundle", "");
@@ -114,10 +116,10 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(
     [
       "- **Overhead** is ours minus the floor, both measured in the same run; **peer ÷ ours** above 1 means ours is faster.",
-      "- **What ours does that the peers do not:** on Node, 2025-11-25 calls append their SSE event to the session's SQLite log (resumable after a restart) and 2025-11-25 sessions are persisted; `note_add` writes SQLite. The Node peer keeps sessions and notes in memory and has no event log. On workerd both ours and McpAgent keep state in Durable Object storage.",
-      "- **The sweep is a closed loop:** every session keeps one call in flight, so by Little's law a call waits about sessions ÷ throughput; at 1,000 sessions p99 ≤ 50 ms would take over 20,000 calls/s from one Node process.",
+      "- **What ours does that the peers do not:** on Node, 2025-11-25 calls append their SSE event to the session's SQLite log (resumable after a restart) and 2025-11-25 sessions are persisted; `note_add` writes SQLite. The SDK peer with an event store keeps its events in memory (lost on restart); without one it keeps none; both keep sessions and notes in memory. On workerd both ours and McpAgent keep state in Durable Object storage.",
+      "- **Why open loop:** the earlier sweep was a closed loop (every session kept one call in flight), so by Little's law a call waited about sessions ÷ throughput: it measured the queue the load generator made, not the server. Agents wait on every call; the open loop offers a rate and measures the wait at it.",
       "- **Cold start** is measured from spawning `node` to the first answered initialize; Node's compile cache (enabled by `npm start`) makes every start after the first faster, and both are shown.",
-      "- The machine is shared and has 2 cores: the load generator, the server and its helper threads compete for them, so tail latencies (p99) move more between runs than medians do.",
+      "- The machine is shared and has 2 cores: the load generator, the server and its helper threads compete for them, so tail latencies (p99) move more between runs than medians do. Highest rates are those of a server sharing its machine with its load generator.",
     ].join("\n"),
     "",
   );

@@ -11,13 +11,23 @@
  *
  * Same tools, same answers as ours: `echo`, and `note_add` appending to an
  * in-memory scratchpad (the examples keep their state in memory; ours writes SQLite).
+ *
+ * With `PEER_EVENT_STORE=1` each 2025-11-25 transport gets an event store for
+ * resumability, as ours has one: the SDK's own `InMemoryEventStore`, the one
+ * its examples pass as `eventStore` (`examples/shared/inMemoryEventStore` in
+ * @modelcontextprotocol/sdk, used by `examples/server/simpleStreamableHttp`),
+ * imported as shipped. 2026-07-28 has no sessions to resume; that leg is the
+ * same either way.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { localhostHostValidation, localhostOriginValidation, NodeStreamableHTTPServerTransport, toNodeHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, isInitializeRequest, McpServer } from "@modelcontextprotocol/server";
+import { InMemoryEventStore } from "@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js";
 import * as z from "zod/v4";
+
+const withEventStore = process.env.PEER_EVENT_STORE === "1";
 
 const notes = new Map<string, { id: number; text: string; createdAt: string }[]>();
 let nextNoteId = 1;
@@ -61,6 +71,7 @@ const server = createServer(async (req, res) => {
   } else if (!sid && isInitializeRequest(body)) {
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      ...(withEventStore ? { eventStore: new InMemoryEventStore() } : {}),
       onsessioninitialized: (id) => {
         sessions.set(id, transport);
       },
@@ -72,4 +83,4 @@ const server = createServer(async (req, res) => {
     res.writeHead(sid ? 404 : 400, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Bad Request" }, id: null }));
   }
 });
-server.listen(0, "127.0.0.1", () => console.log(`peer listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+server.listen(0, "127.0.0.1", () => console.log(`peer${withEventStore ? " (event store)" : ""} listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`));

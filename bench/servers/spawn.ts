@@ -7,6 +7,8 @@ export interface Spawned {
   child: ChildProcess;
   /** Milliseconds from spawn to the `listening on` line. */
   listeningMs: number;
+  /** Everything it printed so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -14,5 +16,5 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   const started = process.hrtime.bigint();
   const serving = await spawnServing(process.execPath, args, { env: { ...process.env, ...env }, timeoutMs });
   const listeningMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { origin: serving.origin, child: serving.child, listeningMs, stop: () => serving.stop() };
+  return { origin: serving.origin, child: serving.child, listeningMs, output: () => serving.output(), stop: () => serving.stop() };
 }

@@ -1,0 +1,92 @@
+/**
+ * What each hop costs, per placement, on this machine: our Worker under
+ * workerd with its Fly origin pointed at our Node server and its Modal URL at
+ * the local Python compute runner (the wiring of app/test/edge-upstreams.test.ts),
+ * one call in flight. A tool of each placement is timed through the edge:
+ * `echo` (edge only), `kb_search` (edge → Fly), `csv_profile` (edge → Modal
+ * runner); the same signed calls the edge makes are also timed straight to
+ * each backend. Hop overhead = edge → backend minus edge only.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { STREAM_CONTENT_TYPE, callPath } from "../app/src/upstream/call-stream.ts";
+import { signRequest } from "../app/src/upstream/signing.ts";
+import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
+import { HttpClient } from "./http-client.ts";
+import { mcpTarget, measureLatency, type LatencyPlan, type LatencyRow, type LatencyTarget } from "./latency.ts";
+import { ECHO, ERAS, isToolSuccess, type ToolCall } from "./mcp-wire.ts";
+import { spawnOurNodeServer } from "./node-latency.ts";
+import { BENCH_BINDINGS } from "./workerd-latency.ts";
+
+export type Placement = "edge" | "fly" | "modal";
+
+/** A cheap tool of each placement (app/src/tools: echo.ts, kb.ts, csv.ts). */
+export const PLACED_CALLS: Record<Placement, ToolCall> = {
+  edge: ECHO,
+  fly: { tool: "kb_search", args: { query: "restore drill", limit: 5 } },
+  modal: { tool: "csv_profile", args: { csv: "city,temp\nOslo,4.5\nLima,19\nCairo,\n" } },
+};
+
+/** The seed's per-platform latency figures, in ms, that the local hops are read against. */
+export const SEED_FIGURES: Record<Placement, { lowMs: number; highMs: number; platform: string }> = {
+  edge: { lowMs: 1, highMs: 5, platform: "Workers" },
+  fly: { lowMs: 2, highMs: 8, platform: "Fly" },
+  modal: { lowMs: 10, highMs: 25, platform: "Modal" },
+};
+
+export function placementOf(tool: string): Placement {
+  const found = (Object.keys(PLACED_CALLS) as Placement[]).find((placement) => PLACED_CALLS[placement].tool === tool);
+  if (found === undefined) throw new Error(`no placement measured for tool ${tool}`);
+  return found;
+}
+
+/** The signed call the edge makes to `origin` for `placement`'s tool, sent from here; era-less, so measured once (first era). */
+function backendTarget(placement: Placement, origin: string, secret: string): LatencyTarget & { close(): void } {
+  const base = new URL(origin);
+  const client = new HttpClient(base.origin);
+  return {
+    role: "backend",
+    label: `signed call to the ${placement} backend`,
+    async caller(era, call) {
+      if (era !== ERAS[0] || call.tool !== PLACED_CALLS[placement].tool) return undefined;
+      const path = `${base.pathname.replace(/\/$/, "")}${callPath({ kind: "tools", name: call.tool })}`;
+      const body = JSON.stringify(call.args);
+      const bytes = new TextEncoder().encode(body) as Uint8Array<ArrayBuffer>;
+      // A fresh signature each call: the receivers refuse a replayed one.
+      return async () =>
+        client.post(path, body, { ...(await signRequest(secret, "POST", path, bytes)), "content-type": "application/json", accept: `${STREAM_CONTENT_TYPE}, application/json` });
+    },
+    close: () => client.close(),
+  };
+}
+
+export async function placementLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
+  const secret = randomBytes(32).toString("hex");
+  const dataDir = mkdtempSync(join(tmpdir(), "mcp-bench-placement-"));
+  const node = await spawnOurNodeServer(dataDir, { MCP_START_COMPUTE: "1", MCP_UPSTREAM_SECRET: secret });
+  const modalUrl = /compute (http:\/\/\S+?)[,)]/.exec(node.output())?.[1];
+  const targets: (LatencyTarget & { close(): void })[] = [];
+  let edge: Awaited<ReturnType<typeof startEdgeWorker>> | undefined;
+  try {
+    if (modalUrl === undefined) throw new Error(`the Node server did not start its compute runner (python3?):\n${node.output()}`);
+    edge = await startEdgeWorker({ bindings: { ...BENCH_BINDINGS, FLY_ORIGIN: node.origin, MODAL_URL: modalUrl, MCP_UPSTREAM_SECRET: secret } });
+    const viaEdge = mcpTarget("ours", "through the edge", edge.origin, () => "/v1/mcp");
+    targets.push(viaEdge, backendTarget("fly", node.origin, secret), backendTarget("modal", modalUrl, secret));
+    // One document for kb_search to find, put through the edge as a client would.
+    const put = await (await viaEdge.conversation(ERAS[0]!)).call({ tool: "kb_put", args: { key: "bench/restore", title: "Restore drill", body: "Run the restore drill against the backup bucket." } });
+    if (!isToolSuccess(put)) throw new Error(`kb_put through the edge failed: HTTP ${put.status} ${put.body.slice(0, 200)}`);
+    return await measureLatency("placement", targets, plan, ERAS, Object.values(PLACED_CALLS));
+  } finally {
+    for (const target of targets) target.close();
+    await edge?.dispose();
+    await node.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const rows = await placementLatency({ runs: 2, callsPerRun: 100, warmupCalls: 50 });
+  for (const row of rows) console.log(row.era, row.tool.padEnd(12), row.role.padEnd(8), JSON.stringify(row.latency), row.errors);
+}
