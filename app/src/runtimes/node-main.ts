@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const catalog = config.MCP_FIXTURES === "conformance" ? mergeCatalogs(shipped, (await import("../fixtures/conformance/index.ts")).conformanceFixtures) : shipped;
   let app;
   try {
-    app = createNodeApp({ config, catalog, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
+    app = await createNodeApp({ config, catalog, ...(modal ? { modal } : {}), ...(upstreamSecret ? { upstreamSecret } : {}) });
   } catch (error) {
     if (!(error instanceof AuthSettingsError)) throw error;
     console.error(`invalid environment:\n  ${error.message}`);

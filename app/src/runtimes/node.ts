@@ -2,7 +2,6 @@ import type { Server } from "node:http";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
-import { createResourceServer, ResourceServer } from "../auth/resource-server.ts";
 import { buildMcpServer } from "../server/build-server.ts";
 import { checkHost } from "../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
@@ -57,7 +56,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * knowledge base, one endpoint per API version, and the same HTTP rules as
  * the Worker.
  */
-export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped }: NodeAppOptions): NodeApp {
+export async function createNodeApp({ config, modal, upstreamSecret, catalog = shipped }: NodeAppOptions): Promise<NodeApp> {
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
   // Each SQLite commit is a WAL append: SSE events are written a turn after they are sent, many per commit.
@@ -66,7 +65,7 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
   const region = regionRole(config, primaryCopy);
   // One change-event source for the `subscriptions/listen` streams of every endpoint.
   const events = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
-  const observed = nodeTelemetry(config, catalog.tools);
+  const observed = await nodeTelemetry(config, catalog.tools);
   const host: ToolHost = {
     local: { edge: { notes }, fly: { knowledgeBase: primaryCopy?.knowledgeBase ?? new SqlKnowledgeBase(db) } },
     upstream: modal ? { modal } : {},
@@ -82,7 +81,9 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
   };
   const staticTokens = parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL);
   // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
-  const oauth = config.oauth && createResourceServer({ settings: config.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
+  // The resource server (and jose with it) is loaded only where tokens come from an issuer: it costs every other start.
+  const auth = config.oauth ? await import("../auth/resource-server.ts") : undefined;
+  const oauth = config.oauth && auth?.createResourceServer({ settings: config.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
   if (oauth) host.scopes = oauth.scopes;
   let origin = config.MCP_PUBLIC_URL === undefined ? undefined : new URL(config.MCP_PUBLIC_URL);
   const publicOrigin = () => {
@@ -119,7 +120,7 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
         policy,
         createServer,
         legacy: (request, caller, body) => router.handle(request, caller, body),
-        ...(oauth ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, ResourceServer.resourceOf(publicOrigin(), apiVersion)) } : {}),
+        ...(oauth && auth ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, auth.ResourceServer.resourceOf(publicOrigin(), apiVersion)) } : {}),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
         bus: events,
       }),
@@ -179,7 +180,7 @@ export function createNodeApp({ config, modal, upstreamSecret, catalog = shipped
 }
 
 /** This server's telemetry: it names itself by its release and color, and exports spans where configured. */
-function nodeTelemetry(config: NodeConfig, tools: readonly ToolDefinition[]): NodeTelemetry {
+function nodeTelemetry(config: NodeConfig, tools: readonly ToolDefinition[]): Promise<NodeTelemetry> {
   return createNodeTelemetry(
     {
       deployment: { service: "mcp-hosting-fly", release: config.MCP_RELEASE, color: config.MCP_COLOR },

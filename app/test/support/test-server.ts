@@ -5,6 +5,6 @@ import { loadNodeConfig } from "../../src/runtimes/node-config.ts";
 import { fixtureTools } from "./fixture-tools.ts";
 
 const config = loadNodeConfig();
-const app = createNodeApp({ config, catalog: mergeCatalogs(catalog, { tools: fixtureTools, prompts: [], resources: [] }) });
+const app = await createNodeApp({ config, catalog: mergeCatalogs(catalog, { tools: fixtureTools, prompts: [], resources: [] }) });
 const { url } = await listen(app, config);
 console.log(`test server listening on ${url}/v1/mcp`);

@@ -6,7 +6,7 @@
 import type { Deployment } from "../conventions.ts";
 import { Telemetry } from "../telemetry.ts";
 import { DurationMetric } from "./duration-metric.ts";
-import { OtelSpans, type OtlpSettings } from "./otel-spans.ts";
+import type { OtlpSettings } from "./otel-spans.ts";
 import { SignedCallTracing } from "./signed-calls.ts";
 import { UnrecordedSpans } from "../unrecorded-spans.ts";
 
@@ -25,9 +25,10 @@ export interface NodeTelemetry {
   close(): Promise<void>;
 }
 
-export function createNodeTelemetry(settings: NodeTelemetrySettings, tools: Iterable<string>): NodeTelemetry {
-  const spans = settings.otlp ? new OtelSpans(settings.deployment, settings.otlp, settings.log) : undefined;
-  const metric = new DurationMetric(settings.deployment);
+/** The OpenTelemetry trace SDK and its OTLP exporter are loaded only when spans are exported: they cost the server's start tens of milliseconds. */
+export async function createNodeTelemetry(settings: NodeTelemetrySettings, tools: Iterable<string>): Promise<NodeTelemetry> {
+  const spans = settings.otlp ? new (await import("./otel-spans.ts")).OtelSpans(settings.deployment, settings.otlp, settings.log) : undefined;
+  const metric = new DurationMetric();
   const telemetry = new Telemetry({ spans: spans ?? new UnrecordedSpans(), calls: metric, deployment: settings.deployment, recordContent: settings.recordContent, log: settings.log });
   return { telemetry, metric, signedCalls: new SignedCallTracing(telemetry, tools), close: async () => spans?.close() };
 }
