@@ -4,6 +4,7 @@ import { admitRequest, DRAIN_LIMIT_BYTES, refuseForeignOrigin, tooLarge, type Ht
 import { decodeRequestBody, readRequestBody, requestTimeout } from "./request-body.ts";
 import { initializeParamsProblem } from "./initialize-params.ts";
 import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.ts";
+import { plainEra } from "./plain-era.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
 /**
@@ -105,7 +106,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Invalid Request: expected a JSON-RPC message object");
       }
     }
-    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) {
+    const era = plainEra(request.method, parsedBody, request.headers.get("mcp-protocol-version")) ?? ((await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) ? "legacy" : "modern");
+    if (era === "legacy") {
       return refuseBadInitialize(parsedBody) ?? options.legacy(request, caller, parsedBody, bodyText);
     }
     const refused = await options.admitModern?.(caller.principal, parsedBody);
