@@ -6,7 +6,18 @@ export const MAX_EVENTS_PER_SESSION = 500;
 /** Pruning runs once per this many events of a session, not on every append. */
 const PRUNE_EVERY = 50;
 
-/** How appended events reach the table: at once, or gathered and written together a turn later. */
+/**
+ * How long batched events wait for company before they are written. At a few
+ * hundred calls a second a commit then carries several events instead of one
+ * (a commit costs the server more than the inserts in it); it is also the
+ * longest an event sent to a client goes without its replay copy on disk.
+ */
+export const EVENT_BATCH_MS = 10;
+
+/** A batch this large is written at once. */
+const MAX_BATCH = 256;
+
+/** How appended events reach the table: at once, or gathered and written together shortly after. */
 export type EventLogWrites = "immediate" | "batched";
 
 interface PendingEvent {
@@ -22,18 +33,17 @@ interface PendingEvent {
  * `immediate` writes (a Durable Object, whose storage already coalesces writes
  * behind its output gate) an append is one INSERT. With `batched` writes (the
  * Node database, where each commit is a WAL append costing tens of
- * microseconds) appends are numbered here and written by one transaction on
- * the next turn of the event loop: the commit leaves the call's critical path,
- * and calls arriving together share it. An event reaches the table within one
- * turn after its bytes were handed to the client's socket; a crash inside that
- * turn loses only the replay copy of events sent in it. Every read flushes
- * first, so a resuming client always sees what was sent.
+ * microseconds) appends are numbered here and written by one transaction at
+ * most EVENT_BATCH_MS later: the commit leaves the call's critical path, and
+ * the calls of those milliseconds share it. A crash inside that window loses
+ * only the replay copy of events already sent (a graceful stop writes them).
+ * Every read flushes first, so a resuming client always sees what was sent.
  */
 export class SessionEventLog {
   readonly #sql: Sql;
   readonly #writes: EventLogWrites;
   #pending: PendingEvent[] = [];
-  #scheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
 
   constructor(sql: Sql, writes: EventLogWrites = "immediate") {
@@ -59,16 +69,21 @@ export class SessionEventLog {
     if (this.#nextId === 0) this.#nextId = this.#lastId() + 1;
     const id = this.#nextId++;
     this.#pending.push({ id, sessionId, streamId, message, createdAt });
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.flush());
+    if (this.#pending.length >= MAX_BATCH) {
+      this.flush();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), EVENT_BATCH_MS);
+      // Batches are Node's (a Durable Object writes at once): a pending one must not hold the
+      // process open, and the server's close flushes it.
+      (this.#timer as unknown as { unref?: () => void }).unref?.();
     }
     return id;
   }
 
   /** Writes every pending event now, in one transaction. */
   flush(): void {
-    this.#scheduled = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     this.#pending = [];
