@@ -159,7 +159,8 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
       if (endpoint) return endpoint.fetch(request, body);
       if (pathname === "/metrics" && config.MCP_METRICS_PORT === undefined) return metrics();
       if (signedTools && isSignedCallPath(pathname)) {
-        const signed = body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer> });
+        // The adapter's abort signal is the request's own property (node-http.ts withSignal), which a copied Request does not keep: it is handed on.
+        const signed = body === undefined ? request : new Request(request, { body: body as Uint8Array<ArrayBuffer>, signal: request.signal });
         return observed.signedCalls.serve(signed, () => signedTools(signed));
       }
       return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, `Not found: MCP is served at ${[...endpoints.keys()].join(", ")}`);
