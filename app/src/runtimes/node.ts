@@ -59,7 +59,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 export async function createNodeApp({ config, modal, upstreamSecret, catalog = shipped }: NodeAppOptions): Promise<NodeApp> {
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
-  // Each SQLite commit is a WAL append: SSE events are written a turn after they are sent, many per commit.
+  // Each SQLite commit is a WAL append: SSE events are written within 10 ms of being sent, many per commit (event-log.ts).
   const sessions = new SqlSessionStore(db, { eventWrites: "batched" });
   const primaryCopy = openPrimaryCopy(config);
   const region = regionRole(config, primaryCopy);
