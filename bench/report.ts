@@ -24,7 +24,7 @@ export function renderMarkdown(results: BenchResults): string {
   const { machine } = results;
   const out: string[] = [];
   out.push("# Benchmark results", "");
-  out.push(`Written by \`npm run bench${machine.mode === "quick" ? " -- --quick" : ""}\`. One-in-flight latencies, cold starts and infra timings are medians of several runs; each sweep rung is one run at its rate; every comparison is a ratio or difference taken in the same run. Traffic goes to 127.0.0.1 only.`, "");
+  out.push(`Written by \`npm run bench${machine.mode === "quick" ? " -- --quick" : ""}\`. One-in-flight latencies, cold starts and infra timings are medians of several runs; each sweep rung is the median run of its rate (by p99; a quick run runs each rate once), with the errors of every run; every comparison is a ratio or difference taken in the same run. Traffic goes to 127.0.0.1 only.`, "");
   out.push(table(["machine", "value"], [["CPU", `${machine.cpu} (${machine.cores} cores)`], ["Node", machine.node], ["date", machine.date], ["mode", machine.mode]]), "");
 
   out.push("## Targets", "");

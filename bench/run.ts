@@ -36,7 +36,8 @@ if (flags.help) {
 const PLANS = {
   full: {
     latency: { runs: 7, callsPerRun: 1000, warmupCalls: 300 },
-    load: { call: ECHO, ladder: [250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000], rungMs: 5000, warmupMs: 3000, sessions: 1000, timeoutMs: 2000, pauseMs: 1000 },
+    // Each rate three times, the median run standing for it: single 5 s runs were decided by one stall of the shared machine.
+    load: { call: ECHO, ladder: [250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000], rungMs: 5000, warmupMs: 3000, sessions: 1000, timeoutMs: 2000, pauseMs: 1000, repeats: 3 },
     // The Modal runner's calls take tens of ms: fewer of them.
     placement: { runs: 3, callsPerRun: 200, warmupCalls: 50 },
     coldStartRuns: 7,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { generatorBound, highestPassingRate, ladderDone, rungPasses } from "./ladder.ts";
+import { combineRuns, generatorBound, highestPassingRate, ladderDone, rungPasses } from "./ladder.ts";
 import type { RungResult } from "./protocol.ts";
 
 function rung(offeredPerSecond: number, measured: Partial<RungResult> = {}): RungResult {
@@ -57,4 +57,19 @@ test("a sweep stops climbing at its second failing rung, not its first", () => {
   assert.equal(ladderDone([rung(250), rung(500, { p99Ms: 60 })]), false);
   assert.equal(ladderDone([rung(250), rung(500, { p99Ms: 60 }), rung(1000)]), false);
   assert.equal(ladderDone([rung(250), rung(500, { p99Ms: 60 }), rung(1000), rung(1500, { errors: 1 })]), true);
+});
+
+test("several runs of a rate make one rung: the median run by p99 stands for it, every run's errors count", () => {
+  const stalled = rung(1000, { p99Ms: 140, maxMs: 180, calls: 5000 });
+  const combined = combineRuns([rung(1000, { p99Ms: 12, maxMs: 20, calls: 5000 }), stalled, rung(1000, { p99Ms: 15, maxMs: 22, calls: 5000 })]);
+  assert.equal(combined.p99Ms, 15);
+  assert.deepEqual(combined.p99RunsMs, [12, 140, 15]);
+  assert.equal(combined.maxMs, 180);
+  assert.equal(combined.calls, 15_000);
+  assert.equal(rungPasses(combined), true);
+  const withError = combineRuns([rung(1000, { p99Ms: 12 }), rung(1000, { p99Ms: 13, errors: 1, errorKinds: { timeout: 1 } }), rung(1000, { p99Ms: 14 })]);
+  assert.equal(withError.errors, 1);
+  assert.deepEqual(withError.errorKinds, { timeout: 1 });
+  assert.equal(rungPasses(withError), false);
+  assert.equal(combineRuns([stalled]), stalled);
 });

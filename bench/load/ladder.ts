@@ -48,3 +48,25 @@ export function highestPassingRate(rungs: readonly RungResult[]): HighestRate {
   if (firstFailureAbove === undefined) return { ratePerSecond, limitedBy: "ladder" };
   return { ratePerSecond, limitedBy: generatorBound(firstFailureAbove) ? "generator" : "server" };
 }
+
+/**
+ * One rung from several runs of the same rate: the run with the median p99
+ * stands for it, so one stall of the shared machine (a 70–180 ms pause that
+ * hits every server at the same point of a run) does not decide a rate; the
+ * errors of every run count, since an error is never noise.
+ */
+export function combineRuns(runs: readonly RungResult[]): RungResult {
+  if (runs.length === 0) throw new Error("a rung needs at least one run");
+  if (runs.length === 1) return runs[0]!;
+  const median = [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor((runs.length - 1) / 2)]!;
+  const errorKinds: Record<string, number> = {};
+  for (const run of runs) for (const [kind, count] of Object.entries(run.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
+  return {
+    ...median,
+    calls: runs.reduce((sum, run) => sum + run.calls, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    errorKinds,
+    maxMs: Math.max(...runs.map((run) => run.maxMs)),
+    p99RunsMs: runs.map((run) => run.p99Ms),
+  };
+}

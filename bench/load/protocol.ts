@@ -41,6 +41,8 @@ export interface RungResult {
   generatorCores: number;
   /** CPU the server process(es) used over the rung, in cores, when the bench could read it. */
   serverCores?: number;
+  /** When the rate was run more than once: each run's p99, in the order run (the figures above are the median run's). */
+  p99RunsMs?: number[];
 }
 
 export type ToGenerator = { kind: "open"; target: LoadTarget } | { kind: "rung"; job: RungJob } | { kind: "close" };

@@ -4,7 +4,7 @@
  * pause between rungs) until it ends or two rungs fail.
  */
 import type { Era, ToolCall } from "../mcp-wire.ts";
-import { highestPassingRate, ladderDone, type HighestRate } from "./ladder.ts";
+import { combineRuns, highestPassingRate, ladderDone, type HighestRate } from "./ladder.ts";
 import { LoadGenerator } from "./load-generator.ts";
 import { cpuMeter } from "./process-cpu.ts";
 import type { RungResult } from "./protocol.ts";
@@ -20,6 +20,8 @@ export interface SweepPlan {
   timeoutMs: number;
   /** Quiet time between rungs, for the server to finish what a failing rung left it. */
   pauseMs: number;
+  /** Runs of each rate; the rung is their median run (ladder.ts combineRuns). @default 1 */
+  repeats?: number;
 }
 
 /** A server under load, as the sweep reaches it. */
@@ -62,13 +64,17 @@ export async function sweepRates(subject: SweepSubject, era: Era, call: ToolCall
     await generator.rung({ ratePerSecond: first, durationMs: plan.warmupMs, seed: 1, timeoutMs: plan.timeoutMs });
     const rungs: RungResult[] = [];
     for (const [index, ratePerSecond] of plan.ladder.entries()) {
-      await pause(plan.pauseMs);
-      const serverCores = cpuMeter(subject.pids);
-      // The seed depends on the rung only: every target is offered the same schedule at the same rate.
-      const result = await generator.rung({ ratePerSecond, durationMs: plan.rungMs, seed: 1000 + index, timeoutMs: plan.timeoutMs });
-      const cores = serverCores();
-      rungs.push(cores === undefined ? result : { ...result, serverCores: cores });
-      log(`  ${subject.runtime} ${subject.server} ${era} ${call.tool} @ ${ratePerSecond}/s: p50 ${result.p50Ms.toFixed(2)} p99 ${result.p99Ms.toFixed(2)} ms, ${result.errors} errors, lag p99 ${result.sendLagP99Ms.toFixed(2)} ms`);
+      const runs: RungResult[] = [];
+      for (let repeat = 0; repeat < (plan.repeats ?? 1); repeat++) {
+        await pause(plan.pauseMs);
+        const serverCores = cpuMeter(subject.pids);
+        // The seed depends on the rung and the repeat only: every target is offered the same schedules at the same rate.
+        const result = await generator.rung({ ratePerSecond, durationMs: plan.rungMs, seed: 1000 + 10 * index + repeat, timeoutMs: plan.timeoutMs });
+        const cores = serverCores();
+        runs.push(cores === undefined ? result : { ...result, serverCores: cores });
+        log(`  ${subject.runtime} ${subject.server} ${era} ${call.tool} @ ${ratePerSecond}/s: p50 ${result.p50Ms.toFixed(2)} p99 ${result.p99Ms.toFixed(2)} ms, ${result.errors} errors, lag p99 ${result.sendLagP99Ms.toFixed(2)} ms`);
+      }
+      rungs.push(combineRuns(runs));
       if (ladderDone(rungs)) break;
     }
     return { runtime: subject.runtime, server: subject.server, era, tool: call.tool, sessions, openMs, rungs, highest: highestPassingRate(rungs) };
