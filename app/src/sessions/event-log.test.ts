@@ -103,3 +103,24 @@ test(
     db.close();
   }),
 );
+
+test(
+  "a batch that cannot be written is said in the log and ends nothing: the timer's flush never throws",
+  withDatabase(async (path) => {
+    const db = openDatabase(path);
+    const log = new SessionEventLog(db, "batched");
+    log.append("s1", "a", "{}");
+    // The database goes away under the pending batch, as a full or failing disk would refuse it.
+    db.close();
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => void errors.push(line);
+    try {
+      await sleep(EVENT_BATCH_MS + 30);
+    } finally {
+      console.error = original;
+    }
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /1 SSE events were not written to the replay log/);
+  }),
+);

@@ -72,7 +72,7 @@ export class SessionEventLog {
     if (this.#pending.length >= MAX_BATCH) {
       this.flush();
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.flush(), EVENT_BATCH_MS);
+      this.#timer = setTimeout(() => this.#flushInBackground(), EVENT_BATCH_MS);
       // Batches are Node's (a Durable Object writes at once): a pending one must not hold the
       // process open, and the server's close flushes it.
       (this.#timer as unknown as { unref?: () => void }).unref?.();
@@ -100,6 +100,20 @@ export class SessionEventLog {
         if (event.id % PRUNE_EVERY === 0) this.#prune(event.sessionId, event.id);
       }
     });
+  }
+
+  /**
+   * The timer's flush: nothing is there to take an error, and an exception in a timer would end
+   * the process and every session in it. A failed batch (a full disk, say) loses its replay copies
+   * and is said in the log; the events themselves were already sent.
+   */
+  #flushInBackground(): void {
+    const count = this.#pending.length;
+    try {
+      this.flush();
+    } catch (error) {
+      console.error(`[sessions] ${count} SSE events were not written to the replay log: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   streamOf(sessionId: string, eventId: number): string | undefined {
