@@ -22,9 +22,7 @@ export async function readBodyText(source: { body: ReadableStream<Uint8Array> | 
   if (source.body === null) return "";
   const reader = source.body.getReader();
   const drainBytes = Math.max(limits.drainBytes ?? limits.maxBytes, limits.maxBytes);
-  let expire: (value: "timeout") => void = () => undefined;
-  const late = new Promise<"timeout">((resolve) => (expire = resolve));
-  const timer = limits.timeoutMs === undefined ? undefined : setTimeout(() => expire("timeout"), limits.timeoutMs);
+  const { late, clear } = deadline(limits.timeoutMs);
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -43,8 +41,7 @@ export async function readBodyText(source: { body: ReadableStream<Uint8Array> | 
       if (size <= limits.maxBytes) chunks.push(next.value);
     }
   } finally {
-    // A pending timer would also keep a Durable Object from hibernating.
-    if (timer !== undefined) clearTimeout(timer);
+    clear();
   }
   if (size > limits.maxBytes) return "too-large";
   const bytes = new Uint8Array(size);
@@ -54,4 +51,22 @@ export async function readBodyText(source: { body: ReadableStream<Uint8Array> | 
     offset += chunk.byteLength;
   }
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * A promise that settles "timeout" once `timeoutMs` has passed (never, when
+ * undefined), and `clear` to stop its timer when the work ends first: a
+ * pending timer would also keep a Durable Object from hibernating.
+ */
+export function deadline(timeoutMs: number | undefined): { late: Promise<"timeout">; clear(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"timeout">((resolve) => {
+    if (timeoutMs !== undefined) timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  return {
+    late,
+    clear: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }

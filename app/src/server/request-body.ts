@@ -1,4 +1,4 @@
-import { readBodyText, type BodyText } from "./body-text.ts";
+import { deadline, readBodyText, type BodyText } from "./body-text.ts";
 import { DRAIN_LIMIT_BYTES, type HttpPolicy } from "./http-policy.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
 
@@ -24,13 +24,11 @@ export function readRequestBody(request: Request, policy: Pick<HttpPolicy, "maxB
  * profile; an AbortSignal.timeout deadline measured slower than this timer).
  */
 async function readDeclaredBody(request: Request, timeoutMs: number): Promise<BodyText> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+  const { late, clear } = deadline(timeoutMs);
   try {
     return await Promise.race([request.text(), late]);
   } finally {
-    // A pending timer would also keep a Durable Object from hibernating.
-    if (timer !== undefined) clearTimeout(timer);
+    clear();
   }
 }
 
