@@ -40,8 +40,31 @@ export function telemetryBindings(telemetry: EdgeTelemetryArgs): Binding[] {
   ];
 }
 
+/** The Workers observability block, in the provider's (camelCase) spelling. */
+export interface Observability {
+  enabled: boolean;
+  traces?: { enabled: boolean; destinations: string[] };
+}
+
 /** The Worker's observability settings: on, and its traces exported where the stack names destinations. */
-export function observabilityOf(telemetry: EdgeTelemetryArgs) {
+export function observabilityOf(telemetry: EdgeTelemetryArgs): Observability {
   const destinations = telemetry.traceDestinations ?? [];
   return { enabled: true, ...(destinations.length > 0 ? { traces: { enabled: true, destinations } } : {}) };
+}
+
+/**
+ * The same block as a script upload's metadata spells it (snake_case, e.g.
+ * `head_sampling_rate`). A non-versioned upload replaces the script's whole
+ * observability setting with what it carries, and `cloudflare.Worker` never
+ * puts it back while its own inputs are unchanged (terraform-provider-cloudflare
+ * internal/services/worker/schema.go: the block is computed-optional and read
+ * only on refresh), so an upload must carry exactly the Worker's block.
+ */
+export function observabilityOnTheWire(observability: Observability): Record<string, unknown> {
+  const snake = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  const convert = (value: unknown): unknown =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([key, item]) => [snake(key), convert(item)]))
+      : value;
+  return convert(observability) as Record<string, unknown>;
 }

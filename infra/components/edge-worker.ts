@@ -24,7 +24,7 @@ import { type DurableObjectMigrationStep, workerPlatform } from "../../app/scrip
 import { type Color, COLORS } from "../../stacks/schema.ts";
 import { ScriptMigrations, type ScriptMigrationsArgs } from "../providers/cloudflare/resources.ts";
 import { oauthVariables, type OAuthArgs } from "./oauth-variables.ts";
-import { type EdgeTelemetryArgs, observabilityOf, telemetryBindings } from "./edge-telemetry.ts";
+import { type EdgeTelemetryArgs, observabilityOf, observabilityOnTheWire, telemetryBindings } from "./edge-telemetry.ts";
 import { type Binding, bindingsOnTheWire, plain, secretText } from "./worker-bindings.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
@@ -226,7 +226,8 @@ export class EdgeWorker extends pulumi.ComponentResource {
                   compatibilityDate,
                   compatibilityFlags,
                   bindings: bindingsOnTheWire(bindingsOf(args.live)),
-                  observability: { enabled: true },
+                  // The Worker's own block: the upload replaces the script's observability with what it carries.
+                  observability: observabilityOnTheWire(observability),
                 },
               },
               { parent: this },

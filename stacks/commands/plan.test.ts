@@ -67,3 +67,25 @@ test("asking for a stack that has no file says where it looked, lists the stacks
   const far = plan(["--stack", "nope"]);
   assert.match(far.stderr, /^stack "nope" does not exist: .* Stacks here: prod, staging\n$/, "no suggestion when nothing is near");
 });
+
+test("in the plan of both stacks, the migration upload carries exactly the observability of its Worker (the upload replaces the script's whole block)", () => {
+  const snake = (value: unknown): unknown =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(item)]))
+      : value;
+  const compared: string[] = [];
+  for (const stack of ["staging", "prod"]) {
+    const { code, stdout, stderr } = plan(["--stack", stack, "--json"]);
+    assert.equal(code, 0, stderr);
+    const resources = (JSON.parse(stdout) as { resources: { type: string; name: string; parent: string | null; inputs: Record<string, any> }[] }).resources;
+    for (const worker of resources.filter((r) => r.type === "cloudflare:index/worker:Worker")) {
+      const upload = resources.find((r) => r.type.endsWith(":ScriptMigrations") && r.parent === worker.parent);
+      assert.ok(upload, `${stack}: ${worker.name} has its migrations resource`);
+      assert.deepEqual(upload.inputs.upload.observability, snake(worker.inputs.observability), `${stack} ${worker.name}`);
+      compared.push(`${stack}:${worker.parent}:${JSON.stringify(worker.inputs.observability)}`);
+    }
+  }
+  // prod exports traces to a destination: the case where a bare `{ enabled: true }` switched the export off.
+  assert.ok(compared.some((line) => line.startsWith("prod:") && line.includes("honeycomb-traces")), compared.join("\n"));
+  assert.equal(compared.length, 3, "staging v1, prod v1 and v2");
+});
