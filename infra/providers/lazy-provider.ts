@@ -42,6 +42,11 @@ export function lazyProvider(kinds: KindsModule, kind: string, label: string): p
     return loaded.handlerFor(kind);
   }
   return {
+    // The engine passes the stack config here first (e.g. a provider's token); the handler keeps it in memory.
+    async configure(request) {
+      const handler = await load();
+      if (handler.configure) await handler.configure(request);
+    },
     async check(olds, news) {
       const handler = await load();
       return handler.check ? await handler.check(olds, news) : { inputs: news };

@@ -30,8 +30,8 @@ export const defaultCloudflareTiming: CloudflareTiming = {
 export class CloudflareTokenMissingError extends Error {
   constructor() {
     super(
-      "CLOUDFLARE_API_TOKEN is not set: the Durable Object migration is uploaded with the same API token as the Cloudflare provider " +
-        "(expected a token with the Workers Scripts: Edit permission in the environment of pulumi up)",
+      "no Cloudflare API token: the Durable Object migration is uploaded with the same API token as the Cloudflare provider " +
+        "(expected the stack's cloudflare:apiToken secret, or CLOUDFLARE_API_TOKEN in the environment of pulumi up, with the Workers Scripts: Edit permission)",
     );
     this.name = "CloudflareTokenMissingError";
   }

@@ -129,7 +129,7 @@ describe("ScriptMigrations against the Cloudflare API", () => {
     api.fail("GET", 429);
     assert.equal((await provider().create(inputs())).outs.appliedTag, "v1");
     const noToken = scriptMigrationsProvider(createCloudflareContext({ env: {} }));
-    await assert.rejects(noToken.create(inputs()), /CLOUDFLARE_API_TOKEN is not set: .*Workers Scripts: Edit/);
+    await assert.rejects(noToken.create(inputs()), /no Cloudflare API token: .*cloudflare:apiToken secret, or CLOUDFLARE_API_TOKEN .*Workers Scripts: Edit/);
   });
 
   it("refresh reads the tag from Cloudflare", async () => {
@@ -140,37 +140,66 @@ describe("ScriptMigrations against the Cloudflare API", () => {
   });
 });
 
+/**
+ * The provider text Pulumi stores in state for a ScriptMigrations, and the
+ * provider loaded back from it exactly as @pulumi/pulumi/cmd/dynamic-provider
+ * loads it (require-from-string, then `handler()`).
+ */
+async function storedProvider(fields: ScriptMigrationInputs): Promise<{ serialized: string; loaded: pulumi.dynamic.ResourceProvider }> {
+  let serialized = "";
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const raw = args.inputs["__provider"] as unknown;
+        serialized = String(typeof raw === "object" && raw !== null && "value" in raw ? (raw as { value: unknown }).value : raw);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "mcp-hosting",
+    "test",
+  );
+  const resource = new ScriptMigrations("m", fields);
+  await new Promise((resolve) => resource.urn.apply(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  const requireFromString = pulumiRequire("require-from-string") as (text: string) => { handler(): pulumi.dynamic.ResourceProvider };
+  return { serialized, loaded: requireFromString(serialized).handler() };
+}
+
+const pulumiRequire = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi"));
+
 describe("ScriptMigrations as Pulumi stores it", () => {
   it("survives closure serialization without capturing the token, and applies through the loaded provider", async () => {
     const fake = await startFakeCloudflareApi({ scripts: { "mcp-serialized": {} } });
     const secretToken = "cf-token-must-never-be-serialized";
     process.env["CLOUDFLARE_API_TOKEN"] = fake.token;
     try {
-      let serialized = "";
-      await pulumi.runtime.setMocks(
-        {
-          newResource(args) {
-            const raw = args.inputs["__provider"] as unknown;
-            serialized = String(typeof raw === "object" && raw !== null && "value" in raw ? (raw as { value: unknown }).value : raw);
-            return { id: `${args.name}-id`, state: args.inputs };
-          },
-          call: () => ({}),
-        },
-        "mcp-hosting",
-        "test",
-      );
-      const resource = new ScriptMigrations("m", { ...inputs(), apiBaseUrl: fake.url, scriptName: "mcp-serialized" });
-      await new Promise((resolve) => resource.urn.apply(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      const fields = { ...inputs(), apiBaseUrl: fake.url, scriptName: "mcp-serialized" };
+      const { serialized, loaded } = await storedProvider(fields);
       assert.ok(serialized.includes("kinds.ts"));
       assert.ok(!serialized.includes(fake.token) && !serialized.includes(secretToken));
-      // Exactly what @pulumi/pulumi/cmd/dynamic-provider uses to load a serialized provider.
-      const pulumiRequire = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi"));
-      const requireFromString = pulumiRequire("require-from-string") as (text: string) => { handler(): pulumi.dynamic.ResourceProvider };
-      const loaded = requireFromString(serialized).handler();
-      const { outs } = await loaded.create({ ...inputs(), apiBaseUrl: fake.url, scriptName: "mcp-serialized" });
+      const { outs } = await loaded.create(fields);
       assert.equal(outs.appliedTag, "v1");
       assert.equal(fake.uploads.length, 1);
+    } finally {
+      delete process.env["CLOUDFLARE_API_TOKEN"];
+      await fake.close();
+    }
+  });
+
+  it("takes the stack's cloudflare:apiToken as the dynamic provider host configures it, over CLOUDFLARE_API_TOKEN, as the Cloudflare provider does", async () => {
+    const fake = await startFakeCloudflareApi({ scripts: { "mcp-configured": {} } });
+    process.env["CLOUDFLARE_API_TOKEN"] = "a-stale-token-in-the-environment";
+    try {
+      const fields = { ...inputs(), apiBaseUrl: fake.url, scriptName: "mcp-configured" };
+      const { serialized, loaded } = await storedProvider(fields);
+      // The host configures a provider with the stack config (secrets decrypted) before its first call.
+      const { Config } = pulumiRequire("./cmd/dynamic-provider/config") as { Config: new (raw: Record<string, string>, project: string) => pulumi.dynamic.Config };
+      await loaded.configure!({ config: new Config({ "cloudflare:apiToken": fake.token, "mcp-hosting:domain": "mcp.example.com" }, "mcp-hosting") });
+      const { outs } = await loaded.create(fields);
+      assert.equal(outs.appliedTag, "v1");
+      assert.ok(fake.requests.length > 0 && fake.requests.every((r) => r.authorization === `Bearer ${fake.token}`), "every request carried the token from config");
+      assert.ok(!serialized.includes(fake.token) && !JSON.stringify(outs).includes(fake.token), "the token is neither in the stored provider nor an output");
     } finally {
       delete process.env["CLOUDFLARE_API_TOKEN"];
       await fake.close();

@@ -36,8 +36,12 @@ export interface MigrationUpload {
   compatibilityFlags: string[];
   /** Bindings as the upload API spells them (`{ type, name, class_name }`, `{ type: "secret_text", name, text }`, …). */
   bindings: Record<string, unknown>[];
-  /** Sent so the upload keeps the Worker's setting. @example { enabled: true } */
-  observability?: { enabled: boolean };
+  /**
+   * The Worker's observability block, as the upload metadata spells it: the
+   * upload replaces the script's whole setting with this one.
+   * @example { enabled: true, traces: { enabled: true, destinations: ["honeycomb-traces"] } }
+   */
+  observability?: Record<string, unknown>;
 }
 
 export interface ScriptMigrationInputs {
@@ -63,13 +67,32 @@ export interface ScriptMigrationOutputs {
 
 export interface CloudflareContext {
   clientFor(apiBaseUrl: string | undefined): CloudflareClient;
+  /**
+   * Takes the stack's `cloudflare:apiToken` (the engine hands a dynamic provider
+   * the stack config, decrypted, through `configure`). Like the Cloudflare
+   * provider, a token in config wins over `CLOUDFLARE_API_TOKEN`
+   * (terraform-provider-cloudflare internal/provider.go: the environment is read
+   * only when `api_token` is unset). It lives in this process only: never an
+   * input, never in state.
+   */
+  configure(config: pulumi.dynamic.Config): void;
 }
 
 export function createCloudflareContext(options: { timing?: Partial<CloudflareTiming>; env?: Record<string, string | undefined> } = {}): CloudflareContext {
   const env = options.env ?? process.env;
   const timing = { ...defaultCloudflareTiming, ...options.timing };
+  let configuredToken: string | undefined;
+  // A getter: without a token in config, the environment is still read at call time.
+  const tokenSource = {
+    get CLOUDFLARE_API_TOKEN() {
+      return configuredToken ?? env["CLOUDFLARE_API_TOKEN"];
+    },
+  };
   return {
-    clientFor: (apiBaseUrl) => new CloudflareClient({ baseUrl: apiBaseUrl || env["CLOUDFLARE_BASE_URL"] || defaultCloudflareApiBaseUrl, timing, env }),
+    clientFor: (apiBaseUrl) => new CloudflareClient({ baseUrl: apiBaseUrl || env["CLOUDFLARE_BASE_URL"] || defaultCloudflareApiBaseUrl, timing, env: tokenSource }),
+    configure(config) {
+      configuredToken = config.get("cloudflare:apiToken")?.trim() || undefined;
+    },
   };
 }
 
@@ -117,6 +140,10 @@ export function scriptMigrationsProvider(ctx: CloudflareContext) {
   }
 
   return {
+    async configure(request: pulumi.dynamic.ConfigureRequest): Promise<void> {
+      ctx.configure(request.config);
+    },
+
     async check(_olds: ScriptMigrationInputs, news: ScriptMigrationInputs): Promise<pulumi.dynamic.CheckResult<ScriptMigrationInputs>> {
       const failures: pulumi.dynamic.CheckFailure[] = [];
       const tags = news.migrations.map((m) => m.tag);
