@@ -36,6 +36,7 @@ const corpus: [string, Edit, string][] = [
   ["a canary above 100%", (r) => (r.apiVersions.v1.canaryPercent = 150), "apiVersions.v1.canaryPercent: 150 is above 100 (expected 0..100)"],
   ["a release that is not content-addressed", (r) => (r.apiVersions.v1.slots.green.release = "latest"), 'apiVersions.v1.slots.green.release: "latest" is not a release id (expected r-<12 hex> or local)'],
   ["a primary region outside the regions", (r) => (r.fly.primaryRegion = "ams"), 'fly.primaryRegion: "ams" is not one of fly.regions (expected one of iad)'],
+  ["images taken from the stack's own app", (r) => (r.fly.imageFrom = r.fly.app), "fly.imageFrom: \"mcp-hosting-test\" is this stack's own app (expected another app, e.g. staging's, or no imageFrom)"],
   ["a region listed twice", (r) => (r.fly.regions = ["iad", "lax", "iad"]), 'fly.regions[2]: "iad" is listed twice (first at fly.regions[0])'],
   ["memory a machine size cannot take", (r) => (r.fly.machine = { size: "performance-1x", memoryMb: 1024 }), "fly.machine.memoryMb: 1024 does not fit performance-1x (expected 2048..8192, a multiple of 2048)"],
   ["an unknown machine size", (r) => (r.fly.machine.size = "shared-cpu-3x"), 'fly.machine.size: "shared-cpu-3x" is not a Fly machine size (expected one of shared-cpu-1x,'],

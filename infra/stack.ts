@@ -3,11 +3,13 @@
  * config is read here and nothing runs at import time, so tests and the
  * offline plan call buildStack under mocks.
  */
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { tools as workingTreeTools } from "../app/src/tools/index.ts";
 import { unknownToolScopes } from "../stacks/auth.ts";
 import { StackConfigError } from "../stacks/config-error.ts";
 import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
+import { DOCKERFILE, flyInputsSha256 } from "../stacks/release/fly-inputs.ts";
 import { canaryRefusal, MigrationSplitError, slotRefusal } from "../stacks/migrations.ts";
 import { type Color, COLORS, inVersionOrder, type StackConfig } from "../stacks/schema.ts";
 import { BackupBucket } from "./components/backup-bucket.ts";
@@ -47,9 +49,26 @@ export interface StackOutputs {
   backupBucket: pulumi.Output<string>;
 }
 
-/** The Fly image of a release; images are pushed under the release id. */
-export function flyImage(app: string, release: string): string {
-  return `registry.fly.io/${app}:${release}`;
+/**
+ * The tag of a release's Fly image: its id. `local` (the working tree) is
+ * tagged by the hash of what the image holds, so an edit is a new image and an
+ * unchanged tree finds its image already pushed.
+ */
+export function flyImageTag(release: string, inputsSha256: string): string {
+  return release === "local" ? `local-${inputsSha256.slice(0, 12)}` : release;
+}
+
+/** The Fly image of a release in an app's repository. */
+export function flyImage(app: string, tag: string): string {
+  return `registry.fly.io/${app}:${tag}`;
+}
+
+/** What the Fly image of the pinned release is built from, by hash, and the commit it came from. */
+function flyImageInputsOf(found: ReleaseArtifacts, projectDir: string): { inputsSha256: string; gitCommit?: string } {
+  if (found.manifest) return { inputsSha256: found.manifest.fly.inputsSha256, gitCommit: found.manifest.gitCommit };
+  // A placeholder (offline plan only: the release is not on this machine) has no known inputs.
+  if (found.placeholder) return { inputsSha256: "0".repeat(64) };
+  return { inputsSha256: flyInputsSha256(projectDir) };
 }
 
 /** API versions in numeric order: v1, v2, …, v10. */
@@ -97,6 +116,11 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   const contentEnv: Record<string, string> = telemetry?.recordToolContent ? { MCP_TELEMETRY_CONTENT: "1" } : {};
 
   const size = FLY_MACHINE_SIZES[config.fly.machine.size];
+  // Absolute: the build runs in the provider's process, whose working directory is not the program's; the
+  // path is never compared (FlyImage ignores how an image may be got), so it differs between machines harmlessly.
+  const projectRoot = resolve(deps.projectDir ?? ".");
+  const flyInputs = flyImageInputsOf(deps.releases.resolve(config.fly.release), projectRoot);
+  const imageTag = flyImageTag(config.fly.release, flyInputs.inputsSha256);
   const fly = new FlyService("fly", {
     appName: config.fly.app,
     org: config.fly.org,
@@ -104,7 +128,14 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     regions: [...config.fly.regions],
     machine: { cpuKind: size.cpuKind, cpus: size.cpus, memoryMb: config.fly.machine.memoryMb },
     volumeSizeGb: config.fly.volumeSizeGb,
-    image: flyImage(config.fly.app, config.fly.release),
+    image: flyImage(config.fly.app, imageTag),
+    imageSource: {
+      tag: imageTag,
+      release: config.fly.release,
+      ...flyInputs,
+      ...(config.fly.imageFrom ? { copyFrom: config.fly.imageFrom } : {}),
+      build: { projectDir: projectRoot, dockerfile: DOCKERFILE },
+    },
     // Fly scrapes /metrics on this port every 15 s; the port is in no service, so it is not public.
     metrics: { port: 9091, path: "/metrics" },
     env: {

@@ -130,8 +130,8 @@ test("a release with unchanged migrations goes into the idle slot only, and the 
   assert.match(pin.stdout, new RegExp(`v1: green \\(idle\\) ${live} → ${next}; blue stays live`));
   assert.deepEqual(JSON.parse(pin.stdout.trim().split("\n").pop()!), { apis: ["v1"], migrationReleases: [], leftBehind: [], allowedBreaking: {} });
   const diff = await diffJson(dir, beforeFile);
-  // pin moves the Fly release too (one release, rolled): that is the machine update.
-  assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`).sort(), ["replace edge-v1-green", "update fly-machine-iad", "update modal-v1-green-deploy"]);
+  // pin moves the Fly release too (one release, rolled): its image in the registry, then the machine update.
+  assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`).sort(), ["replace edge-v1-green", "replace fly-image", "update fly-machine-iad", "update modal-v1-green-deploy"]);
 
   // A cutover changes which bundle a pending migration would upload, but none is pending: no upload.
   const cutover = await runScript("stacks/commands/cutover.ts", ["--stack", "staging", "--api", "v1", "--to", "green", "--root", dir]);

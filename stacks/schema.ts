@@ -116,6 +116,12 @@ const settingsShape = {
     }),
     volumeSizeGb: int(1, 500),
     release,
+    /**
+     * Another Fly app of the organization whose registry holds the images of
+     * the releases this stack runs (prod: staging's app). A release's image is
+     * copied from there by digest, never rebuilt (infra/providers/fly/image.ts).
+     */
+    imageFrom: flyName.optional(),
   }),
   backup: strict({
     bucket: s3Bucket,
@@ -172,6 +178,7 @@ export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).s
     const first = fly.regions.indexOf(region);
     if (first !== i) issue(["fly", "regions", i], `${show(region)} is listed twice (first at fly.regions[${first}])`);
   });
+  if (fly.imageFrom === fly.app) issue(["fly", "imageFrom"], `${show(fly.imageFrom)} is this stack's own app (expected another app, e.g. staging's, or no imageFrom)`);
   const size = FLY_MACHINE_SIZES[fly.machine.size];
   const memory = fly.machine.memoryMb;
   if (memory < size.minMemoryMb || memory > size.maxMemoryMb || memory % size.memoryStepMb !== 0) {

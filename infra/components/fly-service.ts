@@ -1,14 +1,17 @@
 /**
- * FlyService: the MCP server's stateful tier on Fly.io. One app, public IPs,
- * app secrets, and in every region a volume and a machine that mounts it. One
+ * FlyService: the MCP server's stateful tier on Fly.io. One app, the release's
+ * image in its registry, public IPs, app secrets, and in every region a volume
+ * and a machine that mounts it. One
  * region is the writer (`PRIMARY_REGION`); the others replay writes to it.
  * Machines roll one region at a time, primary first: Fly allows neither
  * blue-green nor canaries for machines with volumes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MachineGuestSpec } from "../providers/fly/machine-config.ts";
+import type { FlyImageInputs } from "../providers/fly/image.ts";
 import {
   FlyApp,
+  FlyImage,
   FlyIpAssignment,
   FlyMachine,
   FlySecrets,
@@ -60,6 +63,14 @@ export interface FlyServiceArgs {
    */
   image: pulumi.Input<string>;
   /**
+   * How `image` gets into the app's registry, after the app exists and before
+   * any machine runs it (FlyImage: kept when there, else copied from
+   * `copyFrom`, else built here from the release's own sources).
+   * @default undefined (the image is taken as it is, e.g. one of another registry)
+   * @example { tag: "r-3f9a1c7e2b4d", release: "r-3f9a1c7e2b4d", inputsSha256: manifest.fly.inputsSha256, build: { projectDir: "/work", dockerfile: "app/Dockerfile" } }
+   */
+  imageSource?: Omit<FlyImageInputs, "appName" | "apiBaseUrl" | "registryUrl">;
+  /**
    * The release id, recorded on each machine as metadata `mcp_hosting_release`.
    * @default the image's tag
    * @example "rel-2024-06-01-abc123"
@@ -95,6 +106,11 @@ export interface FlyServiceArgs {
    * @default env FLY_API_BASE_URL, else "https://api.machines.dev/v1"
    */
   apiBaseUrl?: string;
+  /**
+   * The registry's base URL (tests point it at a fake).
+   * @default env FLY_REGISTRY_URL, else "https://registry.fly.io"
+   */
+  registryUrl?: string;
   /**
    * Hooks to adjust the child resources.
    * @example { machine: (args) => { args.autostop = "suspend"; } }
@@ -150,6 +166,9 @@ export class FlyService extends pulumi.ComponentResource {
 
     const app = new FlyApp(`${name}-app`, { ...api, name: args.appName, org: args.org }, child);
     const appName = app.name;
+    // The app's repository exists once the app does; every machine waits for the image in it.
+    const registry = args.registryUrl ? { registryUrl: args.registryUrl } : {};
+    const image = args.imageSource ? new FlyImage(`${name}-image`, { ...api, ...registry, appName, ...args.imageSource }, { parent: this, dependsOn: [app] }) : undefined;
     const ipOpts = { parent: this, dependsOn: [app] };
     new FlyIpAssignment(`${name}-ipv6`, { ...api, appName, type: "v6" }, ipOpts);
     new FlyIpAssignment(`${name}-ipv4`, { ...api, appName, type: "shared_v4" }, ipOpts);
@@ -189,8 +208,8 @@ export class FlyService extends pulumi.ComponentResource {
           release,
           minSecretsVersion: secrets?.version,
         },
-        // Rolling: each machine waits for the previous region's machine.
-        { parent: this, dependsOn: previous ? [previous] : secrets ? [secrets] : [app] },
+        // Rolling: each machine waits for the previous region's machine; the first for the secrets and the image.
+        { parent: this, dependsOn: previous ? [previous] : [secrets ?? app, ...(image ? [image] : [])] },
       );
       const machine = new FlyMachine(`${name}-machine-${region}`, machineArgs, machineOpts);
       machineIds[region] = machine.machineId;

@@ -53,6 +53,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
 /** Dynamic Fly resource types and the kind whose provider diff decides. */
 export const FLY_KINDS: Record<string, FlyResourceKind> = {
   "pulumi-nodejs:dynamic/fly:App": "app",
+  "pulumi-nodejs:dynamic/fly:Image": "image",
   "pulumi-nodejs:dynamic/fly:Volume": "volume",
   "pulumi-nodejs:dynamic/fly:Machine": "machine",
   "pulumi-nodejs:dynamic/fly:Secrets": "secrets",

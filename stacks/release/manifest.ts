@@ -70,7 +70,7 @@ export const releaseManifestSchema = z.object({
   fly: z.object({
     /** The image, with `<app>` standing for the stack's Fly app. */
     image: z.string(),
-    /** sha256 over the files the image is built from (see flyImageInputs). */
+    /** sha256 over the files the image is built from (fly-inputs.ts, flyImageInputs). */
     inputsSha256: z.string().regex(SHA256),
   }),
   worker: workerPlatformSchema,

@@ -24,9 +24,23 @@ describe("FlyApp provider", () => {
     assert.deepEqual(bed.api.calls("POST", "/apps").at(-1)?.body, { app_name: "created-app", name: "created-app", org_slug: "personal" });
   });
 
-  it("a name taken already is a clear error, not an adoption", async () => {
-    await apps().create(inputs("taken-app"));
-    await assert.rejects(apps().create(inputs("taken-app")), /HTTP 422: Name has already been taken\. App names are unique across all of Fly\.io/);
+  it("an app of the same name in the same organization, made outside the stack (say, to push an image first), is adopted, and the outputs say so", async () => {
+    bed.api.model.createApp("made-by-hand", "personal", "");
+    const { id, outs } = await apps().create(inputs("made-by-hand"));
+    assert.equal(id, "made-by-hand");
+    assert.equal(outs.appId, bed.api.model.apps.get("made-by-hand")?.id);
+    assert.match(outs.adopted ?? "", /^Fly app made-by-hand already existed in organization personal; adopted it as this stack's app/);
+    assert.deepEqual(bed.api.calls("POST", "/apps").filter((c) => c.body?.["app_name"] === "made-by-hand").map((c) => c.status), [422]);
+    // An app this create made itself is not called adopted.
+    assert.equal((await apps().create(inputs("made-here"))).outs.adopted, undefined);
+  });
+
+  it("a name taken by an app of another organization is a clear error, never an adoption", async () => {
+    bed.api.model.createApp("taken-app", "mcp-team", "");
+    await assert.rejects(
+      apps().create(inputs("taken-app")),
+      /HTTP 422: Validation failed: Name has already been taken\. App names are unique across all of Fly\.io and taken-app is taken \(by an app of organization mcp-team\)/,
+    );
   });
 
   it("adopts the app a create made before it answered 503, though Fly does not show it yet", async () => {

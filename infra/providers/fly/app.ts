@@ -1,6 +1,7 @@
 /**
  * FlyApp: `POST /apps`, `GET /apps/{app}`, `DELETE /apps/{app}` (202, finishes
- * asynchronously). App names are one namespace across all of Fly.io.
+ * asynchronously). App names are one namespace across all of Fly.io; an app of
+ * the same name in the same organization is adopted, never failed on.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { FlyAppBody, FlyAppCreatedBody } from "./api-types.ts";
@@ -23,6 +24,13 @@ export interface FlyAppInputs extends ApiTarget {
 export interface FlyAppOutputs extends FlyAppInputs {
   appId: string;
   status: string;
+  /**
+   * Set when the create found the app already there, in the same organization
+   * (made by hand, by `fly apps create`, or by an earlier run whose state was
+   * lost), and took it over instead of failing: it is then this stack's app,
+   * and deleting the stack deletes it.
+   */
+  adopted?: string;
 }
 
 const rules: DiffRules<keyof FlyAppInputs> = {
@@ -81,8 +89,21 @@ async function visible(client: FlyClient, inputs: FlyAppInputs, appId: string): 
   }
 }
 
-/** `POST /apps`, with adoption of what an ambiguous failure may have made; the id of the app. */
-async function post(ctx: ProviderContext, client: FlyClient, inputs: FlyAppInputs): Promise<string> {
+/** What `POST /apps` came to: the app's id, and whether it was there before this create. */
+interface Posted {
+  id: string;
+  /** The app existed already, in the same organization, and was not made by this create. */
+  preexisting: boolean;
+}
+
+/**
+ * `POST /apps`. A 422 "name taken" (fly-go flaps/flaps_error.go, IsNameTakenError) for an app of
+ * the same organization is an adoption: the app was made outside this stack (by hand, to push an
+ * image before the first `pulumi up`, or by a run whose state was lost), and failing would leave
+ * no way forward but deleting it. After an ambiguous failure, what the create may have made is
+ * adopted the same way. An app of another organization is never adopted.
+ */
+async function post(ctx: ProviderContext, client: FlyClient, inputs: FlyAppInputs): Promise<Posted> {
   let uncertain = false;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -93,20 +114,16 @@ async function post(ctx: ProviderContext, client: FlyClient, inputs: FlyAppInput
         query: { wait: true },
         idempotent: false,
       });
-      return body.id;
+      return { id: body.id, preexisting: false };
     } catch (error) {
       const taken = isStatus(error, 422);
-      if (!isAmbiguous(error) && !(taken && uncertain)) {
-        if (taken) throw nameTaken(error, inputs.name, "by another app");
-        throw error;
-      }
-      // The create may have gone through: adopt the app if it is ours. After an ambiguous try a
-      // 422 says the app exists, so wait until it is visible; before that, a 404 or 401 may be the
-      // visibility window, and the next POST tells.
-      uncertain = true;
+      if (!isAmbiguous(error) && !taken) throw error;
+      // A 422 says the app exists, so wait until it is visible; after an ambiguous try, a 404 or
+      // 401 may be the visibility window, and the next POST tells.
       const existing = taken ? await waitForApp(client, inputs.name) : await getApp(client, inputs.name).catch(unlessHidden);
-      if (existing && existing.organization?.slug === inputs.org) return existing.id;
+      if (existing && existing.organization?.slug === inputs.org) return { id: existing.id, preexisting: taken && !uncertain };
       if (taken) throw nameTaken(error, inputs.name, `by an app of organization ${existing?.organization?.slug ?? "unknown"}`);
+      uncertain = true;
       if (attempt >= ctx.timing.createAttempts) throw error;
       await pause(ctx.timing, attempt);
     }
@@ -134,8 +151,13 @@ export function appProvider(ctx: ProviderContext): FlyHandler<FlyAppInputs, FlyA
     },
     async create(inputs) {
       const client = ctx.clientFor(inputs);
-      const outs = await visible(client, inputs, await post(ctx, client, inputs));
-      return { id: outs.name, outs };
+      const posted = await post(ctx, client, inputs);
+      const outs = await visible(client, inputs, posted.id);
+      if (!posted.preexisting) return { id: outs.name, outs };
+      const adopted = `Fly app ${inputs.name} already existed in organization ${inputs.org}; adopted it as this stack's app (deleting the stack deletes it)`;
+      // The engine shows a provider's stderr; the output keeps the fact in state.
+      process.stderr.write(`${adopted}\n`);
+      return { id: outs.name, outs: { ...outs, adopted } };
     },
     async read(id, props) {
       const app = await getApp(ctx.clientFor(props ?? {}), id);

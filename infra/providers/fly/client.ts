@@ -36,11 +36,17 @@ export interface FlyClientOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** `FLY_API_TOKEN`, else `FLY_ACCESS_TOKEN`, as an Authorization header value. */
-export function authorizationFrom(env: Record<string, string | undefined>): string {
+/** `FLY_API_TOKEN`, else `FLY_ACCESS_TOKEN`, without the scheme it may be written with (`FlyV1 fm2_…`). */
+export function flyTokenFrom(env: Record<string, string | undefined>): string {
   const raw = (env["FLY_API_TOKEN"] ?? env["FLY_ACCESS_TOKEN"] ?? "").trim();
   const token = raw.replace(/^(bearer|flyv1)\s+/i, "").trim();
   if (token === "") throw new FlyTokenMissingError();
+  return token;
+}
+
+/** The token as an Authorization header value of the Machines API. */
+export function authorizationFrom(env: Record<string, string | undefined>): string {
+  const token = flyTokenFrom(env);
   // Macaroon tokens (`fly tokens create org` prints "FlyV1 fm2_…") take the FlyV1 scheme (fly-go auth.go).
   const isMacaroon = token.split(",").some((part) => /^(fm1r|fm1a|fm2)_/.test(part.trim()));
   return `${isMacaroon ? "FlyV1" : "Bearer"} ${token}`;

@@ -4,6 +4,7 @@
  * tests build one with a fake server and tiny delays.
  */
 import { defaultApiBaseUrl, FlyClient } from "./client.ts";
+import { defaultRegistryUrl, FlyRegistry } from "./registry.ts";
 import { defaultTiming, type Timing } from "./timing.ts";
 
 /** The one input every Fly resource shares. */
@@ -18,6 +19,8 @@ export interface ApiTarget {
 export interface ProviderContext {
   timing: Timing;
   clientFor(target: ApiTarget): FlyClient;
+  /** registry.fly.io, or `target.registryUrl`, else env `FLY_REGISTRY_URL`. */
+  registryFor(target: { registryUrl?: string }): FlyRegistry;
 }
 
 export interface ContextOptions {
@@ -34,6 +37,9 @@ export function createContext(options: ContextOptions = {}): ProviderContext {
     clientFor(target) {
       const baseUrl = target.apiBaseUrl || env["FLY_API_BASE_URL"] || defaultApiBaseUrl;
       return new FlyClient({ baseUrl, timing, env });
+    },
+    registryFor(target) {
+      return new FlyRegistry({ baseUrl: target.registryUrl || env["FLY_REGISTRY_URL"] || defaultRegistryUrl, timing, env });
     },
   };
 }

@@ -6,15 +6,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { appProvider } from "./app.ts";
 import { defaultContext, type ProviderContext } from "./context.ts";
+import { imageProvider } from "./image.ts";
 import { ipProvider } from "./ip.ts";
 import { machineProvider } from "./machine.ts";
 import { secretsProvider } from "./secrets.ts";
 import { volumeProvider } from "./volume.ts";
 
-export type FlyResourceKind = "app" | "volume" | "machine" | "secrets" | "ip";
+export type FlyResourceKind = "app" | "image" | "volume" | "machine" | "secrets" | "ip";
 
 const factories: Record<FlyResourceKind, (ctx: ProviderContext) => pulumi.dynamic.ResourceProvider> = {
   app: appProvider,
+  image: imageProvider,
   volume: volumeProvider,
   machine: machineProvider,
   secrets: secretsProvider,

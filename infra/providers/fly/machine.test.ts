@@ -32,7 +32,8 @@ describe("FlyMachine provider", () => {
   });
 
   before(async () => {
-    bed = await startFlyTestBed();
+    const tags = ["rel-1", "rel-2", "rel-3", "rel-4", "crashes", "broken", "never-healthy"];
+    bed = await startFlyTestBed({ images: tags.map((tag) => `registry.fly.io/mcp:${tag}`) });
   });
   after(() => bed.close());
   beforeEach(async () => {
@@ -120,6 +121,18 @@ describe("FlyMachine provider", () => {
       machines().create(inputs({ region: "xyz", mount: undefined })),
       /POST \/apps\/machines-\d+\/machines failed with HTTP 422: region not found: xyz/,
     );
+  });
+
+  it("a machine on an image the registry does not hold is refused with Fly's 400, and one on another region's volume with Fly's wrong-region text", async () => {
+    await assert.rejects(
+      machines().create(inputs({ image: "registry.fly.io/mcp:never-pushed" })),
+      /HTTP 400: failed to get manifest registry\.fly\.io\/mcp:never-pushed: request failed: not found \[http 404\]: .*MANIFEST_UNKNOWN/,
+    );
+    await assert.rejects(
+      machines().create(inputs({ region: "iad" })),
+      new RegExp(`HTTP 422: failed to launch VM: Mounts source volume "${volumeId}" is in the wrong region \\("ams" != "iad"\\)`),
+    );
+    assert.equal(liveMachines().length, 0);
   });
 
   it("adopts the machine a create made before it answered 503, instead of making a second one", async () => {

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { FlyAppInputs } from "./app.ts";
+import type { FlyImageInputs } from "./image.ts";
 import type { FlyIpAssignmentInputs } from "./ip.ts";
 import type { FlyMachineInputs } from "./machine.ts";
 import { serializableProvider } from "./provider.ts";
@@ -15,6 +16,7 @@ import type { FlyVolumeInputs } from "./volume.ts";
 export type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 export type FlyAppArgs = Args<FlyAppInputs>;
+export type FlyImageArgs = Args<FlyImageInputs>;
 export type FlyVolumeArgs = Args<FlyVolumeInputs>;
 export type FlyMachineArgs = Args<FlyMachineInputs>;
 export type FlySecretsArgs = Args<FlySecretsInputs>;
@@ -25,9 +27,21 @@ export class FlyApp extends pulumi.dynamic.Resource {
   declare readonly org: pulumi.Output<string>;
   declare readonly appId: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
+  declare readonly adopted: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FlyAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serializableProvider("app"), name, { ...args, appId: undefined, status: undefined }, opts, "fly", "App");
+    super(serializableProvider("app"), name, { ...args, appId: undefined, status: undefined, adopted: undefined }, opts, "fly", "App");
+  }
+}
+
+export class FlyImage extends pulumi.dynamic.Resource {
+  /** `registry.fly.io/<app>:<tag>` */
+  declare readonly image: pulumi.Output<string>;
+  declare readonly digest: pulumi.Output<string>;
+  declare readonly obtained: pulumi.Output<string>;
+
+  constructor(name: string, args: FlyImageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(serializableProvider("image"), name, { ...args, image: undefined, digest: undefined, obtained: undefined }, opts, "fly", "Image");
   }
 }
 

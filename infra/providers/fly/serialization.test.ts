@@ -88,6 +88,7 @@ describe("serialized Fly provider (ES modules)", () => {
     assert.equal((await appProvider.read!(created.id, created.outs)).id, "serialized");
     assert.deepEqual(await appProvider.diff!(created.id, created.outs, { ...props, name: "serialized", org: "personal" }), { changes: false });
 
+    api.registry.pushImage("serialized", "r1");
     const machineProvider = load(serialized.get("pulumi-nodejs:dynamic/fly:Machine")!);
     const machineInputs = {
       ...props, appName: "serialized", name: "app-ams", region: "ams", image: "registry.fly.io/serialized:r1",

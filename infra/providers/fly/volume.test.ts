@@ -16,7 +16,7 @@ describe("FlyVolume provider", () => {
   const liveVolumes = () => [...bed.api.model.volumes.values()].filter((v) => v.appName === appName && v.state === "created");
 
   before(async () => {
-    bed = await startFlyTestBed();
+    bed = await startFlyTestBed({ images: ["registry.fly.io/x:1"] });
   });
   after(() => bed.close());
   beforeEach(async () => {

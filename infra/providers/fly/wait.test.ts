@@ -13,6 +13,7 @@ describe("waiting for a machine state", () => {
     bed = await startFlyTestBed({ api: { appPropagation: [], machinePropagation: 0 } });
     const client = bed.ctx.clientFor(bed.target);
     await client.request("POST", "/apps", { body: { app_name: "waiting", org_slug: "personal" }, idempotent: false });
+    bed.api.registry.pushImage("waiting", "r1");
     const { body } = await client.request<{ id: string }>("POST", "/apps/waiting/machines", {
       body: { region: "ams", config: { image: "registry.fly.io/waiting:r1" } },
       idempotent: false,
