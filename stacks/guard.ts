@@ -11,6 +11,7 @@ import { planRollback } from "./rollback.ts";
 import { readStack, showChange, writeStack } from "./stack-file.ts";
 import { describeGuard, readingPrinter } from "./telemetry/traffic-flags.ts";
 import { describeTraffic } from "./traffic.ts";
+import { inCi } from "./unread.ts";
 
 export interface GuardOptions extends WatchOptions {
   root: string;
@@ -51,7 +52,7 @@ export async function guardCutover(options: GuardOptions): Promise<GuardOutcome>
   const current = readStack(options.root, options.stack);
   let plan: Awaited<ReturnType<typeof planRollback>>;
   try {
-    plan = await planRollback(current, options.api, options.root);
+    plan = await planRollback(current, options.api, options.root, { strict: inCi() });
   } catch (error) {
     // Across a Durable Object migration there is nothing to go back to: say so, loudly.
     if (error instanceof UsageError) return { held: false, reason: `${reason}; and no rollback is possible: ${error.message}` };

@@ -160,3 +160,35 @@ test("pin refuses a release that exists neither here nor in the artifact store, 
     await store.close();
   }
 });
+
+test("in CI, promote and pin refuse a release they cannot read (no store credentials), with the reason and exit 5; on a laptop it stays a note", async () => {
+  const { dir } = project();
+  // Staging's live release is readable nowhere: not in .releases/, and no AWS credentials for the store.
+  const stagingFile = join(dir, "Pulumi.staging.yaml");
+  writeFileSync(stagingFile, applyEdits(readFileSync(stagingFile, "utf8"), [{ path: ["apiVersions", "v1", "slots", "green", "release"], value: "r-00000000beef" }, { path: ["fly", "release"], value: "r-00000000beef" }]));
+  const prodBefore = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8");
+  const noCredentials = { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
+
+  const ci = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--root", dir], { ...noCredentials, CI: "true" });
+  assert.equal(ci.code, 5, ci.stdout + ci.stderr);
+  assert.match(ci.stderr, /^promote refused in CI: prod v1: comparing the Durable Object migrations of r-00000000beef with the live r-\w+ needs a release that cannot be read here:\n {2}r-00000000beef: release r-00000000beef is not in \.releases\/, and artifact store s3:\/\/acme-mcp-hosting-releases: no AWS credentials/);
+  assert.match(ci.stderr, /expected the artifact store's read credentials in this job's environment/);
+  assert.equal(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8"), prodBefore, "nothing pinned");
+
+  const pinCi = await runScript("stacks/commands/pin.ts", ["--stack", "prod", "--release", "r-00000000beef", "--root", dir], { ...noCredentials, CI: "true" });
+  assert.equal(pinCi.code, 1, "a release that cannot be read is refused by pin everywhere (it may be a typo)");
+  const laptop = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--api", "v1", "--dry-run", "--root", dir], noCredentials);
+  assert.equal(laptop.code, 0, laptop.stderr);
+  assert.match(laptop.stdout, /v1: surface not compared: release r-00000000beef is not in \.releases\//);
+});
+
+test("in CI, a pin whose live release cannot be read is refused before it splits a possible migration release over the colors", async () => {
+  const dir = scratchProject(["staging"]);
+  const fresh = makeRelease(join(dir, ".releases"), { tag: "fresh" }).manifest.release;
+  // The committed staging file serves r-8c2e5a1f9d07 live, which exists nowhere here.
+  const ci = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", fresh, "--root", dir], { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", CI: "true" });
+  assert.equal(ci.code, 5, ci.stdout + ci.stderr);
+  assert.match(ci.stderr, /pin r-\w+ refused in CI: .*r-8c2e5a1f9d07: release r-8c2e5a1f9d07 is not in \.releases\//s);
+  const rollback = await runScript("stacks/commands/rollback.ts", ["--stack", "staging", "--api", "v1", "--root", dir], { CI: "true" });
+  assert.notEqual(rollback.code, 0);
+});

@@ -11,6 +11,7 @@ import type { DurableObjectMigration } from "./release/manifest.ts";
 import { MIGRATION_REFUSED } from "./rollback.ts";
 import type { StackConfig } from "./schema.ts";
 import type { ConfigEdit } from "./stack-edit.ts";
+import { unreadRefusal } from "./unread.ts";
 import { otherColor } from "./traffic.ts";
 
 export interface PinPlan {
@@ -26,6 +27,17 @@ export interface PinPlan {
 /** The Durable Object migrations of a release, or undefined when they cannot be read here. */
 export type MigrationsOf = (release: string) => readonly DurableObjectMigration[] | undefined;
 
+/** How pins are checked: the migrations of each release, and whether an unread one is refused (CI) or noted. */
+export interface PinChecks {
+  migrationsOf?: MigrationsOf;
+  /** Why a release cannot be read, for the refusal. */
+  whyUnread?: (release: string) => string | undefined;
+  /** Refuse a pin whose migrations cannot be read (in CI: unread.ts). @default false */
+  strict?: boolean;
+  /** The command, for messages. @default "pin" */
+  command?: string;
+}
+
 /**
  * Puts `release` into the idle slot of each of `apis` of `target`. A release
  * whose Durable Object migrations differ from the live release's is a migration
@@ -34,7 +46,8 @@ export type MigrationsOf = (release: string) => readonly DurableObjectMigration[
  * (stacks/migrations.ts). One that lacks a migration the live release applied
  * is refused: Cloudflare cannot undo a migration.
  */
-export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[], migrationsOf: MigrationsOf = () => undefined): PinPlan {
+export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[], checks: PinChecks = {}): PinPlan {
+  const migrationsOf = checks.migrationsOf ?? (() => undefined);
   const plan: PinPlan = { edits: [], lines: [], migrationReleases: [], ready: [] };
   for (const api of apis) {
     const version = target.apiVersions[api];
@@ -52,6 +65,8 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
     }
     const live = { color: version.live, release: version.slots[version.live].release, migrations: migrationsOf(version.slots[version.live].release) };
     const pinned = { color: idle, release, migrations: migrationsOf(release) };
+    const unread = [live, pinned].filter((slot) => !slot.migrations).map((slot) => ({ release: slot.release, why: checks.whyUnread?.(slot.release) ?? "not readable here" }));
+    if (checks.strict && unread.length > 0) throw unreadRefusal(checks.command ?? "pin", `${targetName} ${api}: comparing the Durable Object migrations of ${release} with the live ${live.release}`, unread);
     const change = live.migrations && pinned.migrations ? migrationChange(live.migrations, pinned.migrations) : undefined;
     if (change && live.migrations && pinned.migrations) {
       if (stepsBeyond(pinned.migrations, live.migrations).length > 0) {
@@ -104,7 +119,7 @@ export function planPromotion(
   sourceName: string,
   target: StackConfig,
   targetName: string,
-  options: { apis?: readonly string[]; release?: string; migrationsOf?: MigrationsOf },
+  options: { apis?: readonly string[]; release?: string } & PinChecks,
 ): PinPlan {
   const apis = options.apis ?? Object.keys(source.apiVersions).filter((api) => api in target.apiVersions);
   if (apis.length === 0) throw new UsageError(`${sourceName} and ${targetName} share no API version (expected at least one in both)`);
@@ -114,7 +129,7 @@ export function planPromotion(
     if (options.release !== undefined && options.release !== release) {
       throw new UsageError(`--release ${options.release} is not what ${sourceName} serves live for ${api} (${release}); promotion copies only what ${sourceName} serves live`);
     }
-    const pinned = pinToIdle(target, targetName, release, [api], options.migrationsOf);
+    const pinned = pinToIdle(target, targetName, release, [api], options);
     plan.edits.push(...pinned.edits);
     plan.lines.push(...pinned.lines);
     plan.migrationReleases.push(...pinned.migrationReleases);

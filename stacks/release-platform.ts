@@ -10,7 +10,7 @@ import { prompts, resources, tools as registry } from "../app/src/tools/index.ts
 import { workingTreePlatform } from "../infra/releases.ts";
 import { UsageError } from "./cli.ts";
 import type { SlotMigrations } from "./migrations.ts";
-import { type DurableObjectMigration, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./release/manifest.ts";
+import { RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./release/manifest.ts";
 import { registrySurface } from "./release/read-surface.ts";
 import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import type { Color, StackConfig } from "./schema.ts";
@@ -93,14 +93,4 @@ export async function releaseLookup(releases: readonly string[], config: StackCo
     }),
   );
   return { get: (release) => known.get(release), why: (release) => problems.get(release) };
-}
-
-/**
- * The Durable Object migrations of each of `releases`, read once; a release
- * that cannot be read here maps to undefined (the pin is then made without the
- * comparison, and `pulumi up` makes it).
- */
-export async function migrationsLookup(releases: readonly string[], config: StackConfig, root: string): Promise<(release: string) => readonly DurableObjectMigration[] | undefined> {
-  const lookup = await releaseLookup(releases, config, root);
-  return (release) => lookup.get(release)?.worker.migrations;
 }

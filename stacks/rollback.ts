@@ -9,10 +9,11 @@
  */
 import { UsageError } from "./cli.ts";
 import { rollbackRefusal } from "./migrations.ts";
-import { migrationsLookup } from "./release-platform.ts";
+import { releaseLookup } from "./release-platform.ts";
 import type { ApiVersionConfig } from "./schema.ts";
 import { editStack, type StackFileState } from "./stack-file.ts";
 import { describeTraffic, sameTraffic, trafficEdits, trafficOf, type Traffic } from "./traffic.ts";
+import { unreadRefusal } from "./unread.ts";
 
 /** Exit code of a cutover or rollback that Cloudflare's Durable Object rules refuse. */
 export const MIGRATION_REFUSED = 3;
@@ -56,7 +57,7 @@ function rollbackTarget(api: string, version: ApiVersionConfig, path: string): T
   return { live: recorded.live, canaryPercent: 0 };
 }
 
-export async function planRollback(current: StackFileState, api: string, root: string): Promise<RollbackPlan> {
+export async function planRollback(current: StackFileState, api: string, root: string, options: { strict?: boolean } = {}): Promise<RollbackPlan> {
   const version = current.config.apiVersions[api];
   if (!version) throw new UsageError(`--api ${api}: ${current.path} has no such API version (expected one of ${Object.keys(current.config.apiVersions).join(", ")})`);
   const before = trafficOf(version);
@@ -69,13 +70,17 @@ export async function planRollback(current: StackFileState, api: string, root: s
 
   const from = version.slots[before.live].release;
   const to = version.slots[back.live].release;
-  const migrationsOf = await migrationsLookup([from, to], current.config, root);
+  const lookup = await releaseLookup([from, to], current.config, root);
+  const migrationsOf = (release: string) => lookup.get(release)?.worker.migrations;
   const live = { color: before.live, release: from, migrations: migrationsOf(from) };
   const previous = { color: back.live, release: to, migrations: migrationsOf(to) };
   const refusal = rollbackRefusal(api, live, previous);
   if (refusal) throw new UsageError(`rollback refused: ${refusal}`, MIGRATION_REFUSED);
   // A release that is not here cannot be compared; the stack check of `pulumi up` (and of npm run plan) still refuses the result.
   const absent = [live, previous].filter((slot) => !slot.migrations).map((slot) => slot.release);
+  if (options.strict && absent.length > 0) {
+    throw unreadRefusal("rollback", `apiVersions.${api}: checking that no Durable Object migration lies between ${from} and ${to}`, absent.map((release) => ({ release, why: lookup.why(release) ?? "not readable here" })));
+  }
   const unchecked = absent.length > 0 ? `Durable Object migrations not compared: ${absent.join(", ")} not readable here (pulumi up compares them)` : undefined;
   return { done: false, before, back, edited, ...(unchecked ? { unchecked } : {}) };
 }

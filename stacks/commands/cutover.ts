@@ -24,6 +24,7 @@ import { canaryRefusal } from "../migrations.ts";
 import { releaseLookup, slotMigrationsOf } from "../release-platform.ts";
 import type { ConfigEdit } from "../stack-edit.ts";
 import { MIGRATION_REFUSED } from "../rollback.ts";
+import { inCi } from "../unread.ts";
 import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 import { canaryColor, cutoverTraffic, describeTraffic, rollbackRecordEdits, trafficEdits, trafficOf } from "../traffic.ts";
 import { headersFrom } from "../verify/headers.ts";
@@ -93,6 +94,7 @@ await runCommand(USAGE, async () => {
     named: true,
     allowBreaking: values["allow-breaking"] === true,
     command: "cutover",
+    strict: inCi(),
   });
   // What rollback goes back to: the traffic before this cutover, and the release it served.
   const edits: ConfigEdit[] = [...trafficEdits(values.api, next), ...rollbackRecordEdits(values.api, before, liveRelease)];

@@ -24,6 +24,7 @@ import { pinFly, pinToIdle } from "../promote.ts";
 import { releaseLookup } from "../release-platform.ts";
 import { describeKnown, knownReleases } from "../release/known.ts";
 import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
+import { inCi } from "../unread.ts";
 
 const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--allow-breaking] [--unpublished] [--dry-run] [--json]";
 
@@ -59,6 +60,8 @@ await runCommand(USAGE, async () => {
     );
   }
 
+  // --unpublished is the spelled-out "unchecked"; otherwise CI reads every release it pins (unread.ts).
+  const strict = inCi() && !values.unpublished;
   const decision = decidePins({
     config: target.config,
     stack: values.stack,
@@ -66,8 +69,14 @@ await runCommand(USAGE, async () => {
     named: values.api !== undefined,
     allowBreaking: values["allow-breaking"] === true,
     command: `pin ${release}`,
+    strict,
   });
-  const idle = pinToIdle(target.config, values.stack, release, decision.apis, (id) => lookup.get(id)?.worker.migrations);
+  const idle = pinToIdle(target.config, values.stack, release, decision.apis, {
+    migrationsOf: (id) => lookup.get(id)?.worker.migrations,
+    whyUnread: (id) => lookup.why(id),
+    strict,
+    command: `pin ${release}`,
+  });
   const fly = pinFly(target.config, release);
   const edits = [...idle.edits, ...fly.edits];
   const edited = editStack(target, edits);

@@ -16,6 +16,7 @@ import { liveRelease, planPromotion } from "../promote.ts";
 import { releaseLookup } from "../release-platform.ts";
 import { inVersionOrder } from "../schema.ts";
 import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
+import { inCi } from "../unread.ts";
 
 const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--allow-breaking] [--dry-run]";
 
@@ -44,6 +45,9 @@ await runCommand(USAGE, async () => {
     ...(values.api ? { apis: values.api } : {}),
     ...(values.release ? { release: values.release } : {}),
     migrationsOf: (release) => lookup.get(release)?.worker.migrations,
+    whyUnread: (release) => lookup.why(release),
+    strict: inCi(),
+    command: "promote",
   });
   // Each promoted release against what the target's API version serves live: promotion names its versions, so each must take it.
   const promoted = inVersionOrder(values.api ?? shared);
@@ -54,6 +58,7 @@ await runCommand(USAGE, async () => {
     named: true,
     allowBreaking: values["allow-breaking"] === true,
     command: "promote",
+    strict: inCi(),
   });
   const edited = editStack(target, plan.edits);
   plan.lines.unshift(...decision.lines);

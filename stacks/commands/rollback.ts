@@ -9,6 +9,7 @@ import { runCommand, missingFlag } from "../cli.ts";
 import { planRollback } from "../rollback.ts";
 import { readStack, showChange, writeStack } from "../stack-file.ts";
 import { describeTraffic } from "../traffic.ts";
+import { inCi } from "../unread.ts";
 
 const USAGE = "usage: npm run rollback -- --stack <name> --api <vN> [--dry-run]";
 
@@ -18,7 +19,7 @@ await runCommand(USAGE, async () => {
   if (!values.api) throw missingFlag("--api", "e.g. v1");
   const root = values.root ?? ".";
   const current = readStack(root, values.stack);
-  const plan = await planRollback(current, values.api, root);
+  const plan = await planRollback(current, values.api, root, { strict: inCi() });
   if (plan.done) return void process.stdout.write(`${plan.message}\n`);
   const { before, back, edited, unchecked } = plan;
   if (unchecked) process.stdout.write(`note: ${unchecked}\n`);

@@ -17,6 +17,7 @@ import type { ReleaseLookup } from "../release-platform.ts";
 import type { StackConfig } from "../schema.ts";
 import { BREAKING_REFUSED, compareReleases, findingLine, howToPublish } from "./compare.ts";
 import { describeCounts, type Finding } from "./finding.ts";
+import { type Unread, unreadRefusal } from "../unread.ts";
 
 /** `release` compared with what one API version serves live. */
 export interface SurfaceCheck {
@@ -27,6 +28,8 @@ export interface SurfaceCheck {
   findings?: Finding[];
   /** Why there are no findings: preview, or a release that cannot be compared here. */
   unchecked?: string;
+  /** The release that could not be read, with why, when that is the reason. */
+  unread?: Unread;
   preview: boolean;
 }
 
@@ -38,7 +41,7 @@ export function checkAgainstLive(config: StackConfig, api: string, release: stri
   if (live === release) return { ...check, findings: [] };
   const records = [lookup.get(live), lookup.get(release)];
   const missing = [live, release].find((id, i) => !records[i]);
-  if (missing) return { ...check, unchecked: `surface not compared: ${lookup.why(missing)}` };
+  if (missing) return { ...check, unchecked: `surface not compared: ${lookup.why(missing)}`, unread: { release: missing, why: lookup.why(missing) ?? "not found" } };
   const old = records.find((record) => !record!.surface);
   if (old) return { ...check, unchecked: `surface not compared: ${old.release} was built before manifests recorded the MCP surface` };
   return { ...check, findings: compareReleases(records[0]!, records[1]!) };
@@ -76,10 +79,14 @@ export interface PinRequest {
   allowBreaking: boolean;
   /** The command, for messages. @example "pin" */
   command: string;
+  /** Refuse when a release cannot be read, instead of noting it (in CI: unread.ts). @default false */
+  strict?: boolean;
 }
 
 export function decidePins(request: PinRequest): PinDecision {
   const { checks } = request;
+  const unread = checks.flatMap((check) => (check.unread ? [check.unread] : []));
+  if (request.strict && unread.length > 0) throw unreadRefusal(request.command, "comparing the MCP surface with what is live", unread);
   const decision: PinDecision = { apis: [], leftBehind: [], allowedBreaking: {}, lines: [] };
   const broken = checks.filter(isBreaking);
   const newest = checks.at(-1);
