@@ -15,6 +15,12 @@
  * To reach one color of a Worker, pass --version-override <script>=<version id>
  * (the `Cloudflare-Workers-Version-Overrides` header) with --expect-release, so
  * an override Cloudflare did not apply fails instead of testing the live color.
+ * What such a check proves is that color's Worker code, and no more: each
+ * Durable Object runs the version the deployment's percentages assigned it
+ * (Cloudflare docs, gradual deployments with Durable Objects), so with the
+ * color at 1% the sessions it opens mostly run the live color's McpSession.
+ * The new color's Durable Object code is judged where it is real: by the
+ * guard, per color, once traffic moves.
  */
 import { parseArgs } from "node:util";
 import { parseDuration, runCommand, UsageError } from "../cli.ts";
@@ -77,6 +83,7 @@ await runCommand(USAGE, async () => {
   }
   const label = windowMs === 0 ? "smoke test" : `watch for ${values.watch}`;
   write(`verify ${url.href}: ${label}, failing above ${(maxErrorRate * 100).toFixed(2)}% errors`);
+  if (values["version-override"]) write(overrideScope(values["version-override"]));
   if (traffic) write(describeGuard(traffic));
   else if (windowMs > 0) write("real traffic: not read (give --stack and --api, or --telemetry for a local run); judged by the scripted calls only");
   const { tally, breached, reason, cause } = await watch(url, {
@@ -95,5 +102,17 @@ await runCommand(USAGE, async () => {
   if (breached) throw new UsageError(`verify: breach in real traffic: ${reason}`, 1);
   for (const line of traffic?.conclusion() ?? []) write(line);
   const basis = traffic?.judgedByRealTraffic ? "real traffic and scripted calls" : "scripted calls only";
-  write(`verify: passed (${basis}) · ${tally.describe()}`);
+  const scope = values["version-override"] ? `; the Worker code of ${values["version-override"]}, not its Durable Objects` : "";
+  write(`verify: passed (${basis}${scope}) · ${tally.describe()}`);
 });
+
+/** What a check through a version override covers, said before it runs. */
+function overrideScope(spec: string): string {
+  const [script, version] = spec.split("=");
+  return (
+    `version override: the requests run ${script}'s Worker code of version ${version}; each Durable Object they reach (every 2025-11-25 session) ` +
+    "runs the version the deployment's percentages assigned it, mostly the live color's " +
+    "(developers.cloudflare.com/workers/versions-and-deployments/gradual-deployments/with-durable-objects/). " +
+    "This checks that version's Worker code; its Durable Object code is judged per color by the guard once traffic moves"
+  );
+}

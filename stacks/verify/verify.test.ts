@@ -40,3 +40,13 @@ test("a version override names the Worker and the version as a structured-header
   assert.equal(versionOverrideHeader("mcp-prod-v1=dc8dcd28-271b-4367-9840-6c244f84cb40"), 'mcp-prod-v1="dc8dcd28-271b-4367-9840-6c244f84cb40"');
   assert.throws(() => versionOverrideHeader("mcp-prod-v1"), /is not <worker script>=<version id>/);
 });
+
+test("through a version override, verify says what it checks: that version's Worker code, not the Durable Objects its sessions reach", async () => {
+  // The local server ignores the header; what matters here is what the command tells the person reading the run.
+  const override = "mcp-staging-v1=dc8dcd28-271b-4367-9840-6c244f84cb40";
+  const { code, stdout } = await runVerify(["--url", server().mcpUrl.href, "--version-override", override]);
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /^version override: the requests run mcp-staging-v1's Worker code of version dc8dcd28-271b-4367-9840-6c244f84cb40; each Durable Object they reach \(every 2025-11-25 session\) runs the version the deployment's percentages assigned it, mostly the live color's/m);
+  assert.match(stdout, /its Durable Object code is judged per color by the guard once traffic moves$/m);
+  assert.match(stdout, /^verify: passed \(scripted calls only; the Worker code of mcp-staging-v1=dc8dcd28-271b-4367-9840-6c244f84cb40, not its Durable Objects\)/m);
+});
