@@ -192,3 +192,25 @@ test("in CI, a pin whose live release cannot be read is refused before it splits
   const rollback = await runScript("stacks/commands/rollback.ts", ["--stack", "staging", "--api", "v1", "--root", dir], { CI: "true" });
   assert.notEqual(rollback.code, 0);
 });
+
+test("a first deploy: pin --initial puts the release into both slots of every API version and Fly, without reading the example pins, in CI too", async () => {
+  const dir = scratchProject(["staging", "prod"]);
+  const first = makeRelease(join(dir, ".releases"), { tag: "first" }).manifest.release;
+  const run = await runScript("stacks/commands/pin.ts", ["--stack", "staging", "--release", first, "--initial", "--json", "--root", dir], { CI: "true", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`v1: ${first} into both slots \\(first deploy: nothing is live yet`));
+  const staging = parseStackFile(join(dir, "Pulumi.staging.yaml")).config;
+  assert.deepEqual([staging.apiVersions.v1!.slots.blue.release, staging.apiVersions.v1!.slots.green.release, staging.fly.release], [first, first, first]);
+  assert.deepEqual(JSON.parse(run.stdout.trim().split("\n").pop()!).apis, [], "nothing to cut over: both colors hold it");
+
+  // Prod's first deploy takes what staging serves live; prod's v2 has nothing in staging to take.
+  const refused = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--initial", "--root", dir], { CI: "true" });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /--initial: prod has v2, which staging does not serve, so a first deploy has no release for it \(expected every API version of prod in staging: remove v2 from Pulumi\.prod\.yaml, or add it to staging with npm run api:add\)/);
+  const prodFile = join(dir, "Pulumi.prod.yaml");
+  writeFileSync(prodFile, applyEdits(readFileSync(prodFile, "utf8"), [{ path: ["apiVersions", "v2"], remove: true }, { path: ["apiVersions", "v1", "canaryPercent"], value: 0 }]));
+  const promoted = await runScript("stacks/commands/promote.ts", ["--from", "staging", "--to", "prod", "--initial", "--root", dir], { CI: "true", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+  assert.equal(promoted.code, 0, promoted.stderr);
+  const prod = parseStackFile(prodFile).config;
+  assert.deepEqual([prod.apiVersions.v1!.slots.blue.release, prod.apiVersions.v1!.slots.green.release, prod.fly.release], [first, first, first]);
+});

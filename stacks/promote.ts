@@ -9,10 +9,10 @@ import { UsageError } from "./cli.ts";
 import { migrationChange, rollbackRefusal, stepsBeyond } from "./migrations.ts";
 import type { DurableObjectMigration } from "./release/manifest.ts";
 import { MIGRATION_REFUSED } from "./rollback.ts";
-import type { StackConfig } from "./schema.ts";
+import { COLORS, type StackConfig } from "./schema.ts";
 import type { ConfigEdit } from "./stack-edit.ts";
-import { unreadRefusal } from "./unread.ts";
 import { otherColor } from "./traffic.ts";
+import { unreadRefusal } from "./unread.ts";
 
 export interface PinPlan {
   edits: ConfigEdit[];
@@ -92,6 +92,23 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
   return plan;
 }
 
+/**
+ * A stack's first deploy: nothing is live yet, so the release goes into both
+ * slots of each of `apis` (no surface to compare it with, no migration to
+ * split), which the first `pulumi up` creates from an empty account.
+ */
+export function pinInitial(target: StackConfig, targetName: string, release: string, apis: readonly string[]): PinPlan {
+  const plan: PinPlan = { edits: [], lines: [], migrationReleases: [], ready: [] };
+  for (const api of apis) {
+    const version = target.apiVersions[api];
+    if (!version) throw new UsageError(`${targetName} has no API version ${api} (expected one of ${Object.keys(target.apiVersions).join(", ")})`);
+    if (version.canaryPercent > 0) throw new UsageError(`${targetName} ${api}: a first deploy has no canary (expected canaryPercent 0, found ${version.canaryPercent})`);
+    for (const color of COLORS) plan.edits.push({ path: ["apiVersions", api, "slots", color, "release"], value: release });
+    plan.lines.push(`${api}: ${release} into both slots (first deploy: nothing is live yet, so nothing to compare it with); ${version.live} takes all traffic`);
+  }
+  return plan;
+}
+
 export function pinFly(target: StackConfig, release: string): PinPlan {
   if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`], migrationReleases: [], ready: [] };
   return {
@@ -119,17 +136,24 @@ export function planPromotion(
   sourceName: string,
   target: StackConfig,
   targetName: string,
-  options: { apis?: readonly string[]; release?: string } & PinChecks,
+  options: { apis?: readonly string[]; release?: string; /** The target's first deploy: both slots (pinInitial). */ initial?: boolean } & PinChecks,
 ): PinPlan {
   const apis = options.apis ?? Object.keys(source.apiVersions).filter((api) => api in target.apiVersions);
   if (apis.length === 0) throw new UsageError(`${sourceName} and ${targetName} share no API version (expected at least one in both)`);
+  const orphans = Object.keys(target.apiVersions).filter((api) => !(api in source.apiVersions));
+  if (options.initial && orphans.length > 0) {
+    throw new UsageError(
+      `--initial: ${targetName} has ${orphans.join(", ")}, which ${sourceName} does not serve, so a first deploy has no release for ${orphans.length === 1 ? "it" : "them"} ` +
+        `(expected every API version of ${targetName} in ${sourceName}: remove ${orphans.join(", ")} from Pulumi.${targetName}.yaml, or add ${orphans.length === 1 ? "it" : "them"} to ${sourceName} with npm run api:add)`,
+    );
+  }
   const plan: PinPlan = { edits: [], lines: [], migrationReleases: [], ready: [] };
   for (const api of apis) {
     const release = liveRelease(source, sourceName, api);
     if (options.release !== undefined && options.release !== release) {
       throw new UsageError(`--release ${options.release} is not what ${sourceName} serves live for ${api} (${release}); promotion copies only what ${sourceName} serves live`);
     }
-    const pinned = pinToIdle(target, targetName, release, [api], options);
+    const pinned = options.initial ? pinInitial(target, targetName, release, [api]) : pinToIdle(target, targetName, release, [api], options);
     plan.edits.push(...pinned.edits);
     plan.lines.push(...pinned.lines);
     plan.migrationReleases.push(...pinned.migrationReleases);

@@ -11,22 +11,25 @@
  * edge release (compat/fly-contract.ts). A release that can be read neither
  * from `.releases/` nor from the artifact store is refused with the releases
  * that exist (a typo, or a build never published); `--unpublished` pins it
- * anyway, unchecked. `--json` prints last
+ * anyway, unchecked. `--initial` is a stack's first deploy: nothing is live
+ * yet, so the release goes into both slots of every API version asked for,
+ * and what the file pinned before (an example, or nothing real) is not read.
+ * `--json` prints last
  * `{ "apis": [the versions to cut over], "migrationReleases": [...], "leftBehind": [...], "allowedBreaking": {...} }`.
  */
 import { parseArgs } from "node:util";
 import { inVersionOrder, RELEASE_PATTERN } from "../schema.ts";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
 import { assertFlyContract } from "../compat/fly-contract.ts";
-import { checkAgainstLive, decidePins } from "../compat/pin-policy.ts";
+import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
 import { releasePins } from "../pins.ts";
-import { pinFly, pinToIdle } from "../promote.ts";
+import { pinFly, pinInitial, pinToIdle } from "../promote.ts";
 import { releaseLookup } from "../release-platform.ts";
 import { describeKnown, knownReleases } from "../release/known.ts";
 import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 import { inCi } from "../unread.ts";
 
-const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--allow-breaking] [--unpublished] [--dry-run] [--json]";
+const USAGE = "usage: npm run pin -- --stack <name> --release r-<12 hex> [--api <vN>]... [--initial] [--allow-breaking] [--unpublished] [--dry-run] [--json]";
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -36,6 +39,7 @@ await runCommand(USAGE, async () => {
       api: { type: "string", multiple: true },
       "allow-breaking": { type: "boolean" },
       unpublished: { type: "boolean" },
+      initial: { type: "boolean" },
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       root: { type: "string" },
@@ -51,7 +55,8 @@ await runCommand(USAGE, async () => {
   const unknown = (values.api ?? []).find((api) => !known.includes(api));
   if (unknown) throw new UsageError(`${values.stack} has no API version ${unknown} (expected one of ${known.join(", ")}; npm run api:add adds one)`);
   const asked = inVersionOrder(values.api ?? known);
-  const lookup = await releaseLookup([release, ...releasePins(target.config).map((pin) => pin.release)], target.config, root);
+  // A first deploy replaces pins that name nothing live: only the release itself is read.
+  const lookup = await releaseLookup(values.initial ? [release] : [release, ...releasePins(target.config).map((pin) => pin.release)], target.config, root);
   if (!lookup.get(release) && !values.unpublished) {
     const known = await knownReleases(target.config, root);
     throw new UsageError(
@@ -62,21 +67,25 @@ await runCommand(USAGE, async () => {
 
   // --unpublished is the spelled-out "unchecked"; otherwise CI reads every release it pins (unread.ts).
   const strict = inCi() && !values.unpublished;
-  const decision = decidePins({
-    config: target.config,
-    stack: values.stack,
-    checks: asked.map((api) => checkAgainstLive(target.config, api, release, lookup)),
-    named: values.api !== undefined,
-    allowBreaking: values["allow-breaking"] === true,
-    command: `pin ${release}`,
-    strict,
-  });
-  const idle = pinToIdle(target.config, values.stack, release, decision.apis, {
-    migrationsOf: (id) => lookup.get(id)?.worker.migrations,
-    whyUnread: (id) => lookup.why(id),
-    strict,
-    command: `pin ${release}`,
-  });
+  const decision: PinDecision = values.initial
+    ? { apis: asked, leftBehind: [], allowedBreaking: {}, lines: [] }
+    : decidePins({
+        config: target.config,
+        stack: values.stack,
+        checks: asked.map((api) => checkAgainstLive(target.config, api, release, lookup)),
+        named: values.api !== undefined,
+        allowBreaking: values["allow-breaking"] === true,
+        command: `pin ${release}`,
+        strict,
+      });
+  const idle = values.initial
+    ? pinInitial(target.config, values.stack, release, decision.apis)
+    : pinToIdle(target.config, values.stack, release, decision.apis, {
+        migrationsOf: (id) => lookup.get(id)?.worker.migrations,
+        whyUnread: (id) => lookup.why(id),
+        strict,
+        command: `pin ${release}`,
+      });
   const fly = pinFly(target.config, release);
   const edits = [...idle.edits, ...fly.edits];
   const edited = editStack(target, edits);

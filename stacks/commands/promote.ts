@@ -5,12 +5,14 @@
  * prints the change. It never builds anything. A release that breaks what the
  * target's API version serves live is refused (exit 4) unless --allow-breaking
  * is spelled out, and the target's Fly release must serve every pinned edge
- * release (compat/).
+ * release (compat/). `--initial` is the target's first deploy: nothing is live
+ * there yet, so the source's live release goes into both of its slots, and the
+ * target's old pins (an example, or nothing real) are not read.
  */
 import { parseArgs } from "node:util";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
 import { assertFlyContract } from "../compat/fly-contract.ts";
-import { checkAgainstLive, decidePins } from "../compat/pin-policy.ts";
+import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
 import { releasePins } from "../pins.ts";
 import { liveRelease, planPromotion } from "../promote.ts";
 import { releaseLookup } from "../release-platform.ts";
@@ -18,7 +20,7 @@ import { inVersionOrder } from "../schema.ts";
 import { editStack, readStack, showChange, writeStack } from "../stack-file.ts";
 import { inCi } from "../unread.ts";
 
-const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--allow-breaking] [--dry-run]";
+const USAGE = "usage: npm run promote -- --from <stack> --to <stack> [--api <vN>]... [--release r-<12 hex>] [--initial] [--allow-breaking] [--dry-run]";
 
 await runCommand(USAGE, async () => {
   const { values } = parseArgs({
@@ -28,6 +30,7 @@ await runCommand(USAGE, async () => {
       api: { type: "string", multiple: true },
       release: { type: "string" },
       "allow-breaking": { type: "boolean" },
+      initial: { type: "boolean" },
       "dry-run": { type: "boolean" },
       root: { type: "string" },
     },
@@ -39,7 +42,8 @@ await runCommand(USAGE, async () => {
   const source = readStack(root, values.from);
   const target = readStack(root, values.to);
   const shared = inVersionOrder(Object.keys(target.config.apiVersions).filter((api) => api in source.config.apiVersions));
-  const pinned = [...releasePins(source.config), ...releasePins(target.config)].map((pin) => pin.release);
+  // A first deploy replaces the target's pins, which name nothing live: only the source's are read.
+  const pinned = [...releasePins(source.config), ...(values.initial ? [] : releasePins(target.config))].map((pin) => pin.release);
   const lookup = await releaseLookup(pinned, target.config, root);
   const plan = planPromotion(source.config, values.from, target.config, values.to, {
     ...(values.api ? { apis: values.api } : {}),
@@ -48,10 +52,11 @@ await runCommand(USAGE, async () => {
     whyUnread: (release) => lookup.why(release),
     strict: inCi(),
     command: "promote",
+    ...(values.initial ? { initial: true } : {}),
   });
   // Each promoted release against what the target's API version serves live: promotion names its versions, so each must take it.
   const promoted = inVersionOrder(values.api ?? shared);
-  const decision = decidePins({
+  const decision: PinDecision = values.initial ? { apis: promoted, leftBehind: [], allowedBreaking: {}, lines: [] } : decidePins({
     config: target.config,
     stack: values.to,
     checks: promoted.map((api) => checkAgainstLive(target.config, api, liveRelease(source.config, values.from!, api), lookup)),
