@@ -36,6 +36,8 @@ export interface StackDeps {
 export interface EdgeColors {
   scriptName: pulumi.Output<string>;
   versionIds: Record<Color, pulumi.Output<string>>;
+  /** The release each color runs, so a pipeline can tell what is live without the stack file. */
+  releases: Record<Color, string>;
   live: Color;
   canaryPercent: number;
 }
@@ -209,7 +211,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       },
     });
     urls[apiVersion] = edge.url;
-    edges[apiVersion] = { scriptName: edge.scriptName, versionIds: edge.versionIds, live: version.live, canaryPercent: version.canaryPercent };
+    const releases = { blue: slots.blue.release, green: slots.green.release };
+    edges[apiVersion] = { scriptName: edge.scriptName, versionIds: edge.versionIds, releases, live: version.live, canaryPercent: version.canaryPercent };
   });
 
   return { urls, edge: edges, flyApp: fly.appName, backupBucket: backup.bucketName };

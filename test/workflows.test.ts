@@ -148,3 +148,85 @@ test("every action used runs on Node 24", () => {
     }
   }
 });
+
+type Workflow = { on: Record<string, unknown> | string[] | string; env?: Record<string, string>; concurrency?: { group?: string }; jobs: Record<string, Job & { if?: string; env?: Record<string, string> }> };
+const workflowOf = (text: string) => parse(text) as Workflow;
+const triggers = (workflow: Workflow) => (typeof workflow.on === "string" ? [workflow.on] : Array.isArray(workflow.on) ? workflow.on : Object.keys(workflow.on));
+
+/** Every `secrets.NAME` a job can see: its own text, and the workflow-level env every job inherits. */
+function secretsSeen(workflow: Workflow, job: Workflow["jobs"][string]): string[] {
+  const text = JSON.stringify({ workflowEnv: workflow.env ?? {}, job });
+  return [...new Set([...text.matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))].sort();
+}
+
+/** The problems of a workflow that runs code from pull requests: deploy secrets in reach, or an environment named. */
+export function pullRequestLeaks(text: string): string[] {
+  const workflow = workflowOf(text);
+  if (!triggers(workflow).some((event) => event === "pull_request" || event === "pull_request_target")) return [];
+  const leaks: string[] = [];
+  for (const [id, job] of Object.entries(workflow.jobs)) {
+    for (const name of secretsSeen(workflow, job)) {
+      if (!name.startsWith("READONLY_") && name !== "GITHUB_TOKEN") leaks.push(`${id}: secrets.${name}`);
+    }
+    if (job.environment) leaks.push(`${id}: environment ${JSON.stringify(job.environment)}`);
+  }
+  return leaks;
+}
+
+test("no job triggered by a pull request can see a deploy secret: read-only ones under their own names, and no environment", () => {
+  for (const name of files) assert.deepEqual(pullRequestLeaks(read(name)), [], name);
+  // The deploy secrets are environment secrets: only jobs that name `staging` or `production` use them.
+  for (const name of files) {
+    const workflow = workflowOf(read(name));
+    for (const [id, job] of Object.entries(workflow.jobs)) {
+      const deploySecrets = secretsSeen(workflow, job).filter((secret) => !secret.startsWith("READONLY_") && secret !== "GITHUB_TOKEN");
+      if (deploySecrets.length > 0) assert.ok(["staging", "production"].includes(String(job.environment)), `${name} ${id} uses ${deploySecrets.join(", ")} outside an environment`);
+    }
+  }
+  const preview = workflowOf(read("preview.yml")).jobs["pulumi-preview"]!;
+  assert.match(String(preview.if), /github\.actor != 'dependabot\[bot\]'/, "Dependabot's pull requests, which get no secrets, skip the live preview");
+  assert.match(runs(jobsOf("preview.yml")["offline-diff"]!), /Live \\`pulumi preview\\` skipped: \$LIVE_PREVIEW_SKIPPED/, "and their report says why");
+});
+
+test("the pull-request check catches a copy of the preview that hands a deploy secret to a branch's code", () => {
+  const broken = read("preview.yml").replace("secrets.READONLY_CLOUDFLARE_API_TOKEN", "secrets.CLOUDFLARE_API_TOKEN");
+  assert.deepEqual(pullRequestLeaks(broken), ["pulumi-preview: secrets.CLOUDFLARE_API_TOKEN"]);
+  const withEnvironment = read("preview.yml").replace("  pulumi-preview:\n    needs: test\n", "  pulumi-preview:\n    needs: test\n    environment: production\n");
+  assert.deepEqual(pullRequestLeaks(withEnvironment), ['pulumi-preview: environment "production"']);
+});
+
+test("deploy: npm test (which runs the conformance suite) gates the job that touches staging", () => {
+  const jobs = jobsOf("deploy.yml");
+  assert.match(runs(jobs.test!), /^npm ci\nnpm test$/m);
+  assert.equal(jobs.staging!.needs, "test");
+  assert.equal(jobs.staging!.environment, "staging");
+});
+
+test("every workflow that commits pins queues in one group, starts from the newest main, and pushes through the rebase-and-retry script", () => {
+  const committing = files.filter((name) => /git commit/.test(read(name)));
+  assert.deepEqual(committing.sort(), ["deploy.yml", "promote.yml"]);
+  const groups = committing.map((name) => workflowOf(read(name)).concurrency?.group);
+  assert.ok(groups[0] && groups.every((group) => group === groups[0]), `one concurrency group: ${groups.join(", ")}`);
+  for (const name of committing) {
+    for (const [id, job] of Object.entries(jobsOf(name))) {
+      const script = runs(job);
+      if (!/git commit/.test(script)) continue;
+      assert.doesNotMatch(script, /git push/, `${name} ${id}: pushes only through .github/scripts/push-pins.sh`);
+      const pushes = script.match(/\.github\/scripts\/push-pins\.sh/g) ?? [];
+      const commits = script.match(/git commit/g) ?? [];
+      assert.ok(pushes.length >= 1 && pushes.length >= commits.length - 1, `${name} ${id}: ${commits.length} commits, ${pushes.length} pushes`);
+      const checkout = job.steps.find((step) => step.uses?.startsWith("actions/checkout@"));
+      assert.equal(checkout?.with?.ref, "main", `${name} ${id}: a run that waited in the queue reads the pins the run before it pushed`);
+    }
+  }
+});
+
+test("the Fly image is the program's business: no workflow pushes or copies an image, and every job that applies installs flyctl for FlyImage's build", () => {
+  for (const name of files) assert.doesNotMatch(read(name), /docker (build|push|buildx)/, name);
+  for (const name of files) {
+    for (const [id, job] of Object.entries(jobsOf(name)).filter(([, job]) => job.steps.some(applies))) {
+      const flyctl = job.steps.findIndex((step) => step.uses?.startsWith("superfly/flyctl-actions/setup-flyctl@"));
+      assert.ok(flyctl >= 0 && flyctl < job.steps.findIndex(applies), `${name} ${id} installs flyctl before it applies`);
+    }
+  }
+});
