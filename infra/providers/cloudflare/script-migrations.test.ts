@@ -32,8 +32,9 @@ function inputs(migrations = [V1], overrides: Partial<ScriptMigrationInputs> = {
       contentBase64: Buffer.from(code).toString("base64"),
       compatibilityDate: "2026-11-01",
       compatibilityFlags: ["enable_request_signal"],
+      // The live Worker binds every class its migrations created (the fake takes bindings for exports: 10061, 10064).
       bindings: [
-        { type: "durable_object_namespace", name: "MCP_SESSION", class_name: "McpSession" },
+        ...migrations.flatMap((m) => m.newSqliteClasses).map((className) => ({ type: "durable_object_namespace", name: className.toUpperCase(), class_name: className })),
         { type: "secret_text", name: "MCP_UPSTREAM_SECRET", text: "hmac-key" },
       ],
       observability: { enabled: true },
@@ -80,7 +81,7 @@ describe("ScriptMigrations against the Cloudflare API", () => {
 
   it("a release that adds a class sends only the new step, with the applied tag as old_tag", async () => {
     const first = await provider().create(inputs());
-    const { outs } = await provider().update!(first.id, first.outs, inputs([V1, V2], { upload: { ...inputs().upload, release: "r-0123456789ab" } }));
+    const { outs } = await provider().update!(first.id, first.outs, inputs([V1, V2], { upload: { ...inputs([V1, V2]).upload, release: "r-0123456789ab" } }));
     assert.equal(outs.appliedTag, "v2");
     assert.deepEqual(api.uploads[1]!.metadata.migrations, { old_tag: "v1", new_tag: "v2", steps: [{ new_sqlite_classes: ["AuditLog"] }] });
     assert.equal(outs.uploadedRelease, "r-0123456789ab");
