@@ -58,4 +58,12 @@ describe("FlySecrets provider", () => {
       changes: true, replaces: ["appName"], deleteBeforeReplace: false,
     });
   });
+
+  it("check: a bad name is refused; in the first preview of a stack, values not known yet (a key made in the same update) pass", async () => {
+    const { failures } = await secrets().check(inputs({}), inputs({ "BAD-NAME": "x" }));
+    assert.deepEqual(failures?.map((f) => f.reason), ['secret name "BAD-NAME" is not a valid environment variable name']);
+    // The engine hands an unknown input to a dynamic provider as this sentinel, the whole map at once.
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    assert.deepEqual((await secrets().check(inputs({}), { ...inputs({}), values: unknown as unknown as Record<string, string> })).failures, []);
+  });
 });

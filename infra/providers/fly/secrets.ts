@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { FlySecretsBody } from "./api-types.ts";
 import { seg, type FlyClient } from "./client.ts";
 import type { ApiTarget, ProviderContext } from "./context.ts";
-import { diffResource, type DiffRules } from "./diff.ts";
+import { diffResource, hasUnknown, type DiffRules } from "./diff.ts";
 import type { FlyHandler } from "./handler.ts";
 import { isStatus } from "./errors.ts";
 
@@ -49,7 +49,9 @@ export function secretsProvider(ctx: ProviderContext): FlyHandler<FlySecretsInpu
   return {
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
-      for (const name of Object.keys(news.values ?? {})) {
+      // In a preview the values may not be known yet (a key made in the same update): the whole map is the engine's unknown.
+      const values = hasUnknown(news.values) && typeof news.values !== "object" ? {} : (news.values ?? {});
+      for (const name of Object.keys(values)) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
           failures.push({ property: "values", reason: `secret name ${JSON.stringify(name)} is not a valid environment variable name` });
         }
