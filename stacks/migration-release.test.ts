@@ -183,3 +183,14 @@ test("a rollback when both colors run the migration release says there is nothin
   assert.equal(run.code, 3);
   assert.match(run.stderr, new RegExp(`both colors run ${adds}, so a rollback would change nothing.*Roll forward`));
 });
+
+test("after a rollback, a migration release in both colors: the rollback the last cutover recorded would cross the migration, and says so (exit 3)", async () => {
+  const dir = scratchProject(["staging"]);
+  const before = release(dir, "before", [V1]);
+  const adds = release(dir, "adds", [V1, V2_ADDS_AUDIT], WITH_AUDIT);
+  // blue was live with `before`; then the migration release went into both slots, live stayed blue.
+  stagingWith({ blue: adds, green: adds, live: "blue", rollbackTo: { live: "blue", release: before } }, dir);
+  const run = await runScript("stacks/commands/rollback.ts", ["--stack", "staging", "--api", "v1", "--root", dir]);
+  assert.equal(run.code, 3, run.stdout + run.stderr);
+  assert.match(run.stderr, new RegExp(`rollback refused: apiVersions\\.v1: cannot roll back from blue \\(${adds}\\) to blue \\(${before}\\) across Durable Object migration v2: v2 adds class AuditLog`));
+});

@@ -61,6 +61,18 @@ export async function planRollback(current: StackFileState, api: string, root: s
   const version = current.config.apiVersions[api];
   if (!version) throw new UsageError(`--api ${api}: ${current.path} has no such API version (expected one of ${Object.keys(current.config.apiVersions).join(", ")})`);
   const before = trafficOf(version);
+  // The release the last cutover recorded, if the live one has applied a migration since: nothing can go back to it.
+  const recorded = version.rollbackTo;
+  const liveRelease = version.slots[before.live].release;
+  if (recorded && before.canaryPercent === 0 && recorded.release !== liveRelease) {
+    const lookup = await releaseLookup([liveRelease, recorded.release], current.config, root);
+    const refusal = rollbackRefusal(
+      api,
+      { color: before.live, release: liveRelease, migrations: lookup.get(liveRelease)?.worker.migrations },
+      { color: recorded.live, release: recorded.release, migrations: lookup.get(recorded.release)?.worker.migrations },
+    );
+    if (refusal) throw new UsageError(`rollback refused: ${refusal}`, MIGRATION_REFUSED);
+  }
   const back = rollbackTarget(api, version, current.path);
   if (sameTraffic(back, before)) {
     return { done: true, before, message: `apiVersions.${api}: already rolled back: ${describeTraffic(before)} is where the last cutover started from; nothing to change` };
