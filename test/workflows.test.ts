@@ -84,7 +84,8 @@ test("deploy: --allow-breaking only when a person types it, passed to pin and cu
   assert.match(pin.run ?? "", /--allow-breaking, requested by %s in run %s[\s\S]*git commit --all --message "\$message"/);
   const verify = job.steps.find((step) => step.env?.PINNED_APIS === "${{ steps.pin.outputs.apis }}")!;
   assert.match(verify.run ?? "", /for api in \$\(jq -r '\.\[\]' <<< "\$PINNED_APIS"\)/, "only the API versions the release went into are cut over");
-  assert.equal((verify.run?.match(/npm run cutover -- [^\n]*"\$\{allow\[@\]\}"/g) ?? []).length, 2);
+  // The 1% share for the direct check, the canary, and the full cutover: each with what a person allowed.
+  assert.equal((verify.run?.match(/npm run cutover -- [^\n]*"\$\{allow\[@\]\}"/g) ?? []).length, 3);
   assert.match(verify.run ?? "", /Cut over \$api in staging to \$idle \(\$RELEASE\)\$\{ALLOW:\+ with \$ALLOW, requested by \$GITHUB_ACTOR\}/);
 });
 

@@ -28,7 +28,8 @@ else
       echo "::error::resolve it by hand: rebase these commits onto $branch and push them, before the next run reads the stack files"
       exit 1
     fi
-    sleep "$((attempt * ${PUSH_BACKOFF_SECONDS:-3}))"
+    # Right after a rebase the push is tried at once; a main that keeps moving gets a growing pause.
+    sleep "$(((attempt - 1) * ${PUSH_BACKOFF_SECONDS:-3}))"
   done
   if [ "${pushed:-0}" != 1 ]; then
     echo "::error::could not push to $branch after $attempts attempts; the cloud runs what this run applied and $branch does not say so:"
