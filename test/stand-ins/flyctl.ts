@@ -14,18 +14,17 @@
  *   gzipped layer, with the labels in its config; it is pushed blob by blob and
  *   then the manifest, and flyctl's last lines are printed ("image: …",
  *   "image size: …").
- * - `version`.
+ * - `auth docker` (the stand-in docker reads FLY_API_TOKEN itself), `version`.
  *
  * Every call is appended to `$FAKE_FLYCTL_LOG` (JSON lines) when that is set.
  */
-import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { authorizationFrom, defaultApiBaseUrl, flyTokenFrom } from "../../infra/providers/fly/client.ts";
-import { defaultRegistryUrl, FlyRegistry, sha256Digest } from "../../infra/providers/fly/registry.ts";
+import { defaultRegistryUrl, FlyRegistry } from "../../infra/providers/fly/registry.ts";
 import { defaultTiming } from "../../infra/providers/fly/timing.ts";
-import { dockerContextFiles } from "../../stacks/release/fly-inputs.ts";
+import { buildImage, pushImage } from "./image-build.ts";
 
 const argv = process.argv.slice(2);
 if (process.env["FAKE_FLYCTL_LOG"]) appendFileSync(process.env["FAKE_FLYCTL_LOG"], `${JSON.stringify({ argv, cwd: process.cwd() })}\n`);
@@ -33,15 +32,6 @@ if (process.env["FAKE_FLYCTL_LOG"]) appendFileSync(process.env["FAKE_FLYCTL_LOG"
 function fail(message: string): never {
   process.stderr.write(`Error: ${message}\n`);
   process.exit(1);
-}
-
-/** A gzipped tar of the context's files, the same bytes for the same content (names sorted, times and owners fixed). */
-function layerOf(dir: string, files: string[]): Buffer {
-  const tar = spawnSync("tar", ["-c", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", dir, "-T", "-"], { input: files.join("\n"), maxBuffer: 1 << 30 });
-  if (tar.status !== 0) fail(`tar failed: ${tar.stderr.toString()}`);
-  const gzip = spawnSync("gzip", ["-n", "-c"], { input: tar.stdout, maxBuffer: 1 << 30 });
-  if (gzip.status !== 0) fail(`gzip failed: ${gzip.stderr.toString()}`);
-  return gzip.stdout;
 }
 
 async function machinesApi(path: string): Promise<Response> {
@@ -86,41 +76,22 @@ async function deploy(): Promise<void> {
   const dockerfile = values.dockerfile ? (isAbsolute(values.dockerfile) ? values.dockerfile : join(dir, values.dockerfile)) : join(dir, "Dockerfile");
   if (!existsSync(dockerfile)) fail(`dockerfile '${dockerfile}' not found`);
   const tag = values["image-label"] ?? `deployment-${Date.now()}`;
-  const image = `registry.fly.io/${app}:${tag}`;
 
   process.stdout.write(`==> Building image with Depot (stand-in)\n--> build context: ${dir}, dockerfile: ${dockerfile}\n`);
-  const files = dockerContextFiles(dir);
-  const layer = layerOf(dir, files);
   const labels = Object.fromEntries((values.label ?? []).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: { Labels: labels, Cmd: ["sh", "/srv/app/fly/start.sh"], WorkingDir: "/srv" },
-      rootfs: { type: "layers", diff_ids: [sha256Digest(spawnSync("gzip", ["-d", "-c"], { input: layer }).stdout)] },
-    }),
-  );
+  const image = buildImage(dir, dockerfile, labels);
+  const ref = `registry.fly.io/${app}:${tag}`;
   if (!values.push) {
-    process.stdout.write(`--> Building image done\nimage: ${image}\n`);
+    process.stdout.write(`--> Building image done\nimage: ${ref}\n`);
     return;
   }
-  const registry = new FlyRegistry({ baseUrl: process.env["FLY_REGISTRY_URL"] || defaultRegistryUrl, timing: defaultTiming });
-  const configDigest = await registry.putBlob(app, config);
-  const layerDigest = await registry.putBlob(app, layer);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-      config: { mediaType: "application/vnd.docker.container.image.v1+json", size: config.length, digest: configDigest },
-      layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
-    }),
-  );
-  await registry.putManifest(app, tag, { mediaType: "application/vnd.docker.distribution.manifest.v2+json", bytes: manifest });
-  process.stdout.write(`--> Pushing image done\nimage: ${image}\nimage size: ${Math.round((layer.length + config.length) / 1000)} kB\n`);
+  await pushImage(new FlyRegistry({ baseUrl: process.env["FLY_REGISTRY_URL"] || defaultRegistryUrl, timing: defaultTiming }), app, tag, image);
+  process.stdout.write(`--> Pushing image done\nimage: ${ref}\nimage size: ${Math.round((image.layer.length + image.config.length) / 1000)} kB\n`);
 }
 
 const command = argv[0];
-if (command === "version") process.stdout.write("flyctl v0.0.0-stand-in (mcp-hosting test/stand-ins/flyctl.ts)\n");
+if (command === "auth" && argv[1] === "docker") process.stdout.write("Authentication successful. You can now tag and push images to registry.fly.io/{your-app}\n");
+else if (command === "version") process.stdout.write("flyctl v0.0.0-stand-in (mcp-hosting test/stand-ins/flyctl.ts)\n");
 else if (command === "deploy") await deploy().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 else fail(`the stand-in flyctl does not do "${argv.join(" ")}" (test/stand-ins/flyctl.ts)`);
 

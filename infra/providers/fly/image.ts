@@ -25,7 +25,7 @@ import { join, resolve } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { flyInputsSha256 } from "../../../stacks/release/fly-inputs.ts";
 import type { ApiTarget, ProviderContext } from "./context.ts";
-import { diffResource, type DiffRules } from "./diff.ts";
+import { diffResource, hasUnknown, type DiffRules } from "./diff.ts";
 import type { FlyHandler } from "./handler.ts";
 import { RegistryError } from "./registry.ts";
 
@@ -140,9 +140,11 @@ export function imageProvider(ctx: ProviderContext): FlyHandler<FlyImageInputs, 
   return {
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
+      // Values not known yet (a preview) are checked at `up`.
+      const known = (value: unknown): value is string => typeof value === "string" && !hasUnknown(value);
       // A tag (distribution spec): at most 128 of [A-Za-z0-9_.-], not starting with . or -.
-      if (typeof news.tag === "string" && !/^[\w][\w.-]{0,127}$/.test(news.tag)) failures.push({ property: "tag", reason: `${JSON.stringify(news.tag)} is not an image tag` });
-      if (typeof news.inputsSha256 === "string" && !/^[0-9a-f]{64}$/.test(news.inputsSha256)) failures.push({ property: "inputsSha256", reason: "expected a sha256 in hex" });
+      if (known(news.tag) && !/^[\w][\w.-]{0,127}$/.test(news.tag)) failures.push({ property: "tag", reason: `${JSON.stringify(news.tag)} is not an image tag` });
+      if (known(news.inputsSha256) && !/^[0-9a-f]{64}$/.test(news.inputsSha256)) failures.push({ property: "inputsSha256", reason: "expected a sha256 in hex" });
       return { inputs: news, failures };
     },
     async diff(_id, olds, news) {
