@@ -118,10 +118,10 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   const contentEnv: Record<string, string> = telemetry?.recordToolContent ? { MCP_TELEMETRY_CONTENT: "1" } : {};
 
   const size = FLY_MACHINE_SIZES[config.fly.machine.size];
-  // Absolute: the build runs in the provider's process, whose working directory is not the program's; the
-  // path is never compared (FlyImage ignores how an image may be got), so it differs between machines harmlessly.
-  const projectRoot = resolve(deps.projectDir ?? ".");
-  const flyInputs = flyImageInputsOf(deps.releases.resolve(config.fly.release), projectRoot);
+  // Relative, like the Modal CLI's folder: the engine starts providers in the program's directory
+  // (pulumi/pulumi pkg/engine/project.go, getPwdMain; plugin.go, cmd.Dir = pwd), so ".." is the project root there too.
+  const projectDir = deps.projectDir ?? ".";
+  const flyInputs = flyImageInputsOf(deps.releases.resolve(config.fly.release), resolve(projectDir));
   const imageTag = flyImageTag(config.fly.release, flyInputs.inputsSha256);
   const fly = new FlyService("fly", {
     appName: config.fly.app,
@@ -136,7 +136,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       release: config.fly.release,
       ...flyInputs,
       ...(config.fly.imageFrom ? { copyFrom: config.fly.imageFrom } : {}),
-      build: { projectDir: projectRoot, dockerfile: DOCKERFILE },
+      build: { projectDir, dockerfile: DOCKERFILE },
     },
     // Fly scrapes /metrics on this port every 15 s; the port is in no service, so it is not public.
     metrics: { port: 9091, path: "/metrics" },

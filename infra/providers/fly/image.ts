@@ -30,7 +30,7 @@ import type { FlyHandler } from "./handler.ts";
 import { RegistryError } from "./registry.ts";
 
 export interface FlyImageBuild {
-  /** The checkout to build from, relative to the provider's working directory (the program's). @example ".." */
+  /** The checkout to build from, relative to the provider's working directory, which is the program's (infra/). @example ".." */
   projectDir: string;
   /** The Dockerfile, relative to `projectDir`. @example "app/Dockerfile" */
   dockerfile: string;
@@ -94,7 +94,8 @@ async function build(inputs: FlyImageInputs): Promise<void> {
     ];
     const flyctl = inputs.build.flyctl ?? "flyctl";
     const code = await new Promise<number | null>((done, fail) => {
-      const child = spawn(flyctl, args, { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
+      // Its output goes to the provider's stderr, which the engine shows; the provider's stdout is the engine's.
+      const child = spawn(flyctl, args, { cwd: dir, stdio: ["ignore", 2, 2] });
       child.on("error", (error) => fail(new Error(`${flyctl} could not be started (${error.message}); expected flyctl on PATH (superfly/flyctl-actions/setup-flyctl in CI)`)));
       child.on("close", done);
     });
