@@ -6,7 +6,7 @@
  * stand-in CLIs first on PATH). Nothing leaves 127.0.0.1.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -230,9 +230,3 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
     throw error;
   }
 }
-
-/** The text of a file at a ref of the remote. */
-export function remoteFile(world: World, ref: string, path: string): string {
-  return world.git(world.remote, "show", `${ref}:${path}`);
-}
-

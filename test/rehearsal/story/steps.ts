@@ -20,7 +20,6 @@ export interface Step {
 
 const APP = "mcp-hosting-staging";
 const SCRIPT = "mcp-staging-v1";
-const URL_V1 = "https://mcp-staging.example.com/v1/mcp";
 
 /** Each share of a script's active deployment, as color, release and percentage (from the versions' bindings). */
 function shares(ctx: StoryContext, script: string): { color: string; release: string; percentage: number; versionId: string }[] {
