@@ -1,7 +1,7 @@
 // `npm run dev:edge` as a developer lives with it: a port in use, source edits (good and bad), and a dev:edge killed hard.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -13,6 +13,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { EDGE_BUNDLE } from "../scripts/build-edge.ts";
 import { ownEdgeBundle } from "./support/edge-worker.ts";
 import { descendants, stillRunningAfter } from "./support/processes.ts";
+import { until } from "./support/until.ts";
+import { waysOfSaving } from "./support/ways-of-saving.ts";
 
 const DEV_EDGE = fileURLToPath(new URL("../scripts/dev-edge.ts", import.meta.url));
 const WORKER = fileURLToPath(new URL("../src/runtimes/worker/index.ts", import.meta.url));
@@ -65,14 +67,6 @@ function runDevEdge(args: string[]): { child: ChildProcess; output: () => string
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   return { child, output: () => output, exited: new Promise((resolve) => child.once("exit", resolve)) };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${timeoutMs} ms:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 test("dev:edge on a port in use says which port and that PORT= picks another, and starts nothing", async () => {
@@ -133,24 +127,16 @@ describe("a running dev:edge", () => {
   });
 
   test("every way of saving is rebuilt and served: in place, appended to, renamed over, cp over, and sed -i twice", async (t) => {
-    const saves: [string, string, () => void][] = [
-      ["written in place", "written", () => writeFileSync(versionFile, 'export let version = "written";\n')],
-      ["appended to", "appended", () => appendFileSync(versionFile, 'version = "appended";\n')],
-      ["replaced by a rename", "renamed", () => {
-        writeFileSync(`${versionFile}.tmp`, 'export let version = "renamed";\n');
-        renameSync(`${versionFile}.tmp`, versionFile);
-      }],
-      ["copied over with cp", "copied", () => {
-        writeFileSync(join(scratch, "copied.ts"), 'export let version = "copied";\n');
-        execFileSync("cp", [join(scratch, "copied.ts"), versionFile]);
-      }],
-      ["edited by sed -i", "sed-1", () => execFileSync("sed", ["-i", "s/copied/sed-1/", versionFile])],
-      ["edited by sed -i again", "sed-2", () => execFileSync("sed", ["-i", "s/sed-1/sed-2/", versionFile])],
-    ];
-    for (const [how, expected, save] of saves) {
+    const saves = waysOfSaving({
+      path: versionFile,
+      whole: (value) => `export let version = "${value}";\n`,
+      appended: (value) => `version = "${value}";\n`,
+      scratch: join(scratch, "copied.ts"),
+    });
+    for (const { how, value, save } of saves) {
       const started = performance.now();
       save();
-      t.diagnostic(`${how}: served ${Math.round(await served(expected, started))} ms after the save`);
+      t.diagnostic(`${how}: served ${Math.round(await served(value, started))} ms after the save`);
     }
     assert.match(run.output(), /rebuilt the Worker; wrangler reloads it/);
   });
