@@ -10,19 +10,23 @@ import { ensureReleases } from "../stacks/release/fetch.ts";
 import { ArtifactStoreError } from "../stacks/release/store.ts";
 import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
 import { MigrationSplitError } from "../stacks/migrations.ts";
+import { pinsLocalEdge } from "../stacks/pins.ts";
+import { buildLocalBundleIfStale, LocalBundleError } from "./local-bundle.ts";
 import { localReleases, ReleaseNotFoundError } from "./releases.ts";
 import { buildStack, type StackOutputs } from "./stack.ts";
 
 // Pulumi runs this program in infra/ (the directory of `main`); paths start from the project root.
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const USER_ERRORS = [StackConfigError, ReleaseNotFoundError, ReleaseIntegrityError, ArtifactStoreError, MigrationSplitError];
+const USER_ERRORS = [StackConfigError, ReleaseNotFoundError, LocalBundleError, ReleaseIntegrityError, ArtifactStoreError, MigrationSplitError];
 
 async function build(): Promise<StackOutputs> {
   try {
     const config = loadStackConfig(new pulumi.Config());
     // Pinned releases missing here come from the artifact store; every one is checked against its manifest.
     await ensureReleases(config, root);
+    // A `local` pin deploys the working tree as it is now, never a bundle built before the last edit.
+    if (pinsLocalEdge(config)) await buildLocalBundleIfStale(root, (line) => void pulumi.log.info(line));
     const projectDir = relative(process.cwd(), root) || ".";
     return buildStack(config, { stack: pulumi.getStack(), releases: localReleases(root), projectDir });
   } catch (error) {

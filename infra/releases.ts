@@ -3,7 +3,8 @@
  * uploaded as a Worker version, the Modal sources deployed per color, and the
  * Worker's platform needs (its Durable Object migrations).
  *
- *   local       → the working tree: dist/edge/worker.js (npm run build:edge),
+ *   local       → the working tree: dist/edge/worker.js (npm run build:edge;
+ *                 refused when older than the sources, local-bundle.ts),
  *                 app/modal/ and app/src/runtimes/worker/platform.json
  *   r-<12 hex>  → the release cache .releases/<id>/, filled from the artifact
  *                 store (release/fetch.ts); every file is checked against the
@@ -13,6 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EDGE_BUNDLE_PATH, MODAL_DIR, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir, type WorkerPlatform, workerPlatformSchema } from "../stacks/release/manifest.ts";
 import type { EdgeBundle } from "./components/edge-worker.ts";
+import { describeLocalBundle, LocalBundleError, localBundleState, LOCAL_BUNDLE } from "./local-bundle.ts";
 
 export interface ReleaseArtifacts {
   release: string;
@@ -32,7 +34,7 @@ export interface ReleaseSource {
 }
 
 export const WORKING_TREE = {
-  edgeBundle: join("dist", "edge", "worker.js"),
+  edgeBundle: LOCAL_BUNDLE,
   modalSourceDir: join("app", "modal"),
   platform: join("app", "src", "runtimes", "worker", "platform.json"),
 };
@@ -59,6 +61,9 @@ export function localReleases(root = "."): ReleaseSource {
         for (const path of [WORKING_TREE.edgeBundle, WORKING_TREE.modalSourceDir]) {
           if (!existsSync(join(root, path))) throw new ReleaseNotFoundError(release, path);
         }
+        // Built before the tree was last edited, it is not the working tree: refused, never used as is.
+        const bundle = localBundleState(root);
+        if (bundle.state === "stale") throw new LocalBundleError(describeLocalBundle(bundle));
         return {
           release,
           edgeBundle: { path: join(root, WORKING_TREE.edgeBundle), mainModule: "worker.js" },
@@ -100,7 +105,8 @@ export function placeholderReleases(root = "."): ReleaseSource {
       try {
         return real.resolve(release);
       } catch (error) {
-        if (!(error instanceof ReleaseNotFoundError)) throw error;
+        // The working tree is always here: its bundle is built (plan builds it first), never stood in for.
+        if (!(error instanceof ReleaseNotFoundError) || release === "local") throw error;
         const content = `// placeholder for release ${release}: its bundle is not on this machine\nexport default {};\n`;
         return {
           release,

@@ -30,6 +30,7 @@ const USER_ERRORS = new Set([
   "ReleaseIntegrityError",
   "ArtifactStoreError",
   "ReleaseNotFoundError",
+  "LocalBundleError",
   "MigrationSplitError",
   "StackNotFoundError",
   "SchemaParseError",

@@ -29,3 +29,8 @@ export function releasePins(stack: Pinned): ReleasePin[] {
 export function pinnedReleases(stack: Pinned): string[] {
   return [...new Set(releasePins(stack).map((pin) => pin.release).filter((release) => release !== "local"))];
 }
+
+/** Whether a slot of an API version pins `local`: the working tree's edge bundle (dist/edge/worker.js) is then what it serves. */
+export function pinsLocalEdge(stack: Pinned): boolean {
+  return releasePins(stack).some((pin) => pin.release === "local" && pin.path[0] === "apiVersions");
+}

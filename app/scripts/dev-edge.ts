@@ -2,8 +2,10 @@
  * `npm run dev:edge`: the Worker as Cloudflare would run it, under workerd
  * (`wrangler dev`, offline), at http://127.0.0.1:8788/v1/mcp. Its `fly` tools
  * reach a local Node service and its `modal` tools the local compute runner,
- * both signed with a key made for this run. A change under app/src rebuilds
- * the bundle, and wrangler reloads it. With `MCP_OAUTH_ISSUER` (and its
+ * both signed with a key made for this run. A change under app/src (however
+ * it was saved) rebuilds the bundle, and wrangler reloads it; a build error is
+ * reported as `rebuild failed: <file:line:column message>` and the previous
+ * build goes on serving. With `MCP_OAUTH_ISSUER` (and its
  * companions) set, both take OAuth access tokens from that issuer.
  *
  *   [PORT=8788] [MCP_FIXTURES=conformance] npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
@@ -24,6 +26,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "../src/runtimes/command-line.ts";
 import { watchParent } from "../src/runtimes/parent-lifeline.ts";
@@ -202,10 +205,13 @@ void start("wrangler", [LIFELINE, process.execPath, wrangler, ...wranglerArgs], 
   detached: true,
 });
 await waitForOurWorker(`http://${HOST}:${port}/healthz`, runId, 60_000);
+// Watching before the ready line: an edit made once it is printed is seen. The entry's folder is watched too
+// (for an entry outside app/src, as the tests' is).
+const rebuilder = new EdgeRebuilder({ entry: flags.entry, bundlePath, stagingDir: `${devDir}/staged`, log: (line) => console.log(`[dev:edge] ${line}`) });
+const entryDir = dirname(resolve(flags.entry));
+await rebuilder.watch(entryDir.startsWith(`${ROOT}app/src`) ? [`${ROOT}app/src`] : [`${ROOT}app/src`, entryDir]);
 const fixtures = process.env.MCP_FIXTURES ? `, fixtures ${process.env.MCP_FIXTURES}` : "";
 console.log(`edge listening on http://${HOST}:${port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state}${fixtures})`);
 // Fly scrapes every 15 s; locally every 5 s, so a short watch sees its calls.
 telemetry.scrape(`${flyOrigin}/metrics`, { app: "local", region: "local", instance: "node" }, 5000);
 console.log(`telemetry: ${telemetry.url}  (traces at ${telemetry.url}/traces/<trace id>; npm run verify -- --telemetry ${telemetry.url} …)`);
-
-new EdgeRebuilder({ entry: flags.entry, bundlePath, stagingDir: `${devDir}/staged`, log: (line) => console.log(`[dev:edge] ${line}`) }).watch([`${ROOT}app/src`, flags.entry]);

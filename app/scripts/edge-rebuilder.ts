@@ -1,6 +1,8 @@
-import { mkdirSync, renameSync, statSync, watch, type FSWatcher } from "node:fs";
+import { mkdirSync, renameSync } from "node:fs";
+import type { BuildFailure } from "esbuild";
 import { buildEdge } from "./build-edge.ts";
 import { startWorkerBundle } from "./edge-miniflare.ts";
+import { watchSources, type SourceWatcher } from "./source-watcher.ts";
 
 export interface EdgeRebuilderOptions {
   /** The Worker module to build. */
@@ -26,36 +28,27 @@ export interface EdgeRebuilderOptions {
  */
 export class EdgeRebuilder {
   readonly #options: EdgeRebuilderOptions;
-  #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
-  #watchers: FSWatcher[] = [];
+  #watcher: SourceWatcher | undefined;
 
   constructor(options: EdgeRebuilderOptions) {
     this.#options = options;
   }
 
-  /** Watches files and folders (recursively); every change schedules a rebuild. */
-  watch(paths: string[]): void {
-    for (const path of paths) {
-      const recursive = statSync(path).isDirectory();
-      this.#watchers.push(watch(path, { recursive }, () => this.#schedule()));
-    }
+  /** Watches files and folders (recursively); every burst of changes rebuilds once. Settles once watching. */
+  watch(paths: string[]): Promise<void> {
+    this.#watcher = watchSources(paths, { onChange: () => void this.rebuild(), debounceMs: this.#options.debounceMs ?? 250 });
+    return this.#watcher.ready;
   }
 
-  close(): void {
-    clearTimeout(this.#timer);
-    for (const watcher of this.#watchers) watcher.close();
+  async close(): Promise<void> {
+    await this.#watcher?.close();
   }
 
   /** Rebuilds now; resolves once the new bundle is served, or refused. */
   rebuild(): Promise<void> {
     this.#running = this.#running.then(() => this.#rebuild());
     return this.#running;
-  }
-
-  #schedule(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.rebuild(), this.#options.debounceMs ?? 250);
   }
 
   async #rebuild(): Promise<void> {
@@ -65,7 +58,7 @@ export class EdgeRebuilder {
     try {
       await buildEdge({ outfile: staged, entry });
     } catch (error) {
-      log(`rebuild failed; still serving the previous build:\n${firstLines(error)}`);
+      log(`rebuild failed: ${buildErrors(error)}; still serving the previous build`);
       return;
     }
     try {
@@ -78,6 +71,13 @@ export class EdgeRebuilder {
     renameSync(staged, bundlePath);
     log("rebuilt the Worker; wrangler reloads it");
   }
+}
+
+/** esbuild's errors as `file:line:column message`, one per line; anything else by its message. */
+function buildErrors(error: unknown): string {
+  const messages = (error as Partial<BuildFailure>).errors;
+  if (!Array.isArray(messages) || messages.length === 0) return error instanceof Error ? error.message : String(error);
+  return messages.map(({ text, location }) => (location ? `${location.file}:${location.line}:${location.column} ${text}` : text)).join("\n  ");
 }
 
 function firstLines(error: unknown, count = 8): string {

@@ -1,9 +1,10 @@
 // `npm run dev:edge` as a developer lives with it: a port in use, source edits (good and bad), and a dev:edge killed hard.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
+import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +13,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { EDGE_BUNDLE } from "../scripts/build-edge.ts";
 import { ownEdgeBundle } from "./support/edge-worker.ts";
 import { descendants, stillRunningAfter } from "./support/processes.ts";
+import { until } from "./support/until.ts";
+import { waysOfSaving } from "./support/ways-of-saving.ts";
 
 const DEV_EDGE = fileURLToPath(new URL("../scripts/dev-edge.ts", import.meta.url));
 const WORKER = fileURLToPath(new URL("../src/runtimes/worker/index.ts", import.meta.url));
@@ -31,16 +34,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A Worker module of the test's own: the shipped Worker, with a version header a rebuild can be seen by. */
-function entryModule(version: string, extra = ""): string {
+/**
+ * A Worker module of the test's own: the shipped Worker, with a header carrying the `version` that
+ * ./version.ts exports last, so a rebuild after an edit of that file can be seen from outside.
+ */
+function entryModule(extra = ""): string {
   return `import worker from ${JSON.stringify(WORKER)};
+import { version } from "./version.ts";
 export { McpSession, PrincipalState } from ${JSON.stringify(WORKER)};
 ${extra}
 export default {
   async fetch(request, env, ctx) {
     const answer = await worker.fetch(request, env, ctx);
     const headers = new Headers(answer.headers);
-    headers.set("x-entry-version", ${JSON.stringify(version)});
+    headers.set("x-entry-version", version);
     return new Response(answer.body, { status: answer.status, headers });
   },
 };
@@ -60,14 +67,6 @@ function runDevEdge(args: string[]): { child: ChildProcess; output: () => string
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   return { child, output: () => output, exited: new Promise((resolve) => child.once("exit", resolve)) };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${timeoutMs} ms:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 test("dev:edge on a port in use says which port and that PORT= picks another, and starts nothing", async () => {
@@ -91,13 +90,23 @@ test("the tests build the Worker into a folder of their own, never over the dist
 });
 
 describe("a running dev:edge", () => {
-  const entry = join(scratch, "entry.ts");
+  // The Worker's sources of this test live in a folder of their own, which dev:edge watches beside app/src.
+  const sources = join(scratch, "edge-src");
+  const entry = join(sources, "entry.ts");
+  const versionFile = join(sources, "version.ts");
   let run: ReturnType<typeof runDevEdge>;
   let origin: string;
   const version = async () => (await fetch(`${origin}/healthz`)).headers.get("x-entry-version");
+  /** Waits until the Worker serves `expected`; returns how long that took after the edit. */
+  const served = async (expected: string, since: number): Promise<number> => {
+    await until(async () => (await version().catch(() => null)) === expected, 30_000, `the Worker serving version ${expected}`, run.output);
+    return performance.now() - since;
+  };
 
   before(async () => {
-    writeFileSync(entry, entryModule("1"));
+    mkdirSync(sources, { recursive: true });
+    writeFileSync(versionFile, 'export let version = "1";\n');
+    writeFileSync(entry, entryModule());
     const [port, nodePort] = [await freePort(), await freePort()];
     origin = `http://127.0.0.1:${port}`;
     run = runDevEdge(["--port", String(port), "--node-port", String(nodePort), "--state", join(scratch, "edge-state"), "--entry", entry]);
@@ -117,20 +126,41 @@ describe("a running dev:edge", () => {
     assert.equal(await version(), "1");
   });
 
-  test("a source edit that breaks the build, or the Worker's start, is reported, and the previous build goes on serving", async () => {
-    writeFileSync(entry, entryModule("2", 'throw new Error("broken on purpose");'));
-    await until(() => /the rebuilt Worker does not start; still serving the previous build/.test(run.output()), 30_000, "the failed start report", run.output);
-    assert.match(run.output(), /broken on purpose/);
-    writeFileSync(entry, entryModule("3", "export const = ;"));
-    await until(() => /rebuild failed; still serving the previous build/.test(run.output()), 30_000, "the failed build report", run.output);
-    assert.equal(await version(), "1");
+  test("every way of saving is rebuilt and served: in place, appended to, renamed over, cp over, and sed -i twice", async (t) => {
+    const saves = waysOfSaving({
+      path: versionFile,
+      whole: (value) => `export let version = "${value}";\n`,
+      appended: (value) => `version = "${value}";\n`,
+      scratch: join(scratch, "copied.ts"),
+    });
+    for (const { how, value, save } of saves) {
+      const started = performance.now();
+      save();
+      t.diagnostic(`${how}: served ${Math.round(await served(value, started))} ms after the save`);
+    }
+    assert.match(run.output(), /rebuilt the Worker; wrangler reloads it/);
+  });
+
+  test("a syntax error is reported with its file and line, the previous build goes on serving, and the fix is picked up", async () => {
+    const seen = run.output().length;
+    writeFileSync(versionFile, "export let version = ;\n");
+    await until(() => /rebuild failed: /.test(run.output().slice(seen)), 30_000, "the failed build report", run.output);
+    assert.match(run.output().slice(seen), /rebuild failed: \S*version\.ts:1:\d+ .+; still serving the previous build/);
+    assert.equal(await version(), "sed-2");
+    writeFileSync(versionFile, 'export let version = "fixed";\n');
+    await served("fixed", performance.now());
     assert.equal(run.child.exitCode, null, "dev:edge is still running");
   });
 
-  test("a good edit is rebuilt and served without a restart", async () => {
-    writeFileSync(entry, entryModule("4"));
-    await until(async () => (await version().catch(() => null)) === "4", 30_000, "the rebuilt Worker serving", run.output);
-    assert.match(run.output(), /rebuilt the Worker; wrangler reloads it/);
+  test("a rebuilt Worker that does not start is reported, and the previous build goes on serving until the fix", async () => {
+    const seen = run.output().length;
+    writeFileSync(entry, entryModule('throw new Error("broken on purpose");'));
+    await until(() => /the rebuilt Worker does not start; still serving the previous build/.test(run.output().slice(seen)), 30_000, "the failed start report", run.output);
+    assert.match(run.output().slice(seen), /broken on purpose/);
+    assert.equal(await version(), "fixed");
+    writeFileSync(entry, entryModule());
+    writeFileSync(versionFile, 'export let version = "started";\n');
+    await served("started", performance.now());
   });
 
   test("its telemetry stays on the machine: a data point per call at the edge, every span, and the Node service's /metrics", async () => {

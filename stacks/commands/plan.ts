@@ -5,7 +5,8 @@
  * file) to the working tree does: creates, updates, replaces and deletes, with
  * the changed inputs. The stack's YAML is parsed directly; secure values stay
  * opaque placeholders; release bundles that are not on this machine are
- * placeholders too, and the report says which. This is NOT `pulumi preview`:
+ * placeholders too, and the report says which; a `local` pin's bundle is built
+ * first when the working tree is newer than it. This is NOT `pulumi preview`:
  * it consults no provider, no cloud account and no state.
  *
  * It refuses a stack whose Fly release cannot serve a pinned edge release's
@@ -19,10 +20,11 @@ import { flyContract, flyRefusal } from "../compat/fly-contract.ts";
 import { parseStackFile } from "../load.ts";
 import { clip, outputWidth, wrap } from "../terminal.ts";
 import { MigrationSplitError } from "../migrations.ts";
-import { releasePins } from "../pins.ts";
+import { pinsLocalEdge, releasePins } from "../pins.ts";
 import { releaseLookup } from "../release-platform.ts";
 import { COLORS, type StackConfig } from "../schema.ts";
 import { readStackSource } from "../stack-source.ts";
+import { buildLocalBundleIfStale } from "../../infra/local-bundle.ts";
 import { placeholderReleases, type ReleaseSource } from "../../infra/releases.ts";
 import { buildStack } from "../../infra/stack.ts";
 import { diffPrograms } from "../../infra/plan/diff.ts";
@@ -91,11 +93,15 @@ async function main(): Promise<void> {
   const started = performance.now();
   const { stack, config } = parseStackFile(join(root, `Pulumi.${options.stack}.yaml`));
   const parseMs = Math.round(performance.now() - started);
+  const base = options.diff === undefined ? undefined : readStackSource(options.diff, options.stack, { root });
+  // A `local` pin is planned with the working tree as it is now: a bundle older than the sources is built again first.
+  if ([config, base?.config].some((pinned) => pinned !== undefined && pinsLocalEdge(pinned))) {
+    await buildLocalBundleIfStale(root, (line) => process.stderr.write(`${line}\n`));
+  }
   const { releases, placeholders } = trackingReleases(root);
   const fly = await flyNotes(config, root);
 
-  if (options.diff !== undefined) {
-    const base = readStackSource(options.diff, options.stack, { root });
+  if (base !== undefined) {
     const diff = await diffPrograms(
       stack,
       () => buildStack(base.config, { stack, releases, projectDir }),

@@ -5,18 +5,29 @@
  * the 401 and its challenge, the metadata, registration, authorization with
  * PKCE, the token, the calls, and a step-up for a tool that needs more scope.
  *
- *   npm run dev:sign-in -- [--url http://127.0.0.1:8787/v1/mcp] [--user dev-user]
+ *   npm run dev:sign-in -- [--url http://127.0.0.1:8787/v1/mcp] [--user dev-user] [--print-token]
+ *
+ * With `--print-token` it signs in and prints the access token alone on
+ * stdout (everything else goes to stderr), for clients that take a bearer
+ * header: `TOKEN=$(npm run --silent dev:sign-in -- --print-token)`.
  */
 import { commandLine } from "../../src/runtimes/command-line.ts";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { decodeJwt } from "jose";
 import { BrowserlessClient, withSignIn } from "./browserless-client.ts";
 
-const USAGE = "usage: npm run dev:sign-in [-- --url http://127.0.0.1:8787/v1/mcp] [--user dev-user]   (signs in through the server's authorization server with the v2 SDK client and calls tools, printing every exchange)";
+const USAGE = [
+  "usage: npm run dev:sign-in [-- --url http://127.0.0.1:8787/v1/mcp] [--user dev-user] [--print-token]   (signs in through the server's authorization server with the v2 SDK client and calls tools, printing every exchange)",
+  "  --print-token   sign in, then print only the access token on stdout (the exchanges go to stderr), for curl and the Inspector:",
+  '                  TOKEN=$(npm run --silent dev:sign-in -- --print-token); curl -H "Authorization: Bearer $TOKEN" …',
+].join("\n");
 const flags = commandLine(USAGE, {
     url: { type: "string", default: "http://127.0.0.1:8787/v1/mcp" },
     user: { type: "string", default: "dev-user" },
+    "print-token": { type: "boolean", default: false },
   });
+/** Where the story of the sign-in goes: stdout, unless stdout carries the token alone. */
+const say = flags["print-token"] ? (line: string) => console.error(line) : (line: string) => console.log(line);
 
 /** fetch, printing each exchange (never a token: only methods, URLs, statuses and challenges). */
 const loggingFetch: typeof fetch = async (input, init) => {
@@ -24,7 +35,7 @@ const loggingFetch: typeof fetch = async (input, init) => {
   const body = request.method === "POST" && request.headers.get("content-type")?.includes("json") ? methodOf(await request.clone().text()) : "";
   const response = await fetch(request);
   const challenge = response.headers.get("www-authenticate");
-  console.log(`  ${request.method} ${request.url}${body} → ${response.status}${challenge ? `  WWW-Authenticate: ${challenge}` : ""}`);
+  say(`  ${request.method} ${request.url}${body} → ${response.status}${challenge ? `  WWW-Authenticate: ${challenge}` : ""}`);
   return response;
 };
 
@@ -42,18 +53,23 @@ const provider = new BrowserlessClient({ user: flags.user });
 const client = new Client({ name: "mcp-hosting dev:sign-in", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
 let transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: loggingFetch });
 
-console.log(`signing in to ${url.href} as ${flags.user}:`);
+say(`signing in to ${url.href} as ${flags.user}:`);
 await withSignIn(
   provider,
   () => client.connect(transport),
   async (callback) => {
-    console.log(`  (browser) ${provider.authorizations.at(-1)?.origin} redirected back with code and iss=${callback.get("iss")}`);
+    say(`  (browser) ${provider.authorizations.at(-1)?.origin} redirected back with code and iss=${callback.get("iss")}`);
     await transport.finishAuth(callback);
     transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: loggingFetch });
   },
 );
 const claims = decodeJwt(provider.tokens()!.access_token);
-console.log(`signed in (client registered by ${provider.registration}); token: sub=${claims.sub} aud=${String(claims.aud)} scope="${String(claims.scope)}"`);
+say(`signed in (client registered by ${provider.registration}); token: sub=${claims.sub} aud=${String(claims.aud)} scope="${String(claims.scope)}" exp=${new Date(Number(claims.exp) * 1000).toISOString()}`);
+if (flags["print-token"]) {
+  process.stdout.write(`${provider.tokens()!.access_token}\n`);
+  await client.close();
+  process.exit(0);
+}
 
 const { tools } = await client.listTools();
 console.log(`tools: ${tools.map((tool) => tool.name).join(", ")}`);

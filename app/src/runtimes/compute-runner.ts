@@ -13,6 +13,8 @@ export interface ComputeRunnerOptions {
   replayDb?: string;
   python?: string;
   timeoutMs?: number;
+  /** The port to listen on; `npm run dev` restarts a runner on the port it had, which the server was told. @default 0, a free port */
+  port?: number;
 }
 
 /**
@@ -22,8 +24,8 @@ export interface ComputeRunnerOptions {
  * when this process dies, however (SIGKILL included), the kernel closes it and
  * the runner's `--lifeline` ends it, so no runner outlives its server.
  */
-export async function startComputeRunner(secret: string, { replayDb, python = "python3", timeoutMs = 10_000 }: ComputeRunnerOptions = {}): Promise<ComputeRunner> {
-  const args = [RUNNER, "--host", "127.0.0.1", "--port", "0", "--quiet", "--lifeline", ...(replayDb ? ["--replay-db", replayDb] : [])];
+export async function startComputeRunner(secret: string, { replayDb, python = "python3", timeoutMs = 10_000, port = 0 }: ComputeRunnerOptions = {}): Promise<ComputeRunner> {
+  const args = [RUNNER, "--host", "127.0.0.1", "--port", String(port), "--quiet", "--lifeline", ...(replayDb ? ["--replay-db", replayDb] : [])];
   const child = spawn(python, args, {
     env: { ...process.env, MCP_UPSTREAM_SECRET: secret },
     stdio: ["pipe", "pipe", "inherit"],
