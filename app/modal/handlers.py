@@ -1,9 +1,9 @@
 """What the compute runner serves: a handler per signed call target.
 
-A handler is two functions: `parse` checks the call's JSON body (BadArguments
-is a 400, before anything runs), `run` does the work and may report progress
-and log messages while it runs. The conformance suite's fixtures
-(fixtures.py) are added only when MCP_FIXTURES=conformance.
+A tool's handler is one function registered by name with `@tool("name", parse=…)`:
+`parse` checks the call's JSON body (BadArguments is a 400, before anything runs),
+the function does the work and may report progress and log messages while it runs.
+The conformance suite's fixtures (fixtures.py) are added only when MCP_FIXTURES=conformance.
 """
 
 from __future__ import annotations
@@ -55,6 +55,31 @@ class Handler:
     run: Callable[[Any, Report], Any]
 
 
+HANDLERS: dict[tuple[str, str, str | None], Handler] = {}
+
+
+def tool(name: str, parse: Callable[[Any], Any]) -> Callable[[Callable[[Any, Report], Any]], Callable[[Any, Report], Any]]:
+    """Registers the decorated function as the handler of the Modal-placed tool `name`."""
+
+    def register(run: Callable[[Any, Report], Any]) -> Callable[[Any, Report], Any]:
+        key = ("tools", name, None)
+        if key in HANDLERS:
+            raise ValueError(f'tool "{name}" has two Python handlers: {_where(HANDLERS[key].run)} and {_where(run)}; expected one @tool("{name}")')
+        HANDLERS[key] = Handler(parse, run)
+        return run
+
+    return register
+
+
+def _where(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}.{function.__name__}"
+
+
+def registered_tools() -> list[str]:
+    """The names of the tools with a registered handler (fixtures excluded), sorted."""
+    return sorted(name for kind, name, _ in HANDLERS if kind == "tools")
+
+
 def handler_for(target: CallTarget) -> Handler | None:
     """The handler of a target, the fixtures' too when MCP_FIXTURES=conformance (read per call)."""
     key = (target.kind, target.name, target.action)
@@ -84,6 +109,7 @@ def parse_csv_profile(arguments: Any) -> dict[str, Any]:
     return arguments
 
 
+@tool("csv_profile", parse=parse_csv_profile)
 def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]:
     """Profiles, reporting progress in whole percents (at most one report per percent) and one log line."""
     reported = -1
@@ -111,10 +137,6 @@ def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]
     report.log("info", f"profiled {profile['rows']} rows and {profile['columns']} columns", "csv_profile")
     return profile
 
-
-HANDLERS: dict[tuple[str, str, str | None], Handler] = {
-    ("tools", "csv_profile", None): Handler(parse_csv_profile, run_csv_profile),
-}
 
 _JSON_NAMES = {str: "a string", int: "an integer"}
 
