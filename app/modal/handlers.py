@@ -8,7 +8,9 @@ The conformance suite's fixtures (fixtures.py) are added only when MCP_FIXTURES=
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -75,13 +77,33 @@ def _where(function: Callable[..., Any]) -> str:
     return f"{function.__module__}.{function.__name__}"
 
 
+# Not imported to find handlers: modal_app needs modal, local_server is the local runner's
+# entry point, fixtures are loaded only with MCP_FIXTURES=conformance.
+_NOT_HANDLER_MODULES = frozenset({"modal_app", "local_server", "fixtures"})
+_modules_imported = False
+
+
+def _import_handler_modules() -> None:
+    """Imports every module beside this one, once, so each @tool registers: no list to keep in step."""
+    global _modules_imported
+    if _modules_imported:
+        return
+    _modules_imported = True
+    folder = os.path.dirname(os.path.abspath(__file__))
+    for module in pkgutil.iter_modules([folder]):
+        if not module.ispkg and module.name not in _NOT_HANDLER_MODULES:
+            importlib.import_module(module.name)
+
+
 def registered_tools() -> list[str]:
     """The names of the tools with a registered handler (fixtures excluded), sorted."""
+    _import_handler_modules()
     return sorted(name for kind, name, _ in HANDLERS if kind == "tools")
 
 
 def handler_for(target: CallTarget) -> Handler | None:
     """The handler of a target, the fixtures' too when MCP_FIXTURES=conformance (read per call)."""
+    _import_handler_modules()
     key = (target.kind, target.name, target.action)
     if key in HANDLERS:
         return HANDLERS[key]

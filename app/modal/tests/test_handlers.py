@@ -1,11 +1,16 @@
 """Tool handlers are registered by name with @tool; the registry is what a call and the release check see."""
 
+import json
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+APP_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(APP_DIR))
 
 import handlers  # noqa: E402
 from call_stream import CallTarget  # noqa: E402
@@ -15,6 +20,18 @@ class ToolRegistry(unittest.TestCase):
     def test_csv_profile_is_registered_by_its_decorator(self):
         self.assertEqual(handlers.registered_tools(), ["csv_profile"])
         self.assertIs(handlers.handler_for(CallTarget("tools", "csv_profile", None)).run, handlers.run_csv_profile)
+
+    def test_a_handler_in_a_new_module_beside_the_others_is_registered_without_being_listed(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for entry in APP_DIR.glob("*.py"):
+                shutil.copy(entry, folder)
+            (Path(folder) / "word_count.py").write_text(
+                "from handlers import tool\n\n\n@tool(\"word_count\", parse=lambda arguments: arguments)\n"
+                "def word_count(arguments, report):\n    return {\"words\": len(arguments[\"text\"].split())}\n"
+            )
+            script = "import json, handlers; print(json.dumps(handlers.registered_tools()))"
+            listed = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, check=True)
+            self.assertEqual(json.loads(listed.stdout), ["csv_profile", "word_count"])
 
     def test_a_registered_function_answers_calls_to_its_name(self):
         with mock.patch.dict(handlers.HANDLERS):
