@@ -1,14 +1,16 @@
 """What the compute runner serves: a handler per signed call target.
 
-A handler is two functions: `parse` checks the call's JSON body (BadArguments
-is a 400, before anything runs), `run` does the work and may report progress
-and log messages while it runs. The conformance suite's fixtures
-(fixtures.py) are added only when MCP_FIXTURES=conformance.
+A tool's handler is one function registered by name with `@tool("name", parse=…)`:
+`parse` checks the call's JSON body (BadArguments is a 400, before anything runs),
+the function does the work and may report progress and log messages while it runs.
+The conformance suite's fixtures (fixtures.py) are added only when MCP_FIXTURES=conformance.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -55,8 +57,53 @@ class Handler:
     run: Callable[[Any, Report], Any]
 
 
+HANDLERS: dict[tuple[str, str, str | None], Handler] = {}
+
+
+def tool(name: str, parse: Callable[[Any], Any]) -> Callable[[Callable[[Any, Report], Any]], Callable[[Any, Report], Any]]:
+    """Registers the decorated function as the handler of the Modal-placed tool `name`."""
+
+    def register(run: Callable[[Any, Report], Any]) -> Callable[[Any, Report], Any]:
+        key = ("tools", name, None)
+        if key in HANDLERS:
+            raise ValueError(f'tool "{name}" has two Python handlers: {_where(HANDLERS[key].run)} and {_where(run)}; expected one @tool("{name}")')
+        HANDLERS[key] = Handler(parse, run)
+        return run
+
+    return register
+
+
+def _where(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}.{function.__name__}"
+
+
+# Not imported to find handlers: modal_app needs modal, local_server is the local runner's
+# entry point, fixtures are loaded only with MCP_FIXTURES=conformance.
+_NOT_HANDLER_MODULES = frozenset({"modal_app", "local_server", "fixtures"})
+_modules_imported = False
+
+
+def _import_handler_modules() -> None:
+    """Imports every module beside this one, once, so each @tool registers: no list to keep in step."""
+    global _modules_imported
+    if _modules_imported:
+        return
+    _modules_imported = True
+    folder = os.path.dirname(os.path.abspath(__file__))
+    for module in pkgutil.iter_modules([folder]):
+        if not module.ispkg and module.name not in _NOT_HANDLER_MODULES:
+            importlib.import_module(module.name)
+
+
+def registered_tools() -> list[str]:
+    """The names of the tools with a registered handler (fixtures excluded), sorted."""
+    _import_handler_modules()
+    return sorted(name for kind, name, _ in HANDLERS if kind == "tools")
+
+
 def handler_for(target: CallTarget) -> Handler | None:
     """The handler of a target, the fixtures' too when MCP_FIXTURES=conformance (read per call)."""
+    _import_handler_modules()
     key = (target.kind, target.name, target.action)
     if key in HANDLERS:
         return HANDLERS[key]
@@ -84,6 +131,7 @@ def parse_csv_profile(arguments: Any) -> dict[str, Any]:
     return arguments
 
 
+@tool("csv_profile", parse=parse_csv_profile)
 def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]:
     """Profiles, reporting progress in whole percents (at most one report per percent) and one log line."""
     reported = -1
@@ -111,10 +159,6 @@ def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]
     report.log("info", f"profiled {profile['rows']} rows and {profile['columns']} columns", "csv_profile")
     return profile
 
-
-HANDLERS: dict[tuple[str, str, str | None], Handler] = {
-    ("tools", "csv_profile", None): Handler(parse_csv_profile, run_csv_profile),
-}
 
 _JSON_NAMES = {str: "a string", int: "an integer"}
 

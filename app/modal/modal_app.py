@@ -11,10 +11,24 @@ import os
 
 import modal
 
-# Every local module the web function imports; test_modal_app checks the list is complete.
-LOCAL_MODULES = ("asgi", "endpoint", "signing", "call_stream", "handlers", "compute", "column_profile", "telemetry", "trace_context", "otlp_export")
-# Imported only with MCP_FIXTURES=conformance (local runs and tests): left out of the deployed image.
-DEV_ONLY_MODULES = ("fixtures",)
+from pathlib import Path
+
+# Never shipped: the conformance fixtures (imported only with MCP_FIXTURES=conformance,
+# never set on Modal), the local runner, and this file (Modal mounts its entrypoint itself).
+DEV_ONLY_MODULES = ("fixtures", "local_server")
+
+
+def image_modules(folder: Path) -> tuple[str, ...]:
+    """Every module beside this file except the dev-only ones: discovered, so a new one can't be forgotten.
+
+    Names go to modal's Image.add_local_python_source (modal.com/docs/reference/modal.Image),
+    which copies each module's file into the image; a flat folder keeps that one name per file.
+    """
+    skipped = {*DEV_ONLY_MODULES, "modal_app"}
+    return tuple(sorted(path.stem for path in folder.glob("*.py") if path.stem not in skipped))
+
+
+LOCAL_MODULES = image_modules(Path(__file__).resolve().parent)
 
 
 def _int_env(name: str, default: int) -> int:

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -55,4 +55,17 @@ test("an edited artifact, an extra file or a renamed folder is refused", () => {
 
   const other = makeRelease(cacheDir, { tag: "other" });
   assert.throws(() => verifyReleaseDir(other.dir, "r-111111111111"), /the folder holds release r-\w+ \(expected r-111111111111\)/);
+});
+
+test("a build is refused, before anything is written, when a Modal tool's Python handler is gone", async () => {
+  // A root holding only the Modal sources: the check runs before the Worker is built or git asked.
+  const copy = mkdtempSync(join(tmpdir(), "mcp-no-handler-"));
+  cpSync(join(root, "app", "modal"), join(copy, "app", "modal"), { recursive: true, filter: (path) => !path.includes("__pycache__") });
+  const handlers = join(copy, "app", "modal", "handlers.py");
+  writeFileSync(handlers, readFileSync(handlers, "utf8").replace('@tool("csv_profile", parse=parse_csv_profile)\n', ""));
+  const cacheDir = join(copy, "releases");
+  await assert.rejects(buildRelease(copy, cacheDir), {
+    message: 'tool "csv_profile" is placed on modal but no Python handler is registered for it: expected @tool("csv_profile") in app/modal/csv_profile.py',
+  });
+  assert.equal(existsSync(cacheDir), false);
 });

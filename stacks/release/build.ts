@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
 import { prompts, resources, tools } from "../../app/src/tools/index.ts";
+import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { flyInputsSha256 } from "./fly-inputs.ts";
 import { RELEASE_CACHE, workerPlatformSchema } from "./manifest.ts";
@@ -26,8 +27,10 @@ function git(root: string, args: string[]): string {
 }
 
 export async function buildRelease(root: string, cacheDir = join(root, RELEASE_CACHE)): Promise<AssembledRelease> {
-  const bundle = await buildEdge();
   const modalDir = join(root, "app", "modal");
+  // Before anything is built: a Modal tool without its Python handler would ship and answer "no tool is served here".
+  assertPythonHandlers(tools, modalDir);
+  const bundle = await buildEdge();
   const modalSources = Object.fromEntries(
     readdirSync(modalDir)
       .filter((name) => name.endsWith(".py"))

@@ -8,6 +8,7 @@ import ast
 import importlib
 import os
 import sys
+import tempfile
 import types
 import unittest
 from pathlib import Path
@@ -149,8 +150,15 @@ class ModalWrapper(unittest.TestCase):
                 needed.add(name)
                 frontier.extend(local_imports(name))
         # The conformance fixtures are imported only under MCP_FIXTURES=conformance, never set on Modal: not shipped.
-        self.assertEqual(needed - shipped, set(module.DEV_ONLY_MODULES))
+        self.assertEqual(needed - shipped, {"fixtures"})
         self.assertEqual(shipped & set(module.DEV_ONLY_MODULES), set())
+
+    def test_a_new_module_beside_the_others_is_shipped_without_being_listed(self):
+        module, _ = load_modal_app({})
+        with tempfile.TemporaryDirectory() as folder:
+            for name in ("asgi.py", "modal_app.py", "fixtures.py", "local_server.py", "word_count.py"):
+                (Path(folder) / name).write_text("")
+            self.assertEqual(module.image_modules(Path(folder)), ("asgi", "word_count"))
 
     def test_the_web_function_returns_an_asgi_callable(self):
         module, _ = load_modal_app({})

@@ -32,6 +32,7 @@ const [{ startComputeRunner }, { createNodeApp, listen }, { loadNodeConfig }, { 
   import("../tools/index.ts"),
   import("./metrics-listener.ts"),
 ]);
+const { assertPythonHandlers, PythonHandlersUnreadable } = await import("../tools/python-handlers.ts");
 
 async function main(): Promise<void> {
   let config;
@@ -40,6 +41,18 @@ async function main(): Promise<void> {
   } catch (error) {
     console.error((error as Error).message);
     process.exit(2);
+  }
+
+  try {
+    // The same refusal as release:build's: a Modal tool must have its Python handler, and the reverse.
+    assertPythonHandlers(shipped.tools);
+  } catch (error) {
+    // Without Python the Modal tools answer with an error, as when the compute runner cannot start.
+    if (error instanceof PythonHandlersUnreadable) console.error(`warning: ${error.message}`);
+    else {
+      console.error((error as Error).message);
+      process.exit(2);
+    }
   }
 
   let runner: ComputeRunner | undefined;

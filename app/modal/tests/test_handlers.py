@@ -1,0 +1,59 @@
+"""Tool handlers are registered by name with @tool; the registry is what a call and the release check see."""
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+from unittest import mock
+
+APP_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(APP_DIR))
+
+import handlers  # noqa: E402
+from call_stream import CallTarget  # noqa: E402
+
+
+class ToolRegistry(unittest.TestCase):
+    def test_csv_profile_is_registered_by_its_decorator(self):
+        self.assertEqual(handlers.registered_tools(), ["csv_profile"])
+        self.assertIs(handlers.handler_for(CallTarget("tools", "csv_profile", None)).run, handlers.run_csv_profile)
+
+    def test_a_handler_in_a_new_module_beside_the_others_is_registered_without_being_listed(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for entry in APP_DIR.glob("*.py"):
+                shutil.copy(entry, folder)
+            (Path(folder) / "word_count.py").write_text(
+                "from handlers import tool\n\n\n@tool(\"word_count\", parse=lambda arguments: arguments)\n"
+                "def word_count(arguments, report):\n    return {\"words\": len(arguments[\"text\"].split())}\n"
+            )
+            script = "import json, handlers; print(json.dumps(handlers.registered_tools()))"
+            listed = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, check=True)
+            self.assertEqual(json.loads(listed.stdout), ["csv_profile", "word_count"])
+
+    def test_a_registered_function_answers_calls_to_its_name(self):
+        with mock.patch.dict(handlers.HANDLERS):
+            @handlers.tool("word_count", parse=lambda arguments: arguments)
+            def word_count(arguments, _report):
+                return {"words": len(arguments["text"].split())}
+
+            handler = handlers.handler_for(CallTarget("tools", "word_count", None))
+            self.assertEqual(handler.run(handler.parse({"text": "a b c"}), None), {"words": 3})
+        self.assertIsNone(handlers.handler_for(CallTarget("tools", "word_count", None)), "the patch is undone")
+
+    def test_a_second_handler_for_a_name_is_refused_naming_both(self):
+        with self.assertRaisesRegex(ValueError, r'tool "csv_profile" has two Python handlers: handlers.run_csv_profile and test_handlers.other'):
+            @handlers.tool("csv_profile", parse=lambda arguments: arguments)
+            def other(arguments, _report):
+                return arguments
+
+    def test_fixtures_are_not_registered_tools(self):
+        with mock.patch.dict("os.environ", {"MCP_FIXTURES": "conformance"}):
+            self.assertIsNotNone(handlers.handler_for(CallTarget("tools", "test_error_handling", None)))
+            self.assertEqual(handlers.registered_tools(), ["csv_profile"])
+
+
+if __name__ == "__main__":
+    unittest.main()
