@@ -11,7 +11,9 @@
  *                  that exists. `npm test` in particular is the suite this test
  *                  is part of (run here it would run itself) and takes 12–13
  *                  minutes on a 2-core machine
- *   ```console, ```text, ```  output and transcripts; ```ts, ```yaml … code
+ *   ```console, ```text, ```  output and transcripts; ```ts, ```yaml … code,
+ *                  of which every `defineTool` example is type-checked and
+ *                  loaded (so its `example` must fit its input)
  *
  * How a block runs. Each documentation file gets a throwaway copy of the
  * checkout (the working tree's files, one git commit, `origin/main` at it,
@@ -47,6 +49,7 @@ interface Block {
   file: string;
   line: number;
   info: string;
+  body: string;
   commands: string[];
 }
 
@@ -63,7 +66,7 @@ function blocksOf(file: string): Block[] {
     const start = i;
     const body: string[] = [];
     while (++i < lines.length && !lines[i]!.startsWith("```")) body.push(lines[i]!);
-    blocks.push({ file, line: start + 1, info: open[1]!.trim(), commands: commandsOf(body) });
+    blocks.push({ file, line: start + 1, info: open[1]!.trim(), body: body.join("\n"), commands: commandsOf(body) });
   }
   return blocks;
 }
@@ -268,6 +271,33 @@ function startServer(command: string, env: NodeJS.ProcessEnv, cwd: string, ready
 const copies: string[] = [];
 after(() => {
   for (const copy of copies) rmSync(copy, { recursive: true, force: true });
+});
+
+test("every defineTool example of the docs type-checks, and its example fits its input", { timeout: 120_000 }, async () => {
+  const examples = blocks.filter((block) => block.info === "ts" && /\bdefineTool\(/.test(block.body));
+  assert.ok(examples.some((block) => block.file === "README.md"), "the README shows a definition");
+  const copy = copyOfCheckout();
+  copies.push(copy);
+  const written = examples.map((block, index) => {
+    const uses = (name: string) => new RegExp(`\\b${name}\\b`).test(block.body) && !new RegExp(`import .*\\b${name}\\b`).test(block.body);
+    const imports = [
+      uses("z") ? `import { z } from "zod";` : "",
+      uses("defineTool") ? `import { defineTool } from "./define.ts";` : "",
+      uses("kbUri") ? `import { kbUri } from "./kb-document.ts";` : "",
+    ].filter(Boolean);
+    const path = `app/src/tools/doc-example-${index}.ts`;
+    writeFileSync(join(copy, path), `// ${block.file}:${block.line}\n${imports.join("\n")}\n${block.body}\n`);
+    return { path, at: `${block.file}:${block.line}` };
+  });
+  writeFileSync(join(copy, "tsconfig.docs.json"), JSON.stringify({ extends: "./tsconfig.json", include: [], files: written.map(({ path }) => path) }));
+  const env = laptopEnv(copy);
+  const checked = await bash("tsc -p tsconfig.docs.json", { cwd: copy, env });
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  for (const { path, at } of written) {
+    // defineTool checks the name and that the example fits the input, at import.
+    const loaded = await bash(`node -e 'await import("./${path}")'`, { cwd: copy, env });
+    assert.equal(loaded.status, 0, `${at}: ${loaded.stderr}`);
+  }
 });
 
 describe("every sh block of the README and docs/ runs offline, as written", { concurrency: 2 }, () => {
