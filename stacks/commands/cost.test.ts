@@ -91,8 +91,8 @@ test("a bad cost block, a bad flag and a bad ref each exit non-zero naming what 
   assert.equal(badRef.stdout, "");
 });
 
-test("the prod estimate pasted in the README is what a run prints", () => {
+test("the prod estimate pasted in docs/cost.md is what a run prints", () => {
   const { stdout } = cost(["--stack", "prod"]);
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  assert.ok(readme.includes(`\`\`\`\n${stdout}\`\`\``), "README.md's What it costs block differs from `npm run cost -- --stack prod`; paste the new output");
+  const page = readFileSync(join(root, "docs", "cost.md"), "utf8");
+  assert.ok(page.includes(`\`\`\`\n${stdout}\`\`\``), "docs/cost.md's prod estimate differs from `npm run cost -- --stack prod`; paste the new output");
 });

@@ -1,6 +1,6 @@
 /**
- * The whole path of a breaking change, as README's "A breaking change ships as
- * a new API version" walks it: refused on /v1, `api:add v2`, pinned (the
+ * The whole path of a breaking change, as docs/tool-contracts.md's "A breaking
+ * change ships as a new API version" walks it: refused on /v1, `api:add v2`, pinned (the
  * pipeline's pin, without --api, leaves v1 alone), cut over, and v1 keeps
  * serving what it served, Worker untouched. Every step is the command a
  * person runs; the plan is the offline diff of the stack file.

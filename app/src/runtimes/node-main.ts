@@ -15,7 +15,7 @@ commandLine(
     "  PORT (8787), HOST (127.0.0.1), MCP_DATA_DIR (.data), MCP_API_VERSIONS (v1), MCP_ALLOWED_ORIGINS (localhost),",
     "  MCP_AUTH_TOKEN (subject=token,…; static bearer tokens), MCP_OAUTH_ISSUER / MCP_OAUTH_SCOPES / MCP_OAUTH_TOOL_SCOPES / MCP_PUBLIC_URL (OAuth),",
     "  MCP_TOOL_TIMEOUT_MS (30000), MCP_SESSION_IDLE_HOURS (24), MCP_START_COMPUTE (1: start the Python runner), MCP_UPSTREAM_SECRET",
-    "  (README, \"Configuration of the Node server\", has every variable)",
+    "  (docs/local-development.md, \"Configuration of the Node server\", has every variable)",
   ].join("\n"),
   {},
 );

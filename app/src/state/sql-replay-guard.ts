@@ -7,7 +7,7 @@ const SWEEP_EVERY = 256;
 /**
  * The replay guard of the signed tool endpoint, in the service's database:
  * a signature admitted before a crash is still refused after the restart
- * (README: "exact replays refused"). One insert per signed call; expired
+ * (docs/architecture.md, "Calls between runtimes": "exact replays" refused). One insert per signed call; expired
  * rows go in batches.
  */
 export class SqlReplayGuard implements ReplayGuard {

@@ -1,6 +1,6 @@
 /**
  * What a step of the story does with the world: a person's commands on the
- * laptop (with the deploy credentials the README has them export), commits and
+ * laptop (with the deploy credentials docs/deploy.md has them export), commits and
  * pushes (a push starts the deploy workflow unless its head commit says
  * [skip ci], as GitHub does), workflow runs played from the YAML of the commit
  * they run for, pull requests, and checks that record what held.

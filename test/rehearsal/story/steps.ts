@@ -1,7 +1,7 @@
 /**
  * The story the rehearsal plays: a team's first day and the weeks after it,
  * from four empty accounts through the workflows as written. Each step acts
- * the way the team would (the README's commands on a laptop, pushes, pull
+ * the way the team would (the docs' commands on a laptop, pushes, pull
  * requests, workflow runs) and then checks what the fake accounts and the
  * repository hold.
  */
@@ -74,7 +74,7 @@ export const STORY: Step[] = [
     title: "the first deploy of staging",
     async run(ctx) {
       const { world } = ctx;
-      // README, "Deploy for real": the artifact store first, then the stacks, their secrets, the first release.
+      // docs/deploy.md, "The first deploy, from four fresh accounts": the artifact store first, then the stacks, their secrets, the first release.
       await world.s3.client.send(new CreateBucketCommand({ Bucket: "acme-mcp-hosting-releases" }));
       ctx.log("    $ aws s3 mb s3://acme-mcp-hosting-releases   (done with the S3 API)");
       await ctx.must("pulumi login && pulumi stack init staging && pulumi stack init prod");

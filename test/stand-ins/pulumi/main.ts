@@ -1,6 +1,6 @@
 /**
  * A stand-in for the Pulumi CLI, for the rehearsal (test/rehearsal/): the
- * commands this project's README and pipelines run, with the CLI's flags and
+ * commands this project's docs (docs/deploy.md) and pipelines run, with the CLI's flags and
  * its words where they matter, over a backend folder that keeps stacks,
  * tokens and the secrets provider between runs (backend.ts).
  *

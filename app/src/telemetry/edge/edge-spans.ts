@@ -2,7 +2,7 @@
  * Spans on the Worker, without an SDK: a span is ids, a name, times and
  * attributes, kept until the tool call's SERVER span ends, then handed to the
  * exporter in one batch. The OpenTelemetry JS SDK would cost the bundle far
- * more than these few lines (measured: README, "Telemetry"), and Workers'
+ * more than these few lines (measured: docs/telemetry.md, "Where it goes"), and Workers'
  * own tracing cannot take a client's trace id (Cloudflare docs, Workers
  * tracing known limitations: no trace context propagation).
  */
