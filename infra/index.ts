@@ -11,7 +11,7 @@ import { ArtifactStoreError } from "../stacks/release/store.ts";
 import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
 import { MigrationSplitError } from "../stacks/migrations.ts";
 import { pinsLocalEdge } from "../stacks/pins.ts";
-import { buildLocalBundleIfStale, LocalBundleError } from "./local-bundle.ts";
+import { buildLocalBundleIfStale, LocalBundleError, writeLocalToolSchemas } from "./local-bundle.ts";
 import { localReleases, ReleaseNotFoundError } from "./releases.ts";
 import { buildStack, type StackOutputs } from "./stack.ts";
 
@@ -26,7 +26,10 @@ async function build(): Promise<StackOutputs> {
     // Pinned releases missing here come from the artifact store; every one is checked against its manifest.
     await ensureReleases(config, root);
     // A `local` pin deploys the working tree as it is now, never a bundle built before the last edit.
-    if (pinsLocalEdge(config)) await buildLocalBundleIfStale(root, (line) => void pulumi.log.info(line));
+    if (pinsLocalEdge(config)) {
+      await buildLocalBundleIfStale(root, (line) => void pulumi.log.info(line));
+      await writeLocalToolSchemas(root);
+    }
     const projectDir = relative(process.cwd(), root) || ".";
     return buildStack(config, { stack: pulumi.getStack(), releases: localReleases(root), projectDir });
   } catch (error) {

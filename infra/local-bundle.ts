@@ -66,3 +66,14 @@ export async function buildLocalBundleIfStale(root: string, say: (line: string) 
     throw new LocalBundleError(`release local: the working tree's Worker does not build, so there is no ${LOCAL_BUNDLE} to use: ${(error as Error).message.split("\n").slice(0, 4).join(" ")} (fix it, then npm run build:edge)`);
   }
 }
+
+/**
+ * A `local` pin deploys app/modal as it is, and the offline plan hashes it for the
+ * releases it stands in for: its tool_schemas.json (the Modal tools' input schemas,
+ * app/src/tools/tool-schemas.ts) is written first from the working tree's definitions,
+ * so the deploy carries them and the hash does not depend on whether a runner ran.
+ */
+export async function writeLocalToolSchemas(root: string): Promise<void> {
+  const [{ tools }, { writeToolSchemas }] = await Promise.all([import("../app/src/tools/index.ts"), import("../app/src/tools/tool-schemas.ts")]);
+  writeToolSchemas(tools, join(root, "app", "modal"));
+}

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Protocol
 import signing
 from call_stream import STREAM_CONTENT_TYPE, encode_event, log_event, parse_call_path, progress_event
 from handlers import WORK_TIMEOUT_SECONDS, BadArguments, CallFailed, Handler, McpResult, handler_for
+from tool_arguments import SchemasMissing
 import telemetry
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -134,6 +135,8 @@ def _route(
         arguments = handler.parse(_parse_body(body))
     except BadArguments as exc:
         return error_response(400, str(exc))
+    except SchemasMissing as exc:  # the deploy's fault, not the caller's
+        return error_response(500, f"cannot check the arguments: {exc}")
     deadline = time.monotonic() + WORK_TIMEOUT_SECONDS
     gone = [False]  # set when a streamed write finds the caller gone
 

@@ -1,8 +1,10 @@
 """What the compute runner serves: a handler per signed call target.
 
-A tool's handler is one function registered by name with `@tool("name", parse=…)`:
-`parse` checks the call's JSON body (BadArguments is a 400, before anything runs),
-the function does the work and may report progress and log messages while it runs.
+A tool's handler is one function registered by name with `@tool("name")`. Its arguments
+are checked first against the input schema the tool's TypeScript definition publishes
+(tool_arguments.py; BadArguments is a 400, before anything runs); an optional `parse=`
+turns the checked arguments into what the function takes. The function does the work
+and may report progress and log messages while it runs.
 The conformance suite's fixtures (fixtures.py) are added only when MCP_FIXTURES=conformance.
 """
 
@@ -16,14 +18,12 @@ from typing import Any, Callable, Protocol
 
 from call_stream import CallTarget
 from compute import CsvProfileError, CsvProfileStopped, profile_csv
+from tool_arguments import BadArguments, validate_arguments
 
 WORK_TIMEOUT_SECONDS = 120.0
 """Longest a call may run, however long its caller waits; the Modal function's own timeout."""
-CSV_PROFILE_ARGUMENTS = {"csv": (str,), "delimiter": (str, type(None)), "max_rows": (int, type(None))}
 
-
-class BadArguments(ValueError):
-    """The body is not what the target takes; the message says why (answered 400)."""
+__all__ = ["BadArguments", "CallFailed", "Handler", "McpResult", "Report", "handler_for", "registered_tools", "tool"]
 
 
 class CallFailed(Exception):
@@ -60,14 +60,22 @@ class Handler:
 HANDLERS: dict[tuple[str, str, str | None], Handler] = {}
 
 
-def tool(name: str, parse: Callable[[Any], Any]) -> Callable[[Callable[[Any, Report], Any]], Callable[[Any, Report], Any]]:
-    """Registers the decorated function as the handler of the Modal-placed tool `name`."""
+def tool(name: str, parse: Callable[[dict[str, Any]], Any] | None = None) -> Callable[[Callable[[Any, Report], Any]], Callable[[Any, Report], Any]]:
+    """Registers the decorated function as the handler of the Modal-placed tool `name`.
+
+    The function receives the arguments once the tool's input schema accepts them
+    (and `parse` has turned them into something else, when given).
+    """
+
+    def checked(arguments: Any) -> Any:
+        valid = validate_arguments(name, arguments)
+        return parse(valid) if parse is not None else valid
 
     def register(run: Callable[[Any, Report], Any]) -> Callable[[Any, Report], Any]:
         key = ("tools", name, None)
         if key in HANDLERS:
             raise ValueError(f'tool "{name}" has two Python handlers: {_where(HANDLERS[key].run)} and {_where(run)}; expected one @tool("{name}")')
-        HANDLERS[key] = Handler(parse, run)
+        HANDLERS[key] = Handler(checked, run)
         return run
 
     return register
@@ -114,24 +122,7 @@ def handler_for(target: CallTarget) -> Handler | None:
     return None
 
 
-def parse_csv_profile(arguments: Any) -> dict[str, Any]:
-    """The csv_profile arguments, or BadArguments saying what is wrong with them."""
-    if not isinstance(arguments, dict):
-        raise BadArguments(f"body must be a JSON object of tool arguments, got {type(arguments).__name__}")
-    unknown = sorted(set(arguments) - set(CSV_PROFILE_ARGUMENTS))
-    if unknown:
-        raise BadArguments(f"unknown argument(s) {', '.join(unknown)}; expected csv, delimiter, max_rows")
-    if "csv" not in arguments:
-        raise BadArguments("missing argument csv (the CSV text to profile)")
-    for name, value in arguments.items():
-        allowed = CSV_PROFILE_ARGUMENTS[name]
-        if isinstance(value, bool) or not isinstance(value, allowed):
-            expected = " or ".join("null" if t is type(None) else _JSON_NAMES[t] for t in allowed)
-            raise BadArguments(f"argument {name} must be {expected}, got {_json_type(value)}")
-    return arguments
-
-
-@tool("csv_profile", parse=parse_csv_profile)
+@tool("csv_profile")
 def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]:
     """Profiles, reporting progress in whole percents (at most one report per percent) and one log line."""
     reported = -1
@@ -147,7 +138,8 @@ def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]
         profile = profile_csv(
             arguments["csv"],
             delimiter=arguments.get("delimiter"),
-            max_rows=arguments.get("max_rows"),
+            # JSON Schema's integer admits 2.0, as zod's int() does; the profiler counts in ints.
+            max_rows=None if arguments.get("max_rows") is None else int(arguments["max_rows"]),
             should_stop=report.should_stop,
             on_progress=on_progress,
         )
@@ -159,12 +151,3 @@ def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]
     report.log("info", f"profiled {profile['rows']} rows and {profile['columns']} columns", "csv_profile")
     return profile
 
-
-_JSON_NAMES = {str: "a string", int: "an integer"}
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    names = {bool: "a boolean", float: "a number", list: "an array", dict: "an object", **_JSON_NAMES}
-    return names.get(type(value), type(value).__name__)

@@ -13,22 +13,20 @@ import modal
 
 from pathlib import Path
 
-# Never shipped: the conformance fixtures (imported only with MCP_FIXTURES=conformance,
-# never set on Modal), the local runner, and this file (Modal mounts its entrypoint itself).
-DEV_ONLY_MODULES = ("fixtures", "local_server")
+from image_contents import SCHEMAS_FILE, image_modules
 
+HERE = Path(__file__).resolve().parent
+LOCAL_MODULES = image_modules(HERE)
 
-def image_modules(folder: Path) -> tuple[str, ...]:
-    """Every module beside this file except the dev-only ones: discovered, so a new one can't be forgotten.
+# The tools' input JSON Schemas, written by release:build from the zod definitions
+# (tool_arguments.py validates every call against them). A folder without them was not
+# built as a release: deploying it would serve tools whose arguments nothing checks.
+TOOL_SCHEMAS = HERE / SCHEMAS_FILE
+if not TOOL_SCHEMAS.is_file():
+    raise SystemExit(f"{TOOL_SCHEMAS} is missing: deploy a release folder (npm run release:build), or write it with npm run tool:schemas")
 
-    Names go to modal's Image.add_local_python_source (modal.com/docs/reference/modal.Image),
-    which copies each module's file into the image; a flat folder keeps that one name per file.
-    """
-    skipped = {*DEV_ONLY_MODULES, "modal_app"}
-    return tuple(sorted(path.stem for path in folder.glob("*.py") if path.stem not in skipped))
-
-
-LOCAL_MODULES = image_modules(Path(__file__).resolve().parent)
+# Debian bookworm's python3-jsonschema is 4.10.3: the local runner and CI validate with it, and so does the image.
+JSONSCHEMA = "jsonschema==4.10.3"
 
 
 def _int_env(name: str, default: int) -> int:
@@ -69,7 +67,15 @@ def _upstream_secret() -> modal.Secret:
     return modal.Secret.from_name(SECRET_NAME)
 
 
-image = modal.Image.debian_slim(python_version="3.11").add_local_python_source(*LOCAL_MODULES)
+# modal.com/docs/reference/modal.Image: add_local_python_source copies each module to /root,
+# the container's working directory, and add_local_file puts the schemas beside them, where
+# tool_arguments.py looks; local files come last, after the pip layer, as Modal requires.
+image = (
+    modal.Image.debian_slim(python_version="3.11")
+    .pip_install(JSONSCHEMA)
+    .add_local_python_source(*LOCAL_MODULES)
+    .add_local_file(TOOL_SCHEMAS, f"/root/{SCHEMAS_FILE}")
+)
 
 
 @app.function(

@@ -40,8 +40,11 @@ const say = (line: string) => console.error(`[dev] ${line}`);
 const since = (started: number) => `${Math.round(performance.now() - started)} ms`;
 const names = (paths: string[]) => [...new Set(paths.map((path) => relative(APP, path)))].join(", ");
 
-/** Tests, and what they leave, change nothing that serves. */
-const notServed = (path: string) => /(^|\/)(test|tests)(\/|$)|\.test\.ts$/.test(relative(APP, path));
+/**
+ * Tests, and what they leave, change nothing that serves; nor does tool_schemas.json,
+ * which a restart writes and the runner re-reads on its own.
+ */
+const notServed = (path: string) => /(^|\/)(test|tests)(\/|$)|\.test\.ts$|(^|\/)tool_schemas\.json$/.test(relative(APP, path));
 
 const env = { ...process.env };
 if (process.env.MCP_FIXTURES === "conformance") SERVER_MODULES.push(join(APP, "src", "fixtures", "conformance", "index.ts"));
@@ -77,6 +80,9 @@ async function restartServer(changed: string[]): Promise<void> {
   const failure = await nodeModulesLoad(SERVER_MODULES);
   if (failure) return say(`restart refused: ${failure}; ${server.running ? "still serving the previous process" : "the server is not running"}`);
   say(`${names(changed)} changed: restarting the server`);
+  // The Modal tools' schemas, from the definitions as they are now; the runner reads the new file on its next call.
+  const schemas = await nodeModulesLoad([join(APP, "scripts", "tool-schemas.ts")]);
+  if (schemas) say(`warning: the Modal tools' schemas were not rewritten: ${schemas}`);
   try {
     const origin = await server.restart();
     say(`restarted the server in ${since(started)}: ${origin}`);

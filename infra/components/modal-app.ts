@@ -21,6 +21,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { TOOL_SCHEMAS_FILE } from "../../app/src/tools/tool-schemas.ts";
 import { checkWebUrlCommand, labelProblem, modalWebUrl, sh } from "./modal-url.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
@@ -86,11 +87,11 @@ export interface ModalAppArgs {
   transform?: { command?: Transform<command.local.CommandArgs> };
 }
 
-/** sha256 over the names and bytes of the `*.py` files in `dir`, in name order. */
+/** sha256 over the names and bytes of the `*.py` files in `dir` and its `tool_schemas.json`, in name order. */
 export function hashModalSources(dir: string): string {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((file) => file.endsWith(".py")).sort();
+    files = readdirSync(dir).filter((file) => file.endsWith(".py") || file === TOOL_SCHEMAS_FILE).sort();
   } catch {
     files = [];
   }

@@ -24,7 +24,7 @@ import { pinsLocalEdge, releasePins } from "../pins.ts";
 import { releaseLookup } from "../release-platform.ts";
 import { COLORS, type StackConfig } from "../schema.ts";
 import { readStackSource } from "../stack-source.ts";
-import { buildLocalBundleIfStale } from "../../infra/local-bundle.ts";
+import { buildLocalBundleIfStale, writeLocalToolSchemas } from "../../infra/local-bundle.ts";
 import { placeholderReleases, type ReleaseSource } from "../../infra/releases.ts";
 import { buildStack } from "../../infra/stack.ts";
 import { diffPrograms } from "../../infra/plan/diff.ts";
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   if ([config, base?.config].some((pinned) => pinned !== undefined && pinsLocalEdge(pinned))) {
     await buildLocalBundleIfStale(root, (line) => process.stderr.write(`${line}\n`));
   }
+  await writeLocalToolSchemas(root);
   const { releases, placeholders } = trackingReleases(root);
   const fly = await flyNotes(config, root);
 

@@ -16,11 +16,12 @@ import {
   verifyReleaseDir,
   type WorkerPlatform,
 } from "./manifest.ts";
+import { TOOL_SCHEMAS_FILE } from "../../app/src/tools/tool-schemas.ts";
 
 export interface ReleaseContent {
   /** The Worker bundle (one ES module). */
   edgeBundle: Buffer;
-  /** Modal sources by file name, e.g. `{ "modal_app.py": … }`. */
+  /** Modal sources by file name, e.g. `{ "modal_app.py": … }`, and the tools' `tool_schemas.json`. */
   modalSources: Record<string, Buffer>;
   /** sha256 over the files the Fly image is built from. */
   flyInputsSha256: string;
@@ -47,7 +48,9 @@ export function flyImageTemplate(release: string): string {
 export function assembleRelease(content: ReleaseContent, cacheDir: string, now = new Date()): AssembledRelease {
   const files = new Map<string, Buffer>([[EDGE_BUNDLE_PATH, content.edgeBundle]]);
   for (const [name, bytes] of Object.entries(content.modalSources).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!/^[A-Za-z0-9_.-]+\.py$/.test(name)) throw new Error(`Modal source ${JSON.stringify(name)}: expected a *.py file name`);
+    if (!/^[A-Za-z0-9_.-]+\.py$/.test(name) && name !== TOOL_SCHEMAS_FILE) {
+      throw new Error(`Modal source ${JSON.stringify(name)}: expected a *.py file name or ${TOOL_SCHEMAS_FILE}`);
+    }
     files.set(`${MODAL_DIR}/${name}`, bytes);
   }
   const artifacts = Object.fromEntries([...files].map(([path, bytes]) => [path, { sha256: sha256(bytes), bytes: bytes.length }]));

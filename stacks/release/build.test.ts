@@ -28,6 +28,12 @@ test("a build of the app is a release named by its content, with a manifest of e
   assert.deepEqual(manifest.surface?.tools.map((t) => t.name), tools.map((t) => t.name), "the MCP surface is recorded");
   assert.deepEqual(manifest.worker.migrations.map((m) => m.tag), ["v1"]);
   assert.deepEqual(verifyReleaseDir(dir, manifest.release), manifest);
+  // The Python side validates a Modal tool's arguments against exactly the schema clients are shown.
+  const schemas = JSON.parse(readFileSync(join(dir, "modal", "tool_schemas.json"), "utf8")) as { tools: Record<string, unknown> };
+  const modalTools = manifest.surface!.tools.filter((tool) => tools.find((t) => t.name === tool.name)?.placement === "modal");
+  assert.deepEqual(Object.keys(schemas.tools), ["csv_profile"]);
+  for (const tool of modalTools) assert.deepEqual(schemas.tools[tool.name], tool.inputSchema, `${tool.name}'s schema is the one tools/list shows`);
+  assert.ok(manifest.artifacts["modal/tool_schemas.json"], "the schemas are part of the release's content");
 
   const again = await buildRelease(root, cacheDir);
   assert.equal(again.manifest.release, manifest.release, "the same content is the same release");
@@ -62,10 +68,28 @@ test("a build is refused, before anything is written, when a Modal tool's Python
   const copy = mkdtempSync(join(tmpdir(), "mcp-no-handler-"));
   cpSync(join(root, "app", "modal"), join(copy, "app", "modal"), { recursive: true, filter: (path) => !path.includes("__pycache__") });
   const handlers = join(copy, "app", "modal", "handlers.py");
-  writeFileSync(handlers, readFileSync(handlers, "utf8").replace('@tool("csv_profile", parse=parse_csv_profile)\n', ""));
+  writeFileSync(handlers, readFileSync(handlers, "utf8").replace('@tool("csv_profile")\n', ""));
   const cacheDir = join(copy, "releases");
   await assert.rejects(buildRelease(copy, cacheDir), {
     message: 'tool "csv_profile" is placed on modal but no Python handler is registered for it: expected @tool("csv_profile") in app/modal/csv_profile.py',
+  });
+  assert.equal(existsSync(cacheDir), false);
+});
+
+test("a build is refused when the Modal image would leave out a module the app imports", async () => {
+  // A copy of the Modal sources where one more module is kept out of the image, as a new dev-only module would be.
+  const copy = mkdtempSync(join(tmpdir(), "mcp-module-left-out-"));
+  cpSync(join(root, "app", "modal"), join(copy, "app", "modal"), { recursive: true, filter: (path) => !path.includes("__pycache__") });
+  const contents = join(copy, "app", "modal", "image_contents.py");
+  const listed = readFileSync(contents, "utf8");
+  assert.match(listed, /DEV_ONLY_MODULES = \("fixtures", "local_server"\)/);
+  writeFileSync(contents, listed.replace('DEV_ONLY_MODULES = ("fixtures", "local_server")', 'DEV_ONLY_MODULES = ("fixtures", "local_server", "column_profile")'));
+  const cacheDir = join(copy, "releases");
+  await assert.rejects(buildRelease(copy, cacheDir), (error: Error) => {
+    assert.match(error.message, /the Modal image's modules \(asgi, call_stream, .*\) do not import on their own, so the deployed app would fail/);
+    assert.doesNotMatch(error.message, /\bcolumn_profile,/, "the module left out is not among those listed");
+    assert.match(error.message, /ModuleNotFoundError: No module named 'column_profile'/);
+    return true;
   });
   assert.equal(existsSync(cacheDir), false);
 });

@@ -3,7 +3,8 @@
  * `.releases/<id>/` (git-ignored) and prints its id. What goes in:
  *
  * - the Worker bundle (the same build as `npm run build:edge`),
- * - the Modal sources (`app/modal/*.py`),
+ * - the Modal sources (`app/modal/*.py`) and `tool_schemas.json`, the input
+ *   JSON Schema of each Modal tool, from its zod definition (tool-schemas.ts),
  * - the Fly image's inputs, by hash (the Dockerfile and the build context
  *   `.dockerignore` lets through, fly-inputs.ts): the program's FlyImage builds
  *   and pushes `registry.fly.io/<app>:<id>` from a checkout whose inputs match,
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
 import { prompts, resources, tools } from "../../app/src/tools/index.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
+import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { flyInputsSha256 } from "./fly-inputs.ts";
 import { RELEASE_CACHE, workerPlatformSchema } from "./manifest.ts";
@@ -36,6 +38,8 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       .filter((name) => name.endsWith(".py"))
       .map((name) => [name, readFileSync(join(modalDir, name))]),
   );
+  // From the definitions being released, never from a file a runner left in app/modal.
+  modalSources[TOOL_SCHEMAS_FILE] = Buffer.from(toolSchemasText(tools));
   const worker = workerPlatformSchema.parse(JSON.parse(readFileSync(join(root, "app/src/runtimes/worker/platform.json"), "utf8")));
   return assembleRelease(
     {

@@ -107,7 +107,7 @@ class Streamed(unittest.TestCase):
         self.assertIsNone(stream.head)
         status, _, body = call(b'{"csv": 5}', stream)
         self.assertEqual((status, stream.head), (400, None))
-        self.assertIn("csv must be a string", json.loads(body)["error"])
+        self.assertIn("argument csv: 5 is not of type 'string'", json.loads(body)["error"])
 
     def test_without_accept_the_answer_is_one_json_object_as_before(self):
         body = json.dumps({"csv": "a\n1\n"}).encode()

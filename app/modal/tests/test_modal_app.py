@@ -17,6 +17,8 @@ from unittest import mock
 APP_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(APP_DIR))
 
+import image_contents  # noqa: E402
+
 
 class RecordingModal(types.ModuleType):
     """Just enough of the modal 1.x surface that modal_app.py touches."""
@@ -32,8 +34,19 @@ class RecordingModal(types.ModuleType):
                 calls["python_version"] = python_version
                 return Image()
 
+            def pip_install(self, *packages):
+                calls.setdefault("layers", []).append("pip")
+                calls["pip_packages"] = packages
+                return self
+
             def add_local_python_source(self, *modules):
+                calls.setdefault("layers", []).append("local")
                 calls["local_modules"] = modules
+                return self
+
+            def add_local_file(self, local_path, remote_path):
+                calls.setdefault("layers", []).append("local")
+                calls.setdefault("local_files", {})[remote_path] = Path(local_path)
                 return self
 
         class Secret:
@@ -151,7 +164,7 @@ class ModalWrapper(unittest.TestCase):
                 frontier.extend(local_imports(name))
         # The conformance fixtures are imported only under MCP_FIXTURES=conformance, never set on Modal: not shipped.
         self.assertEqual(needed - shipped, {"fixtures"})
-        self.assertEqual(shipped & set(module.DEV_ONLY_MODULES), set())
+        self.assertEqual(shipped & set(image_contents.DEV_ONLY_MODULES), set())
 
     def test_a_new_module_beside_the_others_is_shipped_without_being_listed(self):
         module, _ = load_modal_app({})
@@ -159,6 +172,24 @@ class ModalWrapper(unittest.TestCase):
             for name in ("asgi.py", "modal_app.py", "fixtures.py", "local_server.py", "word_count.py"):
                 (Path(folder) / name).write_text("")
             self.assertEqual(module.image_modules(Path(folder)), ("asgi", "word_count"))
+
+    def test_the_image_validates_with_debians_jsonschema_and_carries_the_tool_schemas_beside_the_modules(self):
+        _, calls = load_modal_app({})
+        # bookworm's python3-jsonschema, what the local runner and CI validate with (.ci/run)
+        self.assertEqual(calls["pip_packages"], ("jsonschema==4.10.3",))
+        self.assertEqual(calls["local_files"], {"/root/tool_schemas.json": APP_DIR / "tool_schemas.json"})
+        # Modal builds local files last unless copied: the pip layer must come before them
+        self.assertEqual(calls["layers"], ["pip", "local", "local"])
+
+    def test_a_folder_without_the_tool_schemas_is_not_deployed(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for name in ("modal_app.py", "image_contents.py"):
+                (Path(folder) / name).write_text((APP_DIR / name).read_text())
+            with mock.patch.dict(sys.modules, {"modal": RecordingModal()}), mock.patch.object(sys, "path", [folder, *sys.path]):
+                sys.modules.pop("modal_app", None)
+                with self.assertRaisesRegex(SystemExit, r"tool_schemas\.json is missing: deploy a release folder \(npm run release:build\)"):
+                    importlib.import_module("modal_app")
+            sys.modules.pop("modal_app", None)
 
     def test_the_web_function_returns_an_asgi_callable(self):
         module, _ = load_modal_app({})

@@ -58,20 +58,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import BadArguments, Report, tool
+from handlers import Report, tool
 
 
-def parse_${name}(arguments: Any) -> dict[str, Any]:
-    """The arguments, or BadArguments naming what is wrong (answered 400)."""
-    numbers = arguments.get("numbers") if isinstance(arguments, dict) else None
-    if not isinstance(numbers, list) or not numbers:
-        raise BadArguments("argument numbers must be a non-empty array of numbers")
-    if any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers):
-        raise BadArguments("argument numbers must hold only numbers")
-    return arguments
-
-
-@tool("${name}", parse=parse_${name})
+# The arguments arrive checked against the input schema of the zod definition
+# (tool_schemas.json): a call they don't fit is answered 400 before this runs.
+@tool("${name}")
 def ${name}(arguments: dict[str, Any], report: Report) -> dict[str, Any]:
     numbers = arguments["numbers"]
     total = sum(numbers)

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { tools } from "../tools/index.ts";
+import { MODAL_SOURCES } from "../tools/python-handlers.ts";
+import { writeToolSchemas } from "../tools/tool-schemas.ts";
 
 const RUNNER = fileURLToPath(new URL("../../modal/local_server.py", import.meta.url));
 
@@ -22,9 +25,12 @@ export interface ComputeRunnerOptions {
  * loopback port: locally it stands in for the Modal app, serving the same
  * signed endpoint. Its standard input is a pipe this process never writes:
  * when this process dies, however (SIGKILL included), the kernel closes it and
- * the runner's `--lifeline` ends it, so no runner outlives its server.
+ * the runner's `--lifeline` ends it, so no runner outlives its server. The
+ * Modal tools' input schemas are written beside it first (tool-schemas.ts):
+ * the runner validates arguments against them, re-reading the file when it changes.
  */
 export async function startComputeRunner(secret: string, { replayDb, python = "python3", timeoutMs = 10_000, port = 0 }: ComputeRunnerOptions = {}): Promise<ComputeRunner> {
+  writeToolSchemas(tools, MODAL_SOURCES);
   const args = [RUNNER, "--host", "127.0.0.1", "--port", String(port), "--quiet", "--lifeline", ...(replayDb ? ["--replay-db", replayDb] : [])];
   const child = spawn(python, args, {
     env: { ...process.env, MCP_UPSTREAM_SECRET: secret },

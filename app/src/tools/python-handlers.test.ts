@@ -20,14 +20,14 @@ test("every tool placed on modal has its registered Python handler, and every ha
 });
 
 test("a modal tool whose @tool line is gone is refused naming the tool and the file expected", () => {
-  const dir = modalCopy((source) => source.replace('@tool("csv_profile", parse=parse_csv_profile)\n', ""));
+  const dir = modalCopy((source) => source.replace('@tool("csv_profile")\n', ""));
   assert.throws(() => assertPythonHandlers(tools, dir), {
     message: 'tool "csv_profile" is placed on modal but no Python handler is registered for it: expected @tool("csv_profile") in app/modal/csv_profile.py',
   });
 });
 
 test("a commented-out registration does not count: Python is asked, not the text searched", () => {
-  const dir = modalCopy((source) => source.replace('@tool("csv_profile", parse=parse_csv_profile)\n', '# @tool("csv_profile", parse=parse_csv_profile)\n'));
+  const dir = modalCopy((source) => source.replace('@tool("csv_profile")\n', '# @tool("csv_profile")\n'));
   assert.deepEqual(registeredPythonTools(dir), []);
 });
 

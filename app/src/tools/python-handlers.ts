@@ -14,14 +14,38 @@ export class PythonHandlersUnreadable extends Error {}
 export const MODAL_SOURCES = fileURLToPath(new URL("../../modal/", import.meta.url));
 
 /**
+ * Copies the modules the Modal image ships (image_contents.py decides, as modal_app.py
+ * does) into a folder of their own and imports the web app's and the handlers' modules
+ * there: a module the image would leave out fails here, not on Modal's first call.
+ * Prints the registered tool names; `-s -E` keeps the user's site and PYTHONPATH out,
+ * as they are out of the image.
+ */
+const LIST_AS_THE_IMAGE_SHIPS = `
+import json, shutil, subprocess, sys, tempfile
+from pathlib import Path
+source = Path(sys.argv[1]).resolve()
+sys.path.insert(0, str(source))
+import image_contents
+shipped = image_contents.image_modules(source)
+with tempfile.TemporaryDirectory(prefix="modal-image-") as image:
+    for name in shipped:
+        shutil.copy(source / f"{name}.py", image)
+    check = "import sys; sys.path.insert(0, '.'); import json, asgi, handlers; print(json.dumps(handlers.registered_tools()))"
+    listed = subprocess.run([sys.executable, "-s", "-E", "-c", check], cwd=image, capture_output=True, text=True)
+if listed.returncode != 0:
+    sys.exit("the Modal image's modules (" + ", ".join(shipped) + ") do not import on their own, so the deployed app would fail:\\n" + listed.stderr.strip())
+print(listed.stdout.strip())
+`;
+
+/**
  * The tool names Python registers, asked of Python itself (importing the handlers
- * as the runner does, modal not needed) so a comment or a string cannot fool it.
+ * as the Modal image would hold them, modal not needed) so a comment or a string
+ * cannot fool it, and a module the image leaves out is an error.
  */
 export function registeredPythonTools(modalDir = MODAL_SOURCES, python = "python3"): string[] {
-  const script = "import json, handlers; print(json.dumps(handlers.registered_tools()))";
   let output: string;
   try {
-    output = execFileSync(python, ["-c", script], { cwd: modalDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    output = execFileSync(python, ["-c", LIST_AS_THE_IMAGE_SHIPS, modalDir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
     throw new PythonHandlersUnreadable(`cannot list the Python tool handlers in ${modalDir}: ${stderr || (error as Error).message}`);
