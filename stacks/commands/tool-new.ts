@@ -55,6 +55,6 @@ await runCommand(USAGE, async () => {
       `next:\n` +
       `  node --test --import ./test/support/own-tmpdir.ts app/test/${name}.test.ts   # its test, through a real MCP client\n` +
       `  ${where === "modal" ? "MCP_START_COMPUTE=1 " : ""}npm start                                                  # serve it locally\n` +
-      `  npm run compat -- --against <the release serving now>                       # expect "compatible, tool added"\n`,
+      `  npm run compat -- --stack staging --release local   # against what staging serves live: expect "tool added" as compatible\n`,
   );
 });

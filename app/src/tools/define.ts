@@ -111,5 +111,14 @@ export function defineTool<Input extends z.ZodObject>(tool: LocalTool<"fly", Inp
 export function defineTool<Input extends z.ZodObject>(tool: RemoteTool<Input>): ToolDefinition;
 export function defineTool(tool: ToolDefinition): ToolDefinition {
   checkDefinition("tool", tool.name, tool.scopes, tool.input, tool.example);
+  // The types say so, but the runtimes load definitions without a type check: a lost handler
+  // would be listed, released and planned, then fail on every call.
+  const handler = (tool as { handler?: unknown }).handler;
+  if (tool.placement !== "modal" && typeof handler !== "function") {
+    throw new Error(`tool "${tool.name}" is placed on ${tool.placement} but has no handler: expected handler: async (input, ctx) => result in its defineTool`);
+  }
+  if (tool.placement === "modal" && handler !== undefined) {
+    throw new Error(`tool "${tool.name}" is placed on modal, where its handler is Python (@tool("${tool.name}") in app/modal/${tool.name}.py): remove the TypeScript handler`);
+  }
   return tool;
 }

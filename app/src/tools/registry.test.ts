@@ -34,6 +34,17 @@ test("defineTool refuses a bad name or an example that breaks the schema", () =>
   assert.throws(() => defineTool({ name: "ok", placement: "modal", description: "d", input, example: { n: "x" } as never }), /example does not match/);
 });
 
+test("defineTool refuses an edge or fly tool without its handler, and a modal tool with a TypeScript one", () => {
+  const input = z.object({ n: z.number() });
+  for (const placement of ["edge", "fly"] as const) {
+    assert.throws(() => defineTool({ name: "lost", placement, description: "d", input, example: { n: 1 } } as never), {
+      message: `tool "lost" is placed on ${placement} but has no handler: expected handler: async (input, ctx) => result in its defineTool`,
+    });
+  }
+  const handler = async () => "x";
+  assert.throws(() => defineTool({ name: "stray", placement: "modal", description: "d", input, example: { n: 1 }, handler } as never), /tool "stray" is placed on modal, where its handler is Python \(@tool\("stray"\) in app\/modal\/stray\.py\): remove the TypeScript handler/);
+});
+
 test("definePrompt refuses arguments that are not strings and completers of arguments it does not have", () => {
   const handler = async () => ({ messages: [] });
   assert.throws(() => definePrompt({ name: "p", placement: "edge", description: "d", args: z.object({ n: z.number() }), example: { n: 1 }, handler }), /argument n must be a string/);
