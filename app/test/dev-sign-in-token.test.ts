@@ -32,6 +32,9 @@ test("the printed token is all of stdout, and an SDK client and a plain HTTP req
   const client = new Client({ name: "bearer-client", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
   assert.deepEqual((await client.callTool({ name: "echo", arguments: { text: "with a printed token" } })).content, [{ type: "text", text: "with a printed token" }]);
+  // A bearer header cannot step up, so the printed token carries every advertised scope: kb_put's kb:write too.
+  const put = await client.callTool({ name: "kb_put", arguments: { key: "curl/token", title: "From a printed token", body: "stored" } });
+  assert.notEqual(put.isError, true, JSON.stringify(put.content));
   await client.close();
 
   // As curl sends it: one POST, no session.
@@ -42,4 +45,22 @@ test("the printed token is all of stdout, and an SDK client and a plain HTTP req
   assert.match(await withToken.text(), /"serverInfo"/);
   const without = await fetch(endpoint, { method: "POST", headers, body: JSON.stringify(initialize) });
   assert.equal(without.status, 401);
+});
+
+test("--scope asks for fewer: a token without kb:write is refused by kb_put with 403 insufficient_scope", async () => {
+  const endpoint = served.endpoint("v1");
+  const { stdout } = await promisify(execFile)(process.execPath, [SIGN_IN, "--url", endpoint.href, "--user", "tess", "--print-token", "--scope", "mcp"]);
+  const authorization = `Bearer ${stdout.trim()}`;
+  const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization } } });
+  const client = new Client({ name: "bearer-client", version: "1.0.0" });
+  await client.connect(transport);
+  try {
+    const call = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "kb_put", arguments: { key: "curl/denied", title: "t", body: "b" } } };
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", authorization, "mcp-session-id": transport.sessionId!, "mcp-protocol-version": "2025-11-25" };
+    const answer = await fetch(endpoint, { method: "POST", headers, body: JSON.stringify(call) });
+    assert.equal(answer.status, 403);
+    assert.match(answer.headers.get("www-authenticate") ?? "", /error="insufficient_scope".*scope="mcp kb:write"/);
+  } finally {
+    await client.close();
+  }
 });

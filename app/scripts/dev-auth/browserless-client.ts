@@ -23,6 +23,8 @@ export interface BrowserlessClientOptions {
   redirectUrl?: string;
   /** @default "mcp-hosting browserless client" */
   clientName?: string;
+  /** The scopes to ask for, in place of what the client chose from the challenge (a user picking them on a consent page). */
+  scope?: string;
 }
 
 export class BrowserlessClient implements OAuthClientProvider {
@@ -99,6 +101,7 @@ export class BrowserlessClient implements OAuthClientProvider {
   /** "Opens" the authorization URL: the authorization server's redirect back carries the code (or its error). */
   async redirectToAuthorization(url: URL): Promise<void> {
     url.searchParams.set("login_hint", this.#options.user);
+    if (this.#options.scope !== undefined) url.searchParams.set("scope", this.#options.scope);
     this.authorizations.push(new URL(url));
     const response = await fetch(url, { redirect: "manual" });
     const location = response.headers.get("location");

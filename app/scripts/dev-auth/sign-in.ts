@@ -5,11 +5,14 @@
  * the 401 and its challenge, the metadata, registration, authorization with
  * PKCE, the token, the calls, and a step-up for a tool that needs more scope.
  *
- *   npm run dev:sign-in -- [--url http://127.0.0.1:8787/v1/mcp] [--user dev-user] [--print-token]
+ *   npm run dev:sign-in -- [--url http://127.0.0.1:8787/v1/mcp] [--user dev-user] [--print-token] [--scope "…"]
  *
  * With `--print-token` it signs in and prints the access token alone on
  * stdout (everything else goes to stderr), for clients that take a bearer
- * header: `TOKEN=$(npm run --silent dev:sign-in -- --print-token)`.
+ * header: `TOKEN=$(npm run --silent dev:sign-in -- --print-token)`. That
+ * token carries every scope the server advertises (`scopes_supported`), so
+ * a client that cannot step up, as curl cannot, may call every tool;
+ * `--scope` asks for fewer.
  */
 import { commandLine } from "../../src/runtimes/command-line.ts";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -17,14 +20,17 @@ import { decodeJwt } from "jose";
 import { BrowserlessClient, withSignIn } from "./browserless-client.ts";
 
 const USAGE = [
-  "usage: npm run dev:sign-in [-- --url http://127.0.0.1:8787/v1/mcp] [--user dev-user] [--print-token]   (signs in through the server's authorization server with the v2 SDK client and calls tools, printing every exchange)",
+  "usage: npm run dev:sign-in [-- --url http://127.0.0.1:8787/v1/mcp] [--user dev-user] [--print-token] [--scope \"mcp kb:write\"]   (signs in through the server's authorization server with the v2 SDK client and calls tools, printing every exchange)",
   "  --print-token   sign in, then print only the access token on stdout (the exchanges go to stderr), for curl and the Inspector:",
   '                  TOKEN=$(npm run --silent dev:sign-in -- --print-token); curl -H "Authorization: Bearer $TOKEN" …',
+  "                  the token carries every scope the server advertises (scopes_supported), so it can call every tool",
+  "  --scope         the scopes to ask for, space-separated (default: with --print-token every advertised scope, otherwise what the server's challenge asks)",
 ].join("\n");
 const flags = commandLine(USAGE, {
     url: { type: "string", default: "http://127.0.0.1:8787/v1/mcp" },
     user: { type: "string", default: "dev-user" },
     "print-token": { type: "boolean", default: false },
+    scope: { type: "string" },
   });
 /** Where the story of the sign-in goes: stdout, unless stdout carries the token alone. */
 const say = flags["print-token"] ? (line: string) => console.error(line) : (line: string) => console.log(line);
@@ -48,8 +54,18 @@ function methodOf(text: string): string {
   }
 }
 
+/** Every scope the protected resource advertises (RFC 9728 `scopes_supported`), space-separated; undefined when it lists none. */
+async function advertisedScopes(resource: URL): Promise<string | undefined> {
+  const metadata = new URL(`/.well-known/oauth-protected-resource${resource.pathname}`, resource);
+  const response = await loggingFetch(metadata);
+  if (!response.ok) return undefined;
+  const scopes = ((await response.json()) as { scopes_supported?: unknown }).scopes_supported;
+  return Array.isArray(scopes) && scopes.length > 0 ? scopes.join(" ") : undefined;
+}
+
 const url = new URL(flags.url);
-const provider = new BrowserlessClient({ user: flags.user });
+const scope = flags.scope ?? (flags["print-token"] ? await advertisedScopes(url) : undefined);
+const provider = new BrowserlessClient({ user: flags.user, ...(scope !== undefined ? { scope } : {}) });
 const client = new Client({ name: "mcp-hosting dev:sign-in", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
 let transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: loggingFetch });
 
