@@ -13,7 +13,7 @@
  *   in the '…' environment.") and exit 1; one stopped already says "App is
  *   already stopped." and exits 1.
  */
-import { cpSync, mkdirSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { modalWebUrl } from "../../infra/components/modal-url.ts";
@@ -53,7 +53,10 @@ try {
       const deploys = (account.apps[key]?.deploys ?? 0) + 1;
       const sources = join(dirname(accountPath()), "apps", environment, name, String(deploys));
       mkdirSync(sources, { recursive: true });
-      for (const entry of readdirSync(dirname(file)).filter((entry) => entry.endsWith(".py"))) cpSync(join(dirname(file), entry), join(sources, entry));
+      // What the image gets: the modules, and tool_schemas.json beside them (modal_app.py's add_local_file),
+      // without which modal_app.py stops the deploy.
+      if (!existsSync(join(dirname(file), "tool_schemas.json"))) fail(`${join(dirname(file), "tool_schemas.json")} is missing: deploy a release folder (npm run release:build)`);
+      for (const entry of readdirSync(dirname(file)).filter((entry) => entry.endsWith(".py") || entry === "tool_schemas.json")) cpSync(join(dirname(file), entry), join(sources, entry));
       const url = modalWebUrl({ workspace: account.workspace, webSuffix: account.environments[environment]!.webSuffix, label: env["MODAL_WEB_LABEL"] ?? name });
       account.apps[key] = { name, environment, state: "deployed", tag: String(values.tag ?? ""), sources, env, webUrl: url, deploys };
       return url;
