@@ -11,7 +11,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -20,6 +19,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { structured } from "../app/test/support/results.ts";
 import { until } from "../app/test/support/until.ts";
+import { freePort } from "./rehearsal/accounts/processes.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -96,14 +96,6 @@ test("compat --against the release before them classes each new tool as added, c
     assert.deepEqual(comparison.counts, { breaking: 0, compatible: 3, review: 0 });
   }
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("each new tool answers through dev:edge, whatever runtime it is placed on", { timeout: 180_000 }, async () => {
   const [port, nodePort] = [await freePort(), await freePort()];
