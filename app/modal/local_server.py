@@ -246,20 +246,25 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    parent_gone = threading.Event()
     if options.lifeline:
-        threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
+        threading.Thread(target=_stop_at_end_of_input, args=(stop, parent_gone), daemon=True).start()
     host, port = server.server_address[:2]
     print(f"compute runner listening on http://{host}:{port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+    # Said here, not on the lifeline thread: the interpreter ends daemon threads as
+    # soon as this one returns, which under load was before their line was written.
+    if parent_gone.is_set():
+        _say("compute runner: parent gone (standard input closed), stopping")
     if not options.quiet:
         _say("compute runner stopped")
     return 0
 
 
-def _stop_at_end_of_input(stop: Any) -> None:
+def _stop_at_end_of_input(stop: Any, parent_gone: threading.Event) -> None:
     """Reads standard input until end of file (the parent is gone), then stops the server.
 
     Straight from the file descriptor: a thread blocked in sys.stdin's buffered
@@ -270,8 +275,8 @@ def _stop_at_end_of_input(stop: Any) -> None:
             pass
     except OSError:
         pass
-    stop()  # first: the parent's end of stderr may be gone too, and a failed print must not keep us running
-    _say("compute runner: parent gone (standard input closed), stopping")
+    parent_gone.set()
+    stop()
 
 
 def _say(line: str) -> None:
