@@ -36,12 +36,14 @@ async function connect(url: URL, era: Era): Promise<Caller> {
   return { client, callTool: (params) => client.request({ method: "tools/call", params }) as never, close: () => client.close() };
 }
 
+type RpcError = { code: number; message: string; data?: unknown };
+
 /** The JSON-RPC error a call was refused with. */
-async function refusal(call: Promise<unknown>): Promise<{ code: number; message: string; data?: unknown }> {
+async function refusal(call: Promise<unknown>): Promise<RpcError> {
   const error = (await call.then(
     (value) => assert.fail(`expected a JSON-RPC error, got ${JSON.stringify(value)}`),
     (thrown: unknown) => thrown,
-  )) as { code: number; message: string; data?: unknown };
+  )) as RpcError;
   assert.equal(typeof error.code, "number", String(error));
   return error;
 }
@@ -106,9 +108,23 @@ describe("bad input to prompts, resources, completions, progress and cancellatio
 
       test(`a progress token in use by another call is refused with -32602; the first call and its progress go on (${on})`, async () => {
         const caller = await connect(runtime.url(), era);
+        let firstEnded = false;
         const first = caller.callTool({ name: "csv_profile", arguments: { csv: BIG_CSV }, _meta: { progressToken: "shared-token" } });
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        const error = await refusal(caller.callTool({ name: "echo", arguments: { text: "x" }, _meta: { progressToken: "shared-token" } }));
+        void first.then(() => (firstEnded = true), () => (firstEnded = true));
+        // The first call holds the token once the server has read its 1.6 MB body, which under load takes more
+        // than any fixed wait: until then a second use is rightly accepted, so it is tried again.
+        let error: RpcError | undefined;
+        while (!error) {
+          const answer = await caller.callTool({ name: "echo", arguments: { text: "x" }, _meta: { progressToken: "shared-token" } }).then(
+            () => undefined,
+            (thrown: unknown) => thrown as RpcError,
+          );
+          if (answer) error = answer;
+          else {
+            assert.equal(firstEnded, false, "the first call ended before its token was seen in use: it needs a longer input");
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
         assert.equal(error.code, -32602);
         assert.match(error.message, /progress token "shared-token" is in use by another request in progress/);
         const result = await first;
