@@ -18,7 +18,7 @@ const files = readdirSync(dir).filter((name) => name.endsWith(".yml"));
 const read = (name: string) => readFileSync(join(dir, name), "utf8");
 
 type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { steps: Step[]; environment?: string; needs?: string; strategy?: { matrix?: { stack?: string[] } } };
+type Job = { steps: Step[]; environment?: string; needs?: string; env?: Record<string, string>; strategy?: { matrix?: { stack?: string[] } } };
 const jobsOf = (name: string) => (parse(read(name)) as { jobs: Record<string, Job> }).jobs;
 const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
 
@@ -49,7 +49,7 @@ test("preview: tests, the offline diff of both stacks, and pulumi preview of bot
   assert.deepEqual(jobs["offline-diff"]!.strategy?.matrix?.stack, ["staging", "prod"]);
   assert.match(runs(jobs["offline-diff"]!), /npm run --silent plan -- --stack "\$STACK" --diff "\$BASE"/);
   // The MCP surface diff per API version sits next to the plan diff and the cost delta in the comment.
-  assert.match(runs(jobs["offline-diff"]!), /npm run --silent compat -- --stack "\$STACK" --release local --markdown > surface\.md[\s\S]*cat cost\.md\n\s*echo\n\s*cat surface\.md\n\s*\} > report\.md/);
+  assert.match(runs(jobs["offline-diff"]!), /npm run --silent compat -- --stack "\$STACK" --release local --markdown > surface\.md[\s\S]*cat cost\.md\n\s*echo\n\s*cat surface\.md\n[\s\S]*?\} > report\.md/);
   const preview = jobs["pulumi-preview"]!;
   assert.deepEqual(preview.strategy?.matrix?.stack, ["staging", "prod"]);
   const pulumi = preview.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
@@ -62,6 +62,35 @@ test("deploy: build, publish, pin to staging's idle slot, up, verify the idle co
   const order = ["release:build", "release:publish", "pin -- --stack", "pulumi up", "--version-override", "--guard"].map((word) => script.indexOf(word));
   assert.ok(order.every((at) => at >= 0), `every step is there: ${order}`);
   assert.deepEqual([...order].sort((a, b) => a - b), order, "in that order");
+});
+
+test("deploy: the evals run against the idle and the live color after the override check and before any canary; a regression rolls the 1% back", () => {
+  const script = runs(jobsOf("deploy.yml").staging!);
+  const evals = /npm run --silent eval -- --url "\$url" --version-override "\$script=\$version" --expect-release "\$RELEASE" \\\n\s*--against "\$url" --against-version-override "\$script=\$live_version" --if-changed --markdown > "eval-\$api\.md" \|\| evals=\$\?/;
+  assert.match(script, evals);
+  const at = script.search(evals);
+  assert.ok(script.indexOf("npm run verify -- --url \"$url\" --version-override") < at, "after the Worker code's check");
+  assert.ok(at < script.indexOf("--canary \"$CANARY_PERCENT\""), "before the canary moves traffic");
+  assert.match(script.slice(at), /^\s*\{ echo "#### \$api"; cat "eval-\$api\.md"; \} >> "\$GITHUB_STEP_SUMMARY"\n\s*if \[ "\$evals" != 0 \]; then\n\s*roll_back_at_1_percent "\$api" "regressed the tool-selection evals"/m);
+  assert.match(script, /roll_back_at_1_percent\(\) \{\n\s*npm run rollback -- --stack "\$STACK" --api "\$1"\n\s*pulumi up[^\n]*\n\s*git commit[^\n]*\n\s*\.github\/scripts\/push-pins\.sh\n\s*exit 1/);
+  const step = jobsOf("deploy.yml").staging!.steps.find((s) => s.run?.includes("npm run --silent eval"))!;
+  assert.equal(step.env?.OPENAI_API_KEY, "${{ secrets.EVAL_OPENAI_API_KEY }}");
+  assert.equal(step.env?.ANTHROPIC_API_KEY, "${{ secrets.EVAL_ANTHROPIC_API_KEY }}");
+});
+
+test("preview: when the tools a client lists differ from the base branch's, the evals run both builds here and the delta joins the staging comment", () => {
+  const jobs = jobsOf("preview.yml");
+  const evals = runs(jobs.evals!);
+  assert.match(evals, /git worktree add "\$RUNNER_TEMP\/base" "\$BASE"\n\(cd "\$RUNNER_TEMP\/base" && npm ci\)/);
+  assert.match(evals, /PORT=8787 [^\n]*nohup npm start/);
+  assert.match(evals, /cd "\$RUNNER_TEMP\/base" && PORT=8788 [^\n]*nohup npm start/);
+  assert.match(evals, /npm run --silent eval -- --url http:\/\/127\.0\.0\.1:8787\/v1\/mcp --against http:\/\/127\.0\.0\.1:8788\/v1\/mcp --if-changed --markdown > eval\.md \|\| status=\$\?/);
+  assert.deepEqual(Object.keys(jobs.evals!.env ?? {}).sort(), ["ANTHROPIC_API_KEY", "EVAL_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"]);
+  assert.equal(jobs.evals!.env?.EVAL_MODEL, jobsOf("deploy.yml").staging!.steps.find((s) => s.run?.includes("npm run --silent eval"))!.env?.EVAL_MODEL, "one model for both gates");
+  const diff = jobs["offline-diff"]!;
+  assert.equal(diff.needs, "evals");
+  assert.match(runs(diff), /cat surface\.md\n[\s\S]*if \[ -f eval\.md \]; then\n\s*echo\n\s*cat eval\.md\n\s*fi\n\s*\} > report\.md/);
+  assert.equal(diff.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))?.with?.name, "evals");
 });
 
 test("deploy: a migration release, live at 100% after the apply, is watched and never rolled back", () => {
@@ -143,7 +172,7 @@ test("every job that applies a stack installs Python and the Modal CLI that docs
 
 test("every action used runs on Node 24", () => {
   // First majors whose action.yml says `using: node24` (each action's release notes).
-  const node24: Record<string, number> = { "pulumi/actions": 7, "actions/checkout": 5, "actions/setup-node": 5, "actions/setup-python": 6 };
+  const node24: Record<string, number> = { "pulumi/actions": 7, "actions/checkout": 5, "actions/setup-node": 5, "actions/setup-python": 6, "actions/upload-artifact": 6, "actions/download-artifact": 7 };
   for (const name of files) {
     for (const job of Object.values(jobsOf(name))) {
       for (const uses of job.steps.map((step) => step.uses).filter((uses) => uses !== undefined)) {
@@ -166,6 +195,12 @@ function secretsSeen(workflow: Workflow, job: Workflow["jobs"][string]): string[
   return [...new Set([...text.matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))].sort();
 }
 
+/**
+ * Secrets a pull request's code may hold: read-only cloud credentials (READONLY_*) and keys that reach
+ * only a model API, for the evals (EVAL_*): neither can change a cloud.
+ */
+const harmless = (name: string) => name.startsWith("READONLY_") || name.startsWith("EVAL_") || name === "GITHUB_TOKEN";
+
 /** The problems of a workflow that runs code from pull requests: deploy secrets in reach, or an environment named. */
 export function pullRequestLeaks(text: string): string[] {
   const workflow = workflowOf(text);
@@ -173,20 +208,20 @@ export function pullRequestLeaks(text: string): string[] {
   const leaks: string[] = [];
   for (const [id, job] of Object.entries(workflow.jobs)) {
     for (const name of secretsSeen(workflow, job)) {
-      if (!name.startsWith("READONLY_") && name !== "GITHUB_TOKEN") leaks.push(`${id}: secrets.${name}`);
+      if (!harmless(name)) leaks.push(`${id}: secrets.${name}`);
     }
     if (job.environment) leaks.push(`${id}: environment ${JSON.stringify(job.environment)}`);
   }
   return leaks;
 }
 
-test("no job triggered by a pull request can see a deploy secret: read-only ones under their own names, and no environment", () => {
+test("no job triggered by a pull request can see a deploy secret: read-only and model-only ones under their own names, and no environment", () => {
   for (const name of files) assert.deepEqual(pullRequestLeaks(read(name)), [], name);
   // The deploy secrets are environment secrets: only jobs that name `staging` or `production` use them.
   for (const name of files) {
     const workflow = workflowOf(read(name));
     for (const [id, job] of Object.entries(workflow.jobs)) {
-      const deploySecrets = secretsSeen(workflow, job).filter((secret) => !secret.startsWith("READONLY_") && secret !== "GITHUB_TOKEN");
+      const deploySecrets = secretsSeen(workflow, job).filter((secret) => !harmless(secret));
       if (deploySecrets.length > 0) assert.ok(["staging", "production"].includes(String(job.environment)), `${name} ${id} uses ${deploySecrets.join(", ")} outside an environment`);
     }
   }
