@@ -4,7 +4,8 @@
  *
  *   ```sh          runs offline: this test runs every line of it
  *   ```sh online   needs a cloud account, real credentials or a download
- *                  (pulumi, flyctl, modal, aws, npx, pip, a live https URL):
+ *                  (pulumi, flyctl, modal, aws, npx, pip, a live https URL, a
+ *                  model API key):
  *                  never run here, and it must hold such a command
  *   ```sh long     offline, but takes minutes (npm test, the bench, the
  *                  rehearsal): not run here; each line must name an npm script
@@ -29,8 +30,9 @@
  * What is changed on the way, and only this: the documented ports (8787, 8788,
  * 8789, 8797) become free ports of this run, so a developer's own server is
  * never hit, and the servers and `dev:sign-in` are told those ports where the
- * docs rely on their defaults. CI and the clouds' credentials are taken out of
- * the environment: the commands run as on a laptop with no account. `npm ci`
+ * docs rely on their defaults. CI, the clouds' credentials and the model keys
+ * are taken out of the environment: the commands run as on a laptop with no
+ * account. `npm ci`
  * is not run: the copy links the checkout's install, which it would reinstall
  * from the registry.
  */
@@ -96,7 +98,7 @@ test("every fenced block says what it is: sh (run here), sh online, sh long, or 
 });
 
 /** What makes a command need the internet: a cloud CLI, a download, real credentials, a live URL. */
-const ONLINE = /\b(pulumi|flyctl|fly|modal|aws|npx|pip|claude|docker)\b|https:\/\/|release:(publish|fetch)|AWS_ACCESS_KEY_ID|LITESTREAM_ACCESS_KEY_ID/;
+const ONLINE = /\b(pulumi|flyctl|fly|modal|aws|npx|pip|claude|docker)\b|https:\/\/|release:(publish|fetch)|AWS_ACCESS_KEY_ID|LITESTREAM_ACCESS_KEY_ID|ANTHROPIC_API_KEY|OPENAI_API_KEY/;
 
 test("a block marked online holds a command that needs a cloud account, credentials or a download", () => {
   const online = blocks.filter((block) => block.info === "sh online");
@@ -128,7 +130,7 @@ const SKIPPED: Record<string, string> = { "npm ci": "the copy links the checkout
 function laptopEnv(copy: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(copy, "node_modules", ".bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false" };
   for (const name of Object.keys(env)) {
-    if (name === "CI" || name === "PORT" || /^(AWS_|CLOUDFLARE_|FLY_|PULUMI_|MODAL_|GITHUB_TOKEN$|MCP_)/.test(name)) delete env[name];
+    if (name === "CI" || name === "PORT" || /^(AWS_|CLOUDFLARE_|FLY_|PULUMI_|MODAL_|GITHUB_TOKEN$|MCP_|ANTHROPIC_|OPENAI_|EVAL_)/.test(name)) delete env[name];
   }
   return env;
 }

@@ -20,6 +20,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { structured } from "../app/test/support/results.ts";
 import { until } from "../app/test/support/until.ts";
 import { freePort } from "./rehearsal/accounts/processes.ts";
+import { loadSuite } from "../evals/harness/suite.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -50,7 +51,7 @@ const releaseBuild = () => inCopy("stacks/commands/release-build.ts", "--print-i
 
 before(async () => {
   copy = mkdtempSync(join(tmpdir(), "tool-new-"));
-  for (const entry of ["app", "stacks", "infra", "test", "package.json", "tsconfig.json", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) {
+  for (const entry of ["app", "stacks", "infra", "test", "evals", "package.json", "tsconfig.json", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) {
     cpSync(join(root, entry), join(copy, entry), { recursive: true, filter: (path) => !/node_modules|__pycache__|\.releases|tool_schemas\.json/.test(path) });
   }
   symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
@@ -75,6 +76,13 @@ test("tool:new writes a working tool per placement whose generated test passes o
     assert.match(made.stdout, /npm run compat -- --stack staging --release local/);
   }
   assert.ok(existsSync(join(copy, "app/modal/new_modal_tool.py")));
+  // One eval case per tool, with the arguments its generated test calls it with, in a suite that still loads.
+  const suite = loadSuite(join(copy, "evals/cases"));
+  for (const placement of PLACEMENTS) {
+    const added = suite.find((c) => "tool" in c.expect && c.expect.tool === toolName(placement));
+    assert.ok(added, `an eval case expects ${toolName(placement)}`);
+    assert.deepEqual("tool" in added.expect && added.expect.arguments, { edge: { text: "hello world" }, fly: { text: "to be or not to be" }, modal: { numbers: [1, 2, 3.5] } }[placement]);
+  }
   assert.match(readFileSync(join(copy, "app/src/tools/index.ts"), "utf8"), /newEdgeTool, newFlyTool, newModalTool\]/);
   const tests = PLACEMENTS.map((placement) => `app/test/${toolName(placement)}.test.ts`);
   // Without NODE_TEST_CONTEXT the inner run reports on its own stdout, not to this runner.

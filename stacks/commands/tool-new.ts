@@ -1,7 +1,8 @@
 /**
  * `npm run tool:new -- --name <snake_case> --placement edge|fly|modal [--root <dir>]`:
  * writes a small working tool (its definition, for Modal its Python handler, a
- * test through a real MCP client), lists it in app/src/tools/index.ts, and
+ * test through a real MCP client, an eval case when the project has evals/cases),
+ * lists it in app/src/tools/index.ts, and
  * prints what to run next, as `wrangler init` and `sst add` do. A taken or
  * malformed name is refused before anything is written.
  */
@@ -9,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { camelCase, definitionSource, pythonHandlerSource, testSource, type NewToolPlacement } from "../../app/scripts/tool-new/templates.ts";
+import { camelCase, definitionSource, evalCaseSource, pythonHandlerSource, testSource, type NewToolPlacement } from "../../app/scripts/tool-new/templates.ts";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
 
 const USAGE = "usage: npm run tool:new -- --name <snake_case> --placement edge|fly|modal";
@@ -40,6 +41,7 @@ await runCommand(USAGE, async () => {
     [`app/src/tools/${name}.ts`]: definitionSource(name, where),
     [`app/test/${name}.test.ts`]: testSource(name, where),
     ...(where === "modal" ? { [`app/modal/${name}.py`]: pythonHandlerSource(name) } : {}),
+    ...(existsSync(join(root, "evals/cases")) ? { [`evals/cases/${name}.yaml`]: evalCaseSource(name, where) } : {}),
   };
   const taken = Object.keys(files).filter((path) => existsSync(join(root, path)));
   if (taken.length > 0) throw new UsageError(`${taken.join(", ")} exists already; choose another name or remove it`);

@@ -11,7 +11,7 @@ export function camelCase(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-const BODIES: Record<NewToolPlacement, { description: string; input: string; example: string; handler: string; call: string; expected: string }> = {
+const BODIES: Record<NewToolPlacement, { description: string; input: string; example: string; handler: string; call: string; expected: string; prompt: string; arguments: string }> = {
   edge: {
     description: "Counts the characters and words of a text and returns it reversed. Runs on the edge; no side effects.",
     input: `z.object({ text: z.string().max(100_000).describe("The text to look at.") })`,
@@ -19,6 +19,8 @@ const BODIES: Record<NewToolPlacement, { description: string; input: string; exa
     handler: `\n  handler: async ({ text }) => ({ characters: [...text].length, words: text.split(/\\s+/).filter(Boolean).length, reversed: [...text].reverse().join("") }),`,
     call: `{ text: "hello world" }`,
     expected: `{ characters: 11, words: 2, reversed: "dlrow olleh" }`,
+    prompt: "How many characters and words are in the text: hello world",
+    arguments: "{ text: hello world }",
   },
   fly: {
     description: "Counts how often each word occurs in a text, most frequent first. Runs on the Fly service; no side effects.",
@@ -30,6 +32,8 @@ const BODIES: Record<NewToolPlacement, { description: string; input: string; exa
       `    return { words: [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([word, count]) => ({ word, count })) };\n  },`,
     call: `{ text: "to be or not to be" }`,
     expected: `{ words: [{ word: "be", count: 2 }, { word: "to", count: 2 }, { word: "not", count: 1 }, { word: "or", count: 1 }] }`,
+    prompt: "Which words occur most often in this text: to be or not to be",
+    arguments: "{ text: to be or not to be }",
   },
   modal: {
     description: "Sums a list of numbers and gives their count and mean. Computed in Python on Modal; no side effects.",
@@ -38,6 +42,8 @@ const BODIES: Record<NewToolPlacement, { description: string; input: string; exa
     handler: "",
     call: `{ numbers: [1, 2, 3.5] }`,
     expected: `{ count: 3, sum: 6.5, mean: 6.5 / 3 }`,
+    prompt: "What are the sum and the mean of 1, 2 and 3.5?",
+    arguments: "{ numbers: [1, 2, 3.5] }",
   },
 };
 
@@ -100,5 +106,17 @@ test("${name} answers an MCP client over HTTP", async () => {
     await client.close();
   }
 });
+`;
+}
+
+/** One eval case (evals/cases/<name>.yaml, docs/evals.md): the prompt is the generated tool's; a team writes its users' own. */
+export function evalCaseSource(name: string, placement: NewToolPlacement): string {
+  const body = BODIES[placement];
+  return `# Written by npm run tool:new for ${name}. Change the prompt to one your users would type, and add
+# near-misses against the tools it could be confused with (docs/evals.md, "The suite").
+cases:
+  - id: ${name.replace(/_/g, "-")}-clear-pick
+    prompt: ${JSON.stringify(body.prompt)}
+    expect: { tool: ${name}, arguments: ${body.arguments} }
 `;
 }
