@@ -17,7 +17,7 @@ const dir = join(import.meta.dirname, "..", ".github", "workflows");
 const files = readdirSync(dir).filter((name) => name.endsWith(".yml"));
 const read = (name: string) => readFileSync(join(dir, name), "utf8");
 
-type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Step = { id?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { steps: Step[]; environment?: string; needs?: string; env?: Record<string, string>; strategy?: { matrix?: { stack?: string[] } } };
 const jobsOf = (name: string) => (parse(read(name)) as { jobs: Record<string, Job> }).jobs;
 const runs = (job: Job) => job.steps.map((step) => step.run ?? "").join("\n");
@@ -82,9 +82,10 @@ test("preview: when the tools a client lists differ from the base branch's, the 
   const jobs = jobsOf("preview.yml");
   const evals = runs(jobs.evals!);
   assert.match(evals, /git worktree add "\$RUNNER_TEMP\/base" "\$BASE"\n\(cd "\$RUNNER_TEMP\/base" && npm ci\)/);
-  assert.match(evals, /PORT=8787 [^\n]*nohup npm start/);
-  assert.match(evals, /cd "\$RUNNER_TEMP\/base" && PORT=8788 [^\n]*nohup npm start/);
-  assert.match(evals, /npm run --silent eval -- --url http:\/\/127\.0\.0\.1:8787\/v1\/mcp --against http:\/\/127\.0\.0\.1:8788\/v1\/mcp --if-changed --markdown > eval\.md \|\| status=\$\?/);
+  assert.match(evals, /PORT=0 [^\n]*nohup npm start/);
+  assert.match(evals, /head_url="\$\(serve \. head\)"\nbase_url="\$\(serve "\$RUNNER_TEMP\/base" base\)"/);
+  assert.match(evals, /npm run --silent eval -- --url "\$HEAD_URL" --against "\$BASE_URL" --if-changed --markdown > eval\.md \|\| status=\$\?/);
+  assert.equal(jobs.evals!.steps.at(-1)!.if, "always()", "the servers are stopped, whatever happened");
   assert.deepEqual(Object.keys(jobs.evals!.env ?? {}).sort(), ["ANTHROPIC_API_KEY", "EVAL_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"]);
   assert.equal(jobs.evals!.env?.EVAL_MODEL, jobsOf("deploy.yml").staging!.steps.find((s) => s.run?.includes("npm run --silent eval"))!.env?.EVAL_MODEL, "one model for both gates");
   const diff = jobs["offline-diff"]!;

@@ -15,6 +15,7 @@ import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { startFakeCloudflareApi, type FakeCloudflareApi } from "../fixtures/fake-cloudflare-api.ts";
 import { startFakeFlyApi, type FakeFlyApi } from "../fixtures/fake-fly-api.ts";
 import { writeAccount, readAccount, type ModalAccountState } from "../stand-ins/modal-account.ts";
+import { readsDescriptions, startModelStandIn, type StandInModel } from "../stand-ins/model.ts";
 import { cloudflareEdge, type CloudflareEdge } from "./accounts/cloudflare-edge.ts";
 import { flyServing, type FlyServing } from "./accounts/fly-serving.ts";
 import { modalServing, type ModalServing } from "./accounts/modal-serving.ts";
@@ -31,6 +32,8 @@ export const CREDENTIALS = {
   fly: "fm2_rehearsal-org-token",
   aws: { deploy: { id: "AKIADEPLOYREHEARSAL1", secret: "deploy-secret-rehearsal" }, read: { id: "AKIAREADONLYREHEARS1", secret: "read-secret-rehearsal" } },
   modal: { id: "ak-rehearsal", secret: "as-rehearsal" },
+  /** The evals' model key: the stand-in model server refuses any other. */
+  model: "sk-rehearsal-model-only",
 };
 
 export interface CommandResult {
@@ -52,6 +55,8 @@ export interface World {
   edge: CloudflareEdge;
   flyMachines: FlyServing;
   modalApps: ModalServing;
+  /** The model the evals ask (an OpenAI-compatible stand-in on loopback, reached with a model-only key). */
+  model: StandInModel;
   /** The environment of every command: stand-ins first on PATH, the internet's proxy and CA, the fakes' homes. */
   env: NodeJS.ProcessEnv;
   /** The deploy credentials a person with the accounts has on the laptop (the same ones the environments hold). */
@@ -79,6 +84,8 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
     closers.push(() => fly.close());
     const cloudflare = await startFakeCloudflareApi({ token: CREDENTIALS.cloudflare.write, readToken: CREDENTIALS.cloudflare.read });
     closers.push(() => cloudflare.close());
+    const model = await startModelStandIn({ key: CREDENTIALS.model, policy: readsDescriptions });
+    closers.push(() => model.close());
     const s3dir = join(dir, "s3");
     mkdirSync(s3dir, { recursive: true });
     // The account's two keys: s3rver checks each request's signature against the key's secret. What a key may do is not modelled.
@@ -183,6 +190,9 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
         READONLY_CLOUDFLARE_API_TOKEN: CREDENTIALS.cloudflare.read,
         READONLY_AWS_ACCESS_KEY_ID: CREDENTIALS.aws.read.id,
         READONLY_AWS_SECRET_ACCESS_KEY: CREDENTIALS.aws.read.secret,
+        // The evals' model: a key that reaches a model API only.
+        EVAL_OPENAI_API_KEY: CREDENTIALS.model,
+        EVAL_OPENAI_BASE_URL: model.openAiBaseUrl,
       },
       dependabotSecrets: {},
       environments: {
@@ -219,6 +229,7 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
       edge,
       flyMachines,
       modalApps,
+      model,
       env,
       deployCredentials: deploySecrets,
       sh,

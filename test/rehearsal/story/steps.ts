@@ -61,7 +61,10 @@ export const STORY: Step[] = [
       ctx.check("Cloudflare: no Worker, route or domain", world.cloudflare.workers.size === 0 && world.cloudflare.routes.size === 0 && world.cloudflare.domains.size === 0);
       ctx.check("Modal: no app", Object.keys(world.modal.state().apps).length === 0);
       ctx.check("S3: no bucket", (await world.s3.buckets()).length === 0);
-      ctx.check("GitHub: the deploy secrets are environment secrets; the repository holds only read-only ones", Object.keys(world.repo.secrets).every((name) => name.startsWith("READONLY_")) && world.repo.environments.production!.reviewers.length > 0);
+      ctx.check(
+        "GitHub: the deploy secrets are environment secrets; the repository holds only read-only ones and a model-only key",
+        Object.keys(world.repo.secrets).every((name) => name.startsWith("READONLY_") || name.startsWith("EVAL_")) && world.repo.environments.production!.reviewers.length > 0,
+      );
       // The rule the old pipeline broke: an image pushed before the app exists is refused.
       await ctx.must("npm ci");
       const early = await ctx.laptop(`flyctl deploy --build-only --push --app ${APP} --image-label early --dockerfile app/Dockerfile .`);
@@ -156,8 +159,17 @@ export const STORY: Step[] = [
       const history = deploymentsSince(ctx, SCRIPT, before);
       ctx.check("Cloudflare: 1% to blue for the direct check, then the 10% canary, then all of it", JSON.stringify(history) === JSON.stringify(["deployment: blue 1% + green 99%", "deployment: blue 10% + green 90%", "deployment: blue 100%"]), history.join("\n"));
       const overrides = world.edge.served.filter((s) => s.by === "override");
-      ctx.check("the direct check reached blue's version through the override", overrides.length > 0 && overrides.every((s) => shares(ctx, SCRIPT)[0]?.versionId === s.version), JSON.stringify(overrides.slice(0, 3)));
+      const blueVersion = shares(ctx, SCRIPT)[0]?.versionId;
+      ctx.check("the direct check reached blue's version through the override", overrides.some((s) => s.version === blueVersion), JSON.stringify(overrides.slice(0, 3)));
       const output = ctx.stepOutput(run!, /^Check the idle color/);
+      // echo's description changed: the evals compared the colors, each through its own override, and found no regression.
+      const echoDescriptions = new Set(world.model.requests.map((r) => r.tools.find((t) => t.name === "echo")?.description));
+      ctx.check(
+        "the evals saw echo's description change and asked the model with each color's tools, then let the canary go on",
+        /tools that changed: echo: description changed/.test(output) && [...echoDescriptions].some((d) => d?.includes("to check, end to end,")) && [...echoDescriptions].some((d) => d?.includes("works end to end")) && !/regressed the tool-selection evals/.test(output),
+        output.slice(-1500),
+      );
+      ctx.check("the evals reached the live color (green) through an override too", overrides.some((s) => s.version !== blueVersion), JSON.stringify(overrides.slice(-3)));
       ctx.check("the check said what it proves: the Worker code of that version, not its Durable Objects", /not its Durable Objects/.test(output));
       ctx.check("both guard windows held", (output.match(/guard: held/g) ?? []).length === 2, output.slice(-2000));
       ctx.check("all traffic on blue, running the second release", describeShares(shares(ctx, SCRIPT)) === `blue ${second} 100%`, describeShares(shares(ctx, SCRIPT)));
@@ -221,6 +233,13 @@ export const STORY: Step[] = [
       runOk(ctx, dependabot.run, "the preview workflow of a Dependabot pull request");
       ctx.check("Dependabot's pull request skipped the live preview", dependabot.run.jobs.filter((j) => j.id === "pulumi-preview").every((j) => j.status === "skipped"));
       ctx.check("and its report says why", ctx.comments(dependabot.number).some((c) => /Live `pulumi preview` skipped: Dependabot pull requests get no Actions secrets/.test(c.body)));
+      ctx.check(
+        "the evals ran both builds, saw the same tools, and asked no model (its line in the staging comment)",
+        comments.some((c) => c.startsWith("<!-- offline-diff:staging -->") && c.includes("eval: skipped: both endpoints list the same tools with the same descriptions and schemas")) &&
+          !comments.some((c) => c.startsWith("<!-- offline-diff:prod -->") && c.includes("eval:")),
+        comments.map((c) => c.slice(-400)).join("\n---\n"),
+      );
+      ctx.check("Dependabot's evals had no model key, and said so", ctx.comments(dependabot.number).some((c) => c.body.includes("eval: skipped: no model credentials")));
     },
   },
   {

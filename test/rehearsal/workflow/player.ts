@@ -9,7 +9,8 @@
  * are the real ones, with stand-in pulumi, flyctl and modal first on PATH.
  *
  * `uses:` steps: actions/checkout makes the checkout from the repository's
- * remote as the action does (the ref, the depth); pulumi/actions with a
+ * remote as the action does (the ref, the depth); actions/upload-artifact and
+ * download-artifact keep artifacts per run for its later jobs; pulumi/actions with a
  * `command` runs the stand-in pulumi with that command and stack (the
  * Automation API's `up` is `--yes --skip-preview`) and posts a preview on the
  * pull request when asked; actions that only install tools are recorded.
@@ -18,8 +19,8 @@
  * GITHUB_TOKEN for a fork.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { withFileLock, writeWhole } from "../../stand-ins/file-lock.ts";
 import { condition, interpolate, type Scope, type Value } from "./expressions.ts";
@@ -96,7 +97,7 @@ export interface PlayOptions {
   log: (line: string) => void;
 }
 
-type Step = { id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; if?: string | boolean; shell?: string; "working-directory"?: string };
+type Step = { id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; if?: string | boolean; shell?: string; "working-directory"?: string; "continue-on-error"?: boolean | string };
 type Job = {
   name?: string;
   "runs-on"?: unknown;
@@ -289,7 +290,9 @@ export async function play(options: PlayOptions): Promise<RunResult> {
       scope.contexts.env = workflowEnv;
       const jobEnv = { ...workflowEnv, ...env(job.env) };
       scope.contexts.env = jobEnv;
-      let failed = needsFailed;
+      // A job that runs although a job it needs failed (its `if:` said always() or !cancelled()) starts with a
+      // clean slate: success() in its steps looks at this job's steps only (GitHub docs, "Status check functions").
+      let failed = false;
       for (const [index, step] of job.steps.entries()) {
         const name = step.name ?? (step.run ? step.run.split("\n")[0]! : `uses ${step.uses}`);
         scope.status = failed ? "failure" : "success";
@@ -310,14 +313,17 @@ export async function play(options: PlayOptions): Promise<RunResult> {
           const cwd = step["working-directory"] ? join(workspace, interpolate(step["working-directory"], scope)) : workspace;
           result = await runScript(interpolate(step.run, scope), cwd, processEnv, step.shell, legLog);
         } else {
-          result = await useAction(step, scope, { workspace, repo, event, processEnv, log: legLog });
+          result = await useAction(step, scope, { workspace, repo, event, processEnv, log: legLog, artifacts: join(options.dir, `run-${options.runId}`, "artifacts") });
         }
         const outputs = parseOutputFile(readFileSync(files.GITHUB_OUTPUT, "utf8"));
-        if (step.id) stepsContext[step.id] = { outputs, outcome: result.code === 0 ? "success" : "failure", conclusion: result.code === 0 ? "success" : "failure" };
-        steps.push({ job: label, name, status: result.code === 0 ? "success" : "failure", output: result.output });
+        // continue-on-error: the step's outcome is a failure, its conclusion a success, and the job goes on.
+        const tolerated = result.code !== 0 && (step["continue-on-error"] === true || interpolate(String(step["continue-on-error"] ?? ""), scope) === "true");
+        const conclusion = result.code === 0 || tolerated ? "success" : "failure";
+        if (step.id) stepsContext[step.id] = { outputs, outcome: result.code === 0 ? "success" : "failure", conclusion };
+        steps.push({ job: label, name, status: conclusion, output: result.output });
         if (result.code !== 0) {
-          legLog(`      step ${index + 1} failed (exit ${result.code})`);
-          failed = true;
+          legLog(`      step ${index + 1} failed (exit ${result.code})${tolerated ? "; continue-on-error" : ""}`);
+          if (!tolerated) failed = true;
         }
       }
       scope.contexts.steps = stepsContext;
@@ -346,6 +352,8 @@ interface ActionContext {
   event: WorkflowEvent;
   processEnv: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** The run's artifact storage: one folder per artifact name, shared by its jobs. */
+  artifacts: string;
 }
 
 async function useAction(step: Step, scope: Scope, ctx: ActionContext): Promise<{ code: number; output: string }> {
@@ -380,5 +388,54 @@ async function useAction(step: Step, scope: Scope, ctx: ActionContext): Promise<
     }
     return result;
   }
+  if (uses.startsWith("actions/upload-artifact@")) return uploadArtifact(input, ctx);
+  if (uses.startsWith("actions/download-artifact@")) return downloadArtifact(input, ctx);
   return { code: 1, output: `the workflow player does not know the action ${uses}` };
+}
+
+/**
+ * actions/upload-artifact (v4 and later, README "v4 - What's new" and action.yml): `name`
+ * (default `artifact`), one `path` relative to the workspace (a file or a folder), and
+ * `if-no-files-found` (`warn` by default, `error`, `ignore`). Since v4 an artifact is immutable: a
+ * second upload under a name the run has already used fails unless `overwrite: true`.
+ */
+function uploadArtifact(input: (key: string) => string | undefined, ctx: ActionContext): { code: number; output: string } {
+  const name = input("name") ?? "artifact";
+  const path = input("path");
+  if (!path) return { code: 1, output: "Input required and not supplied: path" };
+  const source = join(ctx.workspace, path);
+  if (!existsSync(source)) {
+    const mode = input("if-no-files-found") ?? "warn";
+    const message = `No files were found with the provided path: ${path}. No artifacts will be uploaded.`;
+    if (mode === "error") return { code: 1, output: message };
+    ctx.log(`        ${mode === "warn" ? "warning: " : ""}${message}`);
+    return { code: 0, output: message };
+  }
+  const target = join(ctx.artifacts, name);
+  if (existsSync(target) && input("overwrite") !== "true") {
+    return { code: 1, output: `Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: an artifact with this name already exists on the workflow run` };
+  }
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  cpSync(source, statSync(source).isDirectory() ? target : join(target, basename(source)), { recursive: true });
+  ctx.log(`        uploaded artifact ${name} (${path})`);
+  return { code: 0, output: `Artifact ${name} has been successfully uploaded` };
+}
+
+/**
+ * actions/download-artifact (v4 and later): `name` puts that artifact's files into `path` (default
+ * the workspace); an artifact the run does not have fails the step, `Unable to download artifact(s):
+ * Artifact not found for name: <name>`. Without `name`, every artifact, each in a folder of its name.
+ */
+function downloadArtifact(input: (key: string) => string | undefined, ctx: ActionContext): { code: number; output: string } {
+  const name = input("name");
+  const into = join(ctx.workspace, input("path") ?? ".");
+  const names = name ? [name] : existsSync(ctx.artifacts) ? readdirSync(ctx.artifacts) : [];
+  for (const each of names) {
+    const source = join(ctx.artifacts, each);
+    if (!existsSync(source)) return { code: 1, output: `Unable to download artifact(s): Artifact not found for name: ${each}` };
+    cpSync(source, name ? into : join(into, each), { recursive: true });
+  }
+  ctx.log(`        downloaded ${names.length === 0 ? "no artifacts" : names.join(", ")}`);
+  return { code: 0, output: `downloaded ${names.join(", ")}` };
 }
