@@ -3,7 +3,6 @@
 // workerd, offline), each with its own Fly service and Python compute runner behind it.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { runScript } from "../../test/fixtures/commands.ts";
 import { spawnServing, type ServingProcess } from "../scripts/serving-process.ts";
 import { ERAS, readExpectedFailures, runSuite, type Era, type ScenarioOutcome } from "./support/conformance.ts";
+import { freePort } from "./support/free-port.ts";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.ts";
 
 const DEV_EDGE = fileURLToPath(new URL("../scripts/dev-edge.ts", import.meta.url));
@@ -73,17 +73,6 @@ describe("the conformance suite, both eras, on Node and on the Worker, with the 
     t.diagnostic(table.join("\n"));
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function verdict(outcome: ScenarioOutcome): string {
   if (outcome.failed.length + outcome.warned.length === 0) return "pass";

@@ -12,6 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { EDGE_BUNDLE } from "../scripts/build-edge.ts";
 import { ownEdgeBundle } from "./support/edge-worker.ts";
+import { freePort } from "./support/free-port.ts";
 import { descendants, stillRunningAfter } from "./support/processes.ts";
 import { until } from "./support/until.ts";
 import { waysOfSaving } from "./support/ways-of-saving.ts";
@@ -25,13 +26,6 @@ function listen(port = 0): Promise<Server> {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve(server));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -5,7 +5,6 @@
  * them, never by a name.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 
 export interface Served {
   /** `http://127.0.0.1:<port>` */
@@ -16,13 +15,7 @@ export interface Served {
 }
 
 /** A port that was free a moment ago, for a server that must be told its port. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "../../../app/test/support/free-port.ts";
 
 /** Starts `command` and waits until `ready` says where it serves (from its output, or by polling). */
 export async function startServing(
