@@ -10,7 +10,7 @@
  *   ```sh long     offline, but takes minutes (npm test, the bench, the
  *                  rehearsal): not run here; each line must name an npm script
  *                  that exists. `npm test` in particular is the suite this test
- *                  is part of (run here it would run itself) and takes 12–13
+ *                  is part of (run here it would run itself) and takes about 16
  *                  minutes on a 2-core machine
  *   ```console, ```text, ```  output and transcripts; ```ts, ```yaml … code,
  *                  of which every `defineTool` example is type-checked and
