@@ -240,6 +240,19 @@ export const STORY: Step[] = [
         comments.map((c) => c.slice(-400)).join("\n---\n"),
       );
       ctx.check("Dependabot's evals had no model key, and said so", ctx.comments(dependabot.number).some((c) => c.body.includes("eval: skipped: no model credentials")));
+      // A pull request that blurs a tool's description: the evals run it against main's build and catch it.
+      await ctx.must("git checkout -q -b vague-notes");
+      const notes = ctx.read("app/src/tools/notes.ts");
+      ctx.edit("app/src/tools/notes.ts", (text) => text.replace(/(description:\s*)"[^"]*Appends a short note[^]*?with note_list\.",/, `$1"Returns the server's build version and uptime, for diagnostics.",`));
+      ctx.require("note_add's description was rewritten", ctx.read("app/src/tools/notes.ts") !== notes);
+      await ctx.must("git commit -qam 'Describe note_add as a diagnostic' && git push -q origin vague-notes && git checkout -q main");
+      const vague = await ctx.pullRequest("vague-notes", "alice");
+      const vagueComment = ctx.comments(vague.number).find((c) => c.body.startsWith("<!-- offline-diff:staging -->"))?.body ?? "";
+      ctx.check(
+        "a pull request that makes note_add's description misleading fails its evals against main's build, and its comment names the regressed case",
+        vague.run.jobs.find((j) => j.id === "evals")?.status === "failure" && /\*\*Regression:\*\* .*note-add-finding/.test(vagueComment),
+        vagueComment.slice(-1500),
+      );
     },
   },
   {
