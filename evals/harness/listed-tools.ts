@@ -1,14 +1,13 @@
 /**
  * The tools an endpoint lists, exactly as an MCP client sees them: the SDK
  * client over Streamable HTTP, every page of tools/list, the session closed
- * after. Our own calls name themselves (W3C baggage), as verify's do, so the
- * guard never counts them as agents' traffic.
+ * after. The session is verify's kind (syntheticTransport): the guard never
+ * counts it as agents' traffic.
  */
 import { isDeepStrictEqual } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { BAGGAGE_KEYS } from "../../app/src/telemetry/conventions.ts";
 import { UsageError } from "../../stacks/cli.ts";
+import { syntheticTransport } from "../../stacks/verify/transport.ts";
 import type { ListedTool } from "./models/model.ts";
 
 const TIMEOUT_MS = 15_000;
@@ -17,7 +16,7 @@ const MAX_PAGES = 100;
 
 export async function listTools(url: URL, headers: Record<string, string> = {}): Promise<ListedTool[]> {
   const client = new Client({ name: "mcp-hosting-eval", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: { baggage: `${BAGGAGE_KEYS.synthetic}=1`, ...headers } } });
+  const transport = syntheticTransport(url, headers);
   try {
     await client.connect(transport, { timeout: TIMEOUT_MS });
   } catch (error) {

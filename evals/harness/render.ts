@@ -4,11 +4,13 @@
  * (`{ model, cases, passed, accuracy, results: [{ id, expected, chosen, passRate }] }`,
  * plus the baseline and the delta under --against).
  */
-import type { Comparison } from "./compare.ts";
+import type { CaseDelta, Comparison } from "./compare.ts";
 import type { SuiteRun } from "./run-suite.ts";
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 const rate = (passRate: number, trials: number) => `${Math.round(passRate * trials)}/${trials}`;
+/** How a case moved against the baseline: a regression (the gate's rule), lower, or not down. */
+const movement = (c: CaseDelta): "regression" | "lower" | "" => (c.regressed ? "regression" : c.candidate.passRate < c.baseline.passRate ? "lower" : "");
 const signed = (share: number) => `${share >= 0 ? "+" : "−"}${Math.abs(share * 100).toFixed(1)} points`;
 
 function table(rows: string[][]): string[] {
@@ -36,7 +38,7 @@ export function renderText(run: SuiteRun, trials: number, comparison?: Compariso
         c.expected,
         `${c.baseline.chosen} ${rate(c.baseline.passRate, trials)}`,
         `${c.candidate.chosen} ${rate(c.candidate.passRate, trials)}`,
-        c.regressed ? "REGRESSION" : c.candidate.passRate < c.baseline.passRate ? "lower" : "",
+        movement(c) === "regression" ? "REGRESSION" : movement(c),
       ]),
     ]),
   );
@@ -70,7 +72,7 @@ export function renderMarkdown(run: SuiteRun, trials: number, comparison?: Compa
     "| --- | --- | --- | --- | --- |",
     ...comparison.cases.map(
       (c) =>
-        `| ${c.id} | ${escape(c.expected)} | ${escape(c.baseline.chosen)} ${rate(c.baseline.passRate, trials)} | ${escape(c.candidate.chosen)} ${rate(c.candidate.passRate, trials)} | ${c.regressed ? "**regression**" : c.candidate.passRate < c.baseline.passRate ? "lower" : ""} |`,
+        `| ${c.id} | ${escape(c.expected)} | ${escape(c.baseline.chosen)} ${rate(c.baseline.passRate, trials)} | ${escape(c.candidate.chosen)} ${rate(c.candidate.passRate, trials)} | ${movement(c) === "regression" ? "**regression**" : movement(c)} |`,
     ),
   ].join("\n");
 }

@@ -7,9 +7,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { BAGGAGE_KEYS } from "../../app/src/telemetry/conventions.ts";
 import { tools as registry } from "../../app/src/tools/index.ts";
+import { syntheticTransport } from "./transport.ts";
 
 export interface Step {
   /** `initialize`, `tools/list`, or `tools/call <name>`. */
@@ -52,9 +51,7 @@ export async function runSession(url: URL, options: SessionOptions = {}): Promis
   const timeout = options.stepTimeoutMs ?? 15_000;
   const calls = options.calls ?? registryCalls();
   const client = new Client({ name: "mcp-hosting-verify", version: "1.0.0" });
-  // Our calls name themselves (W3C baggage), so the guard judges agents' traffic without them.
-  const headers = { baggage: `${BAGGAGE_KEYS.synthetic}=1`, ...options.headers };
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+  const transport = syntheticTransport(url, options.headers);
   const steps: Step[] = [];
   const initialize = await timed("initialize", async () => {
     await client.connect(transport, { timeout });
