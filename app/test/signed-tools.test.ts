@@ -31,6 +31,13 @@ describe("signed tool calls from the edge", () => {
     assert.deepEqual(found.hits.map((hit) => hit.key), ["k1"]);
   });
 
+  test("a call signed for another release is refused with 409, naming the release served, never answered", async () => {
+    const other = { url: server.origin, secret: SECRET, release: "r-0the70000000" };
+    await assert.rejects(callUpstreamTool(other, "kb_search", { query: "signed" }, { timeoutMs: 5000 }), /release r-0the70000000 is not served here \(serving local\)/);
+    const own = (await callUpstreamTool({ ...other, release: "local" }, "kb_search", { query: "signed" }, { timeoutMs: 5000 })) as { hits: unknown[] };
+    assert.ok(Array.isArray(own.hits));
+  });
+
   test("a wrong key, a stale timestamp and an exact replay are refused with 401", async () => {
     const wrongKey = await signedPost("/tools/echo", { text: "x" }, { secret: "not-the-secret-0123456789" });
     assert.deepEqual([(await wrongKey.send()).status], [401]);

@@ -129,7 +129,7 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
   const signedTools =
     upstreamSecret === undefined
       ? undefined
-      : createSignedCallEndpoint({ catalog, host, secret: upstreamSecret, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
+      : createSignedCallEndpoint({ catalog, host, secret: upstreamSecret, release: config.MCP_RELEASE, maxBodyBytes: policy.maxBodyBytes, replays: new SqlReplayGuard(db) });
   // Sessions that expire within minutes (a test's) are swept as often as their lifetime needs.
   const sweepMs = Math.min(SWEEP_INTERVAL_MS, Math.max(100, (config.MCP_SESSION_IDLE_HOURS * 3_600_000) / 2));
   const metrics = async () =>
@@ -218,7 +218,8 @@ function regionRole(config: NodeConfig, primaryCopy: PrimaryCopy | undefined): R
     kind: "replica",
     region: writer.region,
     primaryRegion: writer.primaryRegion,
-    primary: { url: writer.primaryOrigin, secret: writer.secret },
+    // The primary serves the same releases; this call must reach this release's handlers there too.
+    primary: { url: writer.primaryOrigin, secret: writer.secret, release: config.MCP_RELEASE },
     localReads: () => primaryCopy?.fresh ?? false,
   };
 }

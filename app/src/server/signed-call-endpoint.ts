@@ -3,6 +3,7 @@ import { McpToolResult } from "../tools/define.ts";
 import type { Catalog } from "../tools/index.ts";
 import { encodeEvent, parseCallPath, STREAM_CONTENT_TYPE, type CallEvent, type TerminalEvent } from "../upstream/call-stream.ts";
 import { verifySignature, type ReplayGuard } from "../upstream/signing.ts";
+import { notServed } from "./not-served.ts";
 import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.ts";
 import { invoke, isLocal, type Outcome } from "./invoker.ts";
 import { definitionFor, operationFor } from "./signed-call-operation.ts";
@@ -14,6 +15,8 @@ export interface SignedCallEndpointOptions {
   host: ToolHost;
   /** The HMAC key shared with the edge. */
   secret: string;
+  /** The release these handlers are; a call signed for another is refused, never answered with this code. */
+  release: string;
   maxBodyBytes: number;
   /** Where admitted signatures are remembered; it must outlive a restart. */
   replays: ReplayGuard;
@@ -43,6 +46,7 @@ export function createSignedCallEndpoint(options: SignedCallEndpointOptions): (r
     if (body.byteLength > options.maxBodyBytes) return answer(413, { error: `body over ${options.maxBodyBytes} bytes` });
     const verdict = await verifySignature(options.secret, "POST", url.pathname + url.search, request.headers, body);
     if (!verdict.ok) return answer(401, { error: verdict.reason });
+    if (verdict.release !== undefined && verdict.release !== options.release) return notServed(verdict.release, [options.release]);
     if (!options.replays.admit(verdict.signature)) return answer(401, { error: "replayed request: this signature was already used" });
     const definition = target === undefined ? undefined : definitionFor(catalog, target);
     if (target === undefined || definition === undefined || !isLocal(definition, host)) {

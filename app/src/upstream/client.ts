@@ -11,6 +11,11 @@ export interface UpstreamOrigin {
   url: string;
   /** The HMAC key shared with that origin. */
   secret: string;
+  /**
+   * The release whose handlers must answer, signed with the call: Fly serves
+   * every pinned release side by side and picks by it. @default none (Modal: one app per color)
+   */
+  release?: string;
 }
 
 /**
@@ -53,7 +58,7 @@ export async function callUpstream(origin: UpstreamOrigin, target: CallTarget, a
   const base = new URL(origin.url);
   const path = `${base.pathname.replace(/\/$/, "")}${callPath(target)}`;
   const body = new TextEncoder().encode(JSON.stringify(args ?? {})) as Uint8Array<ArrayBuffer>;
-  const headers = await signRequest(origin.secret, "POST", path, body);
+  const headers = await signRequest(origin.secret, "POST", path, body, undefined, undefined, origin.release);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new DOMException("deadline", "TimeoutError")), options.timeoutMs);
   const signal = AbortSignal.any([deadline.signal, ...(options.signal ? [options.signal] : [])]);

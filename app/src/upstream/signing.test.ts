@@ -35,3 +35,17 @@ test("two identical calls in the same second carry different nonces, so a retry 
   assert.notEqual(first["x-mcp-nonce"], second["x-mcp-nonce"]);
   assert.notEqual(first["x-mcp-signature"], second["x-mcp-signature"]);
 });
+
+test("a release named in a call is signed with it: relabelling or dropping it breaks the signature", async () => {
+  const now = 1_700_000_000;
+  const signed = await signRequest("k".repeat(32), "POST", "/tools/kb_search", body, now, undefined, "r-b1ue00000000");
+  assert.equal(signed["x-mcp-release"], "r-b1ue00000000");
+  const verdict = await verifySignature("k".repeat(32), "POST", "/tools/kb_search", new Headers(signed), body, now);
+  assert.deepEqual(verdict.ok && verdict.release, "r-b1ue00000000");
+  const relabelled = new Headers({ ...signed, "x-mcp-release": "r-9ree00000000" });
+  const dropped = new Headers(signed);
+  dropped.delete("x-mcp-release");
+  const broken = new Headers({ ...signed, "x-mcp-release": "R-B1UE/../x" });
+  const verdicts = await Promise.all([relabelled, dropped, broken].map((headers) => verifySignature("k".repeat(32), "POST", "/tools/kb_search", headers, body, now)));
+  assert.deepEqual(verdicts.map((v) => (v.ok ? "ok" : v.reason)), ["signature mismatch", "signature mismatch", "malformed release"]);
+});

@@ -7,7 +7,8 @@ export function upstreamOrigins(settings: WorkerSettings): Partial<Record<Placem
   const secret = settings.MCP_UPSTREAM_SECRET;
   if (secret === undefined) return {};
   return {
-    ...(settings.FLY_ORIGIN ? { fly: { url: settings.FLY_ORIGIN, secret } } : {}),
+    // Fly runs every pinned release; this color's calls must reach this color's handlers there.
+    ...(settings.FLY_ORIGIN ? { fly: { url: settings.FLY_ORIGIN, secret, release: settings.RELEASE } } : {}),
     ...(settings.MODAL_URL ? { modal: { url: settings.MODAL_URL, secret } } : {}),
   };
 }
