@@ -1,7 +1,7 @@
 /**
  * A release tree: the server code of one release of the app, as a Fly machine
  * needs it to run that release beside the one its image carries. It holds
- * `app/package.json`, `app/src/**` (tests left out) and `app/fly/**`, at the
+ * `app/package.json`, `app/src/**` (less tests and the Worker's runtime) and `app/fly/**`, at the
  * same paths as in the repository, because the app finds its own files by
  * `new URL("./x.ts", import.meta.url)`. npm packages are not in it: an
  * unpacked tree gets a `node_modules` link to the image's.
@@ -33,11 +33,15 @@ export class ReleaseTreeError extends Error {
   }
 }
 
-/** Whether a repository path belongs in a release tree: the shape the Dockerfile copies, less the tests. */
+/**
+ * Whether a repository path belongs in a release tree: the app files the Fly
+ * image holds (.dockerignore), so a release runs from a tree as it would from
+ * its own image. The Worker's runtime is Cloudflare's only, and tests never run there.
+ */
 function belongsInTree(path: string): boolean {
   if (path === "app/package.json") return true;
   if (path.startsWith("app/fly/")) return true;
-  if (!path.startsWith("app/src/")) return false;
+  if (!path.startsWith("app/src/") || path.startsWith("app/src/runtimes/worker/")) return false;
   return !path.endsWith(".test.ts") && !path.split("/").includes("test");
 }
 
@@ -49,7 +53,7 @@ function unsafeReason(path: string): string | undefined {
   const segments = path.split("/");
   if (segments.some((segment) => segment === "")) return "empty segment";
   if (segments.some((segment) => segment === "." || segment === "..")) return "dot segment";
-  if (!belongsInTree(path)) return "outside app/package.json, app/src/ and app/fly/";
+  if (!belongsInTree(path)) return "not among app/package.json, app/src/ (less tests and the Worker) and app/fly/";
   return undefined;
 }
 
