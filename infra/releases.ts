@@ -12,8 +12,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EDGE_BUNDLE_PATH, MODAL_DIR, RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir, type WorkerPlatform, workerPlatformSchema } from "../stacks/release/manifest.ts";
+import { EDGE_BUNDLE_PATH, FLY_TREE_PATH, MODAL_DIR, RELEASE_CACHE, type ReleaseManifest, sha256, verifyReleaseDir, type WorkerPlatform, workerPlatformSchema } from "../stacks/release/manifest.ts";
 import type { EdgeBundle } from "./components/edge-worker.ts";
+import { packReleaseTree } from "../app/src/runtimes/release-host/release-tree.ts";
 import { describeLocalBundle, LocalBundleError, localBundleState, LOCAL_BUNDLE } from "./local-bundle.ts";
 
 export interface ReleaseArtifacts {
@@ -27,6 +28,11 @@ export interface ReleaseArtifacts {
   manifest: ReleaseManifest | undefined;
   /** True when the artifacts are stand-ins (offline plan only). */
   placeholder: boolean;
+  /**
+   * The Fly server's code as one file, for machines whose image is another
+   * release's; undefined for a release built before it was packed.
+   */
+  flyTree: { sha256: string; read(): Buffer } | undefined;
 }
 
 export interface ReleaseSource {
@@ -71,6 +77,7 @@ export function localReleases(root = "."): ReleaseSource {
           worker: workingTreePlatform(root),
           manifest: undefined,
           placeholder: false,
+          flyTree: workingTreeFlyTree(root),
         };
       }
       const dir = join(RELEASE_CACHE, release);
@@ -87,9 +94,29 @@ export function localReleases(root = "."): ReleaseSource {
         worker: manifest.worker,
         manifest,
         placeholder: false,
+        flyTree: flyTreeOf(join(root, dir), manifest),
       };
     },
   };
+}
+
+/** The working tree's Fly server code, packed when the program needs it (once). */
+function workingTreeFlyTree(root: string): ReleaseArtifacts["flyTree"] {
+  let packed: Buffer | undefined;
+  const read = () => (packed ??= packReleaseTree(root));
+  return {
+    get sha256() {
+      return sha256(read());
+    },
+    read,
+  };
+}
+
+/** A built release's packed Fly server code, checked against its manifest when read. */
+function flyTreeOf(dir: string, manifest: ReleaseManifest): ReleaseArtifacts["flyTree"] {
+  const recorded = manifest.artifacts[FLY_TREE_PATH];
+  if (!recorded) return undefined;
+  return { sha256: recorded.sha256, read: () => readFileSync(join(dir, FLY_TREE_PATH)) };
 }
 
 /**
@@ -115,6 +142,8 @@ export function placeholderReleases(root = "."): ReleaseSource {
           worker: undefined,
           manifest: undefined,
           placeholder: true,
+          // Stands in for a tree not on this machine: the plan shows where it would go, by a hash of nothing.
+          flyTree: { sha256: "0".repeat(64), read: () => Buffer.alloc(0) },
         };
       }
     },

@@ -16,6 +16,7 @@ import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
 import { FlyService } from "./components/fly-service.ts";
 import { ModalApp } from "./components/modal-app.ts";
+import { ReleaseTrees } from "./components/release-trees.ts";
 import { oauthVariables } from "./components/oauth-variables.ts";
 import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
 import { datasetOf } from "../stacks/telemetry/config.ts";
@@ -84,6 +85,34 @@ function toolsOf(found: ReleaseArtifacts): string[] | undefined {
   return found.placeholder ? undefined : workingTreeTools.map((tool) => tool.name);
 }
 
+/**
+ * Every release pinned in any slot of any API version, each once, in the
+ * order pinned; the image's own (`fly.release`) runs without a tree, the
+ * others from their packed server code. A release built before trees were
+ * packed can only run as the image's own.
+ */
+function servedReleases(stack: string, config: StackConfig, order: string[], artifacts: Map<string, ReleaseArtifacts>): { release: string; tree?: { sha256: string; content: () => Buffer } }[] {
+  const served = new Map<string, { release: string; tree?: { sha256: string; content: () => Buffer } }>();
+  const untreed: string[] = [];
+  for (const apiVersion of order) {
+    for (const color of COLORS) {
+      const found = artifacts.get(`${apiVersion}-${color}`)!;
+      if (served.has(found.release)) continue;
+      if (found.release === config.fly.release) served.set(found.release, { release: found.release });
+      else if (!found.flyTree) untreed.push(`apiVersions.${apiVersion}.slots.${color}.release: ${found.release} has no packed Fly server code (built before releases carried it), so Fly machines can run it only as fly.release (expected a release rebuilt with npm run release:build, or fly.release: ${found.release})`);
+      else served.set(found.release, { release: found.release, tree: { sha256: found.flyTree.sha256, content: found.flyTree.read } });
+    }
+  }
+  if (untreed.length > 0) throw new StackConfigError(`stack ${stack}`, untreed);
+  return [...served.values()];
+}
+
+/** Calls that name no release (clients of the Fly app itself) get what the first API version serves live. */
+function directRelease(config: StackConfig, order: string[]): string {
+  const first = config.apiVersions[order[0]!]!;
+  return first.slots[first.live].release;
+}
+
 export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   // Find every release's artifacts first: a missing one stops the program before anything registers.
   const order = apiVersionsInOrder(config);
@@ -117,6 +146,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   const otlpSecret: Record<string, pulumi.Output<string>> = config.otlpHeaders ? { OTEL_EXPORTER_OTLP_HEADERS: pulumi.secret(config.otlpHeaders) } : {};
   const contentEnv: Record<string, string> = telemetry?.recordToolContent ? { MCP_TELEMETRY_CONTENT: "1" } : {};
 
+  const served = servedReleases(deps.stack, config, order, artifacts);
+  const trees = new ReleaseTrees("release-trees", { bucket: backup.bucketName, trees: served.flatMap((entry) => (entry.tree ? [{ release: entry.release, ...entry.tree }] : [])) });
   const size = FLY_MACHINE_SIZES[config.fly.machine.size];
   // Relative, like the Modal CLI's folder: the engine starts providers in the program's directory
   // (pulumi/pulumi pkg/engine/project.go, getPwdMain; plugin.go, cmd.Dir = pwd), so ".." is the project root there too.
@@ -138,6 +169,10 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       ...(config.fly.imageFrom ? { copyFrom: config.fly.imageFrom } : {}),
       build: { projectDir, dockerfile: DOCKERFILE },
     },
+    servedReleases: served.map(({ release, tree }) => (tree ? { release, tree: { key: trees.keys[release]!, sha256: tree.sha256 } } : { release })),
+    directRelease: directRelease(config, order),
+    releaseMemoryMb: config.fly.releaseMemoryMb,
+    releaseTrees: trees,
     // Fly scrapes /metrics on this port every 15 s; the port is in no service, so it is not public.
     metrics: { port: 9091, path: "/metrics" },
     env: {

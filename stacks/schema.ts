@@ -31,6 +31,8 @@ function secret(key: string) {
   });
 }
 
+/** What a machine keeps beside one release's process: the release host and Litestream. */
+const HOST_RESERVE_MB = 128;
 const hex32 = (what: string) => pattern(/^[0-9a-f]{32}$/, `a ${what} (expected 32 lowercase hex characters)`);
 const release = pattern(RELEASE_PATTERN, "a release id (expected r-<12 hex> or local)");
 const s3Bucket = pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (expected 3-63 of a-z 0-9 . -)");
@@ -115,7 +117,17 @@ const settingsShape = {
       memoryMb: int(256, 131_072),
     }),
     volumeSizeGb: int(1, 500),
+    /**
+     * The host runtime: the release whose image every machine runs (its
+     * Dockerfile, dependencies and release host). The releases pinned in the
+     * slots run side by side on top of it (app/src/runtimes/release-host/).
+     */
     release,
+    /**
+     * A release's server process over this resident size is restarted by the
+     * machine's release host, with the reason in the log; the others go on.
+     */
+    releaseMemoryMb: int(64, 65_536).default(256),
     /**
      * Another Fly app of the organization whose registry holds the images of
      * the releases this stack runs (prod: staging's app). A release's image is
@@ -183,6 +195,10 @@ export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).s
   const memory = fly.machine.memoryMb;
   if (memory < size.minMemoryMb || memory > size.maxMemoryMb || memory % size.memoryStepMb !== 0) {
     issue(["fly", "machine", "memoryMb"], `${memory} does not fit ${fly.machine.size} (expected ${describeMemoryRange(size)})`);
+  }
+  // The release host and Litestream need their share of the machine beside any one release.
+  if (fly.releaseMemoryMb > memory - HOST_RESERVE_MB) {
+    issue(["fly", "releaseMemoryMb"], `${fly.releaseMemoryMb} leaves the release host and Litestream less than ${HOST_RESERVE_MB} MB of the machine's ${memory} (expected at most ${memory - HOST_RESERVE_MB})`);
   }
 
   const routes = new Map<string, string>();

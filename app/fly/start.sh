@@ -4,6 +4,8 @@
 # when the volume already has one, or when no backup exists yet). Then run the
 # server under Litestream, which streams every committed write to the bucket
 # and exits when the server exits, so the server's exit ends the container.
+# The server is the release host: one process per release pinned in any slot
+# (MCP_RELEASES), all on the one database (app/src/runtimes/release-host/).
 set -eu
 
 app_dir=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -44,4 +46,4 @@ mkdir -p "$MCP_DATA_DIR"
 echo "start: restoring $database from its backup unless the volume has it"
 "$LITESTREAM" restore -config "$LITESTREAM_CONFIG" -if-db-not-exists -if-replica-exists "$database"
 echo "start: serving under litestream replicate"
-exec "$LITESTREAM" replicate -config "$LITESTREAM_CONFIG" -exec "'$NODE' '$app_dir/src/runtimes/node-main.ts'"
+exec "$LITESTREAM" replicate -config "$LITESTREAM_CONFIG" -exec "'$NODE' '$app_dir/src/runtimes/release-host/main.ts'"

@@ -47,12 +47,14 @@ test("the bucket is versioned, encrypted, private and owner-enforced, all in its
   }
 });
 
-test("the backup user can read and write only under its prefix", async () => {
+test("the backup user can read and write only under its prefix, and only read the release trees the machines run", async () => {
   const { registrations } = await evaluate({ ...base, prefix: "db/litestream/" });
   const policy = JSON.parse(String(named(registrations, "backup-policy").inputs.policy)) as { Statement: Rule[] };
   const objectAccess = policy.Statement.filter((s) => [s.Action].flat().some((a) => String(a).endsWith("Object")));
-  assert.ok(objectAccess.length > 0);
-  for (const statement of objectAccess) assert.match(String(statement.Resource), /^arn:aws:s3:::[^/]+\/db\/litestream\/\*$/);
+  const trees = objectAccess.filter((s) => String(s.Resource).endsWith("/releases/*"));
+  assert.deepEqual(trees.map((s) => s.Action), ["s3:GetObject"]);
+  assert.ok(objectAccess.length > trees.length);
+  for (const statement of objectAccess.filter((s) => !trees.includes(s))) assert.match(String(statement.Resource), /^arn:aws:s3:::[^/]+\/db\/litestream\/\*$/);
   const list = policy.Statement.find((s) => s.Action === "s3:ListBucket");
   assert.deepEqual(list?.Condition, { StringLike: { "s3:prefix": ["db/litestream/*"] } });
   assert.ok(policy.Statement.every((s) => s.Effect === "Allow" && s.Resource !== "*"));

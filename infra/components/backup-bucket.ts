@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { RELEASE_TREE_PREFIX } from "./release-trees.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
 export interface BackupBucketArgs {
@@ -62,7 +63,7 @@ export function backupLifecycleRules(noncurrentDays: number, abortDays: number):
   ];
 }
 
-/** Read and write under the prefix, list only the prefix. */
+/** Read and write under the prefix, list only the prefix; read the release trees the machines run (release-trees.ts). */
 export function backupUserPolicy(bucketArn: string, prefix: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -80,6 +81,7 @@ export function backupUserPolicy(bucketArn: string, prefix: string): string {
         Resource: bucketArn,
         Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
       },
+      { Sid: "ReadReleaseTrees", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/${RELEASE_TREE_PREFIX}*` },
       { Sid: "LocateBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucketArn },
     ],
   });

@@ -5,6 +5,13 @@
  * region is the writer (`PRIMARY_REGION`); the others replay writes to it.
  * Machines roll one region at a time, primary first: Fly allows neither
  * blue-green nor canaries for machines with volumes.
+ *
+ * So the colors live inside the machines: each runs a release host
+ * (app/src/runtimes/release-host/) that serves every release pinned in any
+ * slot side by side, one process each, over the region's one database, and
+ * answers each edge call with the release the call was signed for. A pin that
+ * changes the served set changes the machines' env: one update per region,
+ * rolled as above; the image changes only with the host runtime (`release`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MachineGuestSpec } from "../providers/fly/machine-config.ts";
@@ -76,6 +83,31 @@ export interface FlyServiceArgs {
    * @example "rel-2024-06-01-abc123"
    */
   release?: pulumi.Input<string>;
+  /**
+   * Every release the machines serve side by side: the edge slots' releases.
+   * One without `tree` runs from the image (it must be `release`); the others
+   * from their packed server code, which each machine fetches from the backup
+   * bucket by `key` and runs only if its sha256 matches.
+   * @default [{ release }] (the image's own release alone)
+   * @example [{ release: "r-3f9a1c7e2b4d" }, { release: "r-8c2e5a1f9d07", tree: { key: "releases/r-8c2e5a1f9d07/server-tree-5e1f….json.gz", sha256: "5e1f…" } }]
+   */
+  servedReleases?: { release: string; tree?: { key: string; sha256: string } }[];
+  /**
+   * The release a call naming none gets: a client of the Fly app itself.
+   * @default `release`
+   * @example "r-3f9a1c7e2b4d"
+   */
+  directRelease?: string;
+  /**
+   * Resident memory above which a machine restarts one release's process.
+   * @default 256
+   */
+  releaseMemoryMb?: number;
+  /**
+   * What must exist before a machine may start: the served releases' trees in the bucket.
+   * @default none
+   */
+  releaseTrees?: pulumi.Resource;
   /**
    * Plain environment variables of every machine. `PRIMARY_REGION` is set by the component.
    * @default {}
@@ -179,7 +211,17 @@ export class FlyService extends pulumi.ComponentResource {
         ? new FlySecrets(`${name}-secrets`, { ...api, appName, values: pulumi.secret(pulumi.all(secretValues)) }, child)
         : undefined;
 
-    const env = pulumi.all({ ...args.env, PRIMARY_REGION: args.primaryRegion, ...(args.metrics ? { MCP_METRICS_PORT: String(args.metrics.port) } : {}) });
+    const served = args.servedReleases;
+    const releasesEnv = served
+      ? {
+          MCP_RELEASES: JSON.stringify(served),
+          ...(args.directRelease ? { MCP_DIRECT_RELEASE: args.directRelease } : {}),
+          MCP_RELEASE_MEMORY_MB: String(args.releaseMemoryMb ?? 256),
+        }
+      : {};
+    const env = pulumi.all({ ...args.env, ...releasesEnv, PRIMARY_REGION: args.primaryRegion, ...(args.metrics ? { MCP_METRICS_PORT: String(args.metrics.port) } : {}) });
+    // What each machine serves, readable in `fly machine status` and in the offline plan.
+    const metadata = served ? { mcp_hosting_releases: served.map((entry) => entry.release).join(",") } : undefined;
     const machineIds: Record<string, pulumi.Output<string>> = {};
     let previous: FlyMachine | undefined;
     for (const region of order) {
@@ -206,10 +248,11 @@ export class FlyService extends pulumi.ComponentResource {
           internalPort,
           ...(args.metrics ? { metrics: args.metrics } : {}),
           release,
+          ...(metadata ? { metadata } : {}),
           minSecretsVersion: secrets?.version,
         },
-        // Rolling: each machine waits for the previous region's machine; the first for the secrets and the image.
-        { parent: this, dependsOn: previous ? [previous] : [secrets ?? app, ...(image ? [image] : [])] },
+        // Rolling: each machine waits for the previous region's machine; the first for the secrets, the image and the release trees.
+        { parent: this, dependsOn: previous ? [previous] : [secrets ?? app, ...(image ? [image] : []), ...(args.releaseTrees ? [args.releaseTrees] : [])] },
       );
       const machine = new FlyMachine(`${name}-machine-${region}`, machineArgs, machineOpts);
       machineIds[region] = machine.machineId;

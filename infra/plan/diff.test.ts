@@ -34,7 +34,7 @@ test("the same config changes nothing", async () => {
   assert.ok(diff.unchanged > 30);
 });
 
-test("a new release in an idle slot uploads a new version there and updates that color's Modal app; live traffic does not move", async () => {
+test("a new release in an idle slot uploads a new version there, updates that color's Modal app, and adds the release to what each Fly machine serves; live traffic does not move", async () => {
   const next = structuredClone(prod.config.apiVersions);
   next.v2!.slots.green.release = "r-0123456789ab"; // v2: blue live, no canary
   const diff = await diffPrograms(
@@ -42,10 +42,23 @@ test("a new release in an idle slot uploads a new version there and updates that
     () => buildStack(prod.config, { stack: "prod", releases }),
     () => buildStack({ ...prod.config, apiVersions: next }, { stack: "prod", releases }),
   );
-  assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`), ["update modal-v2-green-deploy", "replace edge-v2-green"]);
-  const version = diff.changes[1]!;
+  assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`).sort(), [
+    "create release-trees-r-0123456789ab",
+    "replace edge-v2-green",
+    "update fly-machine-ams",
+    "update fly-machine-iad",
+    "update fly-machine-lax",
+    "update fly-machine-nrt",
+    "update modal-v2-green-deploy",
+  ]);
+  const version = diff.changes.find((c) => c.name === "edge-v2-green")!;
   assert.ok(version.inputs.some((i) => i.path === "modules[0].contentBase64"), "new code");
   assert.ok(version.inputs.some((i) => i.path === "annotations.workersTag" && i.after === "r-0123456789ab"));
+  // The machines' image stays: only what they serve changes (one update per region, rolled as ever).
+  for (const machine of diff.changes.filter((c) => c.name.startsWith("fly-machine-"))) {
+    assert.deepEqual(machine.inputs.map((i) => i.path).sort(), ["env.MCP_RELEASES", "metadata.mcp_hosting_releases"], machine.name);
+    assert.match(String(machine.inputs.find((i) => i.path === "metadata.mcp_hosting_releases")!.after), /r-0123456789ab/);
+  }
 });
 
 test("a new Fly region creates its volume and machine; nothing is replaced", async () => {

@@ -39,6 +39,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "cloudflare:index/workersRoute:WorkersRoute": { replaceOn: ["zoneId", "routeId"] },
   "cloudflare:index/workersCustomDomain:WorkersCustomDomain": { replaceOn: ["accountId", "hostname"] },
   "aws:s3/bucket:Bucket": { replaceOn: ["bucket", "bucketPrefix", "objectLockEnabled"] },
+  // terraform-provider-aws internal/service/s3/object.go: bucket and key are ForceNew.
+  "aws:s3/bucketObjectv2:BucketObjectv2": { replaceOn: ["bucket", "key"] },
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls": { replaceOn: ["bucket"] },
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": { replaceOn: ["bucket"] },
   "aws:s3/bucketVersioning:BucketVersioning": { replaceOn: ["bucket", "expectedBucketOwner", "mfa"] },

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { dirname, join } from "node:path";
 import {
   EDGE_BUNDLE_PATH,
+  FLY_TREE_PATH,
   MANIFEST_FILE,
   MODAL_DIR,
   type ReleaseManifest,
@@ -25,6 +26,8 @@ export interface ReleaseContent {
   modalSources: Record<string, Buffer>;
   /** sha256 over the files the Fly image is built from. */
   flyInputsSha256: string;
+  /** The Fly server's code as one file, for machines whose image is another release's. @default none (older builds) */
+  flyServerTree?: Buffer;
   worker: WorkerPlatform;
   tools: ReleaseManifest["tools"];
   /** The MCP surface, as the server lists it (read-surface.ts). */
@@ -47,6 +50,7 @@ export function flyImageTemplate(release: string): string {
 
 export function assembleRelease(content: ReleaseContent, cacheDir: string, now = new Date()): AssembledRelease {
   const files = new Map<string, Buffer>([[EDGE_BUNDLE_PATH, content.edgeBundle]]);
+  if (content.flyServerTree) files.set(FLY_TREE_PATH, content.flyServerTree);
   for (const [name, bytes] of Object.entries(content.modalSources).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!/^[A-Za-z0-9_.-]+\.py$/.test(name) && name !== TOOL_SCHEMAS_FILE) {
       throw new Error(`Modal source ${JSON.stringify(name)}: expected a *.py file name or ${TOOL_SCHEMAS_FILE}`);

@@ -8,6 +8,8 @@
  * - the Fly image's inputs, by hash (the Dockerfile and the build context
  *   `.dockerignore` lets through, fly-inputs.ts): the program's FlyImage builds
  *   and pushes `registry.fly.io/<app>:<id>` from a checkout whose inputs match,
+ * - the Fly server's code packed as one file (`fly/server-tree.json.gz`):
+ *   machines whose image is another release's run it beside their own,
  * - the Worker's platform needs (`platform.json`: compatibility, Durable Object
  *   classes and migrations), the tool list of the registry, and the MCP
  *   surface a client lists (every tool's schemas, annotations, description).
@@ -16,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
+import { packReleaseTree } from "../../app/src/runtimes/release-host/release-tree.ts";
 import { prompts, resources, tools } from "../../app/src/tools/index.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
 import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
@@ -46,6 +49,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       edgeBundle: readFileSync(bundle.path),
       modalSources,
       flyInputsSha256: flyInputsSha256(root),
+      flyServerTree: packReleaseTree(root),
       worker,
       tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement })),
       surface: await registrySurface({ tools, prompts, resources }),

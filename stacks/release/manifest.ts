@@ -29,6 +29,8 @@ export const RELEASE_CACHE = ".releases";
 export const MANIFEST_FILE = "manifest.json";
 export const EDGE_BUNDLE_PATH = "edge/worker.js";
 export const MODAL_DIR = "modal";
+/** The Fly server's code (app/src, app/fly, app/package.json) packed as one file, that machines run beside the image's own (release-host/release-tree.ts). */
+export const FLY_TREE_PATH = "fly/server-tree.json.gz";
 const RELEASE_ID = /^r-[0-9a-f]{12}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 

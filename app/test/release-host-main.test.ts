@@ -1,0 +1,108 @@
+// The Fly machine's entry (start.sh runs it): the image's own release from the
+// image, another release from its packed tree fetched from the bucket and
+// checked by sha256, both over one database; SIGTERM stops them all.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startLocalStore, type LocalStore } from "../../test/fixtures/release-store.ts";
+import { packReleaseTree } from "../src/runtimes/release-host/release-tree.ts";
+import { callUpstreamTool } from "../src/upstream/client.ts";
+import { copyApp, type AppCopy } from "./support/app-copy.ts";
+
+const MAIN = fileURLToPath(new URL("../src/runtimes/release-host/main.ts", import.meta.url));
+const SECRET = "release-host-main-secret-0123456789";
+const OWN = "r-0wn000000000";
+const PACKED = "r-9acced000000";
+
+let store: LocalStore;
+let green: AppCopy;
+let dataDir: string;
+
+before(async () => {
+  store = await startLocalStore("acme-backups");
+  green = copyApp();
+  green.rewrite("src/tools/echo.ts", "handler: async ({ text }) => text,", "handler: async ({ text }) => `packed: ${text}`,");
+  dataDir = mkdtempSync(join(tmpdir(), "release-host-main-"));
+});
+after(async () => {
+  await store?.close();
+  green?.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function startHost(env: Record<string, string>): { child: ChildProcess; origin: Promise<string>; output: string[] } {
+  const output: string[] = [];
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const origin = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      output.push(line);
+      const match = /^release-host listening on (http:\/\/[^/]+)\//.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    createInterface({ input: child.stderr! }).on("line", (line) => output.push(line));
+    child.once("exit", (code) => reject(new Error(`release host exited (${code}):\n${output.join("\n")}`)));
+  });
+  return { child, origin, output };
+}
+
+test("serves its own release from the image and another from its verified tree in the bucket, and stops both on SIGTERM", async () => {
+  const tree = packReleaseTree(green.root);
+  const sha256 = createHash("sha256").update(tree).digest("hex");
+  const key = `releases/${PACKED}/server-tree-${sha256.slice(0, 16)}.json.gz`;
+  assert.equal((await fetch(`${store.endpoint}/${store.bucket}/${key}`, { method: "PUT", body: new Uint8Array(tree) })).status, 200);
+
+  const host = startHost({
+    MCP_RELEASE: OWN,
+    MCP_RELEASES: JSON.stringify([{ release: OWN }, { release: PACKED, tree: { key, sha256 } }]),
+    MCP_DIRECT_RELEASE: OWN,
+    LITESTREAM_BUCKET: store.bucket,
+    LITESTREAM_REGION: "us-east-1",
+    LITESTREAM_ENDPOINT: store.endpoint,
+    LITESTREAM_ACCESS_KEY_ID: "S3RVER",
+    LITESTREAM_SECRET_ACCESS_KEY: "S3RVER",
+  });
+  try {
+    const origin = await host.origin;
+    const echo = (release: string) => callUpstreamTool({ url: origin, secret: SECRET, release }, "echo", { text: "hi" }, { timeoutMs: 30_000 });
+    assert.equal(await echo(OWN), "hi");
+    assert.equal(await echo(PACKED), "packed: hi", host.output.join("\n"));
+    const health = await (await fetch(new URL("/healthz", origin))).json();
+    assert.deepEqual(health.releases.map((r: { release: string; state: string }) => [r.release, r.state]), [[OWN, "up"], [PACKED, "up"]]);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => host.child.once("exit", resolve));
+    host.child.kill("SIGTERM");
+    assert.equal(await exited, 0, host.output.join("\n"));
+  }
+  assert.match(host.output.join("\n"), /release-host: SIGTERM: stopping 2 release processes/);
+});
+
+test("a tree whose bytes do not match its sha256 is never run: its release waits and says why, the others serve", async () => {
+  const key = `releases/r-bad000000000/server-tree.json.gz`;
+  assert.equal((await fetch(`${store.endpoint}/${store.bucket}/${key}`, { method: "PUT", body: new Uint8Array(packReleaseTree(green.root)) })).status, 200);
+  const host = startHost({
+    MCP_RELEASE: OWN,
+    MCP_RELEASES: JSON.stringify([{ release: OWN }, { release: "r-bad000000000", tree: { key, sha256: "0".repeat(64) } }]),
+    LITESTREAM_BUCKET: store.bucket,
+    LITESTREAM_ENDPOINT: store.endpoint,
+    LITESTREAM_ACCESS_KEY_ID: "S3RVER",
+    LITESTREAM_SECRET_ACCESS_KEY: "S3RVER",
+  });
+  try {
+    const origin = await host.origin;
+    assert.equal(await callUpstreamTool({ url: origin, secret: SECRET, release: OWN }, "echo", { text: "still here" }, { timeoutMs: 30_000 }), "still here");
+    const health = await (await fetch(new URL("/healthz", origin))).json();
+    assert.equal(health.ok, true);
+    assert.deepEqual(health.releases.map((r: { release: string; state: string }) => [r.release, r.state]), [[OWN, "up"], ["r-bad000000000", "starting"]]);
+    assert.match(host.output.join("\n"), /release r-bad000000000: its server tree is not available \(.*0{64}.*\); trying again/);
+  } finally {
+    const exited = new Promise((resolve) => host.child.once("exit", resolve));
+    host.child.kill("SIGTERM");
+    await exited;
+  }
+});
