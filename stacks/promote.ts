@@ -109,14 +109,22 @@ export function pinInitial(target: StackConfig, targetName: string, release: str
   return plan;
 }
 
-export function pinFly(target: StackConfig, release: string): PinPlan {
-  if (target.fly.release === release) return { edits: [], lines: [`fly: already ${release}`], migrationReleases: [], ready: [] };
-  return {
-    migrationReleases: [],
-    ready: [],
-    edits: [{ path: ["fly", "release"], value: release }],
-    lines: [`fly: ${target.fly.release} → ${release} (not colored: rolls region by region on the next pulumi up)`],
-  };
+/**
+ * Where `fly.release`, the machines' host runtime, goes when `release` is
+ * pinned. The machines serve every pinned release side by side on that image,
+ * so it moves only when `release` needs another runtime (its Dockerfile,
+ * dependencies or start.sh differ), or when that is not known; otherwise the
+ * pin changes only what the machines serve, and no image is built.
+ */
+export function pinFly(target: StackConfig, release: string, runtimeOf?: (release: string) => string | undefined): PinPlan {
+  const plan = (edits: PinPlan["edits"], line: string): PinPlan => ({ edits, lines: [line], migrationReleases: [], ready: [] });
+  if (target.fly.release === release) return plan([], `fly: already ${release}`);
+  const [current, next] = [runtimeOf?.(target.fly.release), runtimeOf?.(release)];
+  if (current !== undefined && current === next) {
+    return plan([], `fly: host runtime stays ${target.fly.release} (${release} runs on it beside the other pinned releases: no new image)`);
+  }
+  const why = current === undefined || next === undefined ? "its host runtime could not be compared" : "it needs another host runtime";
+  return plan([{ path: ["fly", "release"], value: release }], `fly: ${target.fly.release} → ${release} (${why}: a new image, rolled region by region on the next pulumi up)`);
 }
 
 /** The release `api` serves live in `source`, refusing one mid-canary or not a release. */

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { prompts, resources, tools as registry } from "../app/src/tools/index.ts";
+import { flyInputsSha256, flyRuntimeSha256 } from "./release/fly-inputs.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
 import { UsageError } from "./cli.ts";
 import type { SlotMigrations } from "./migrations.ts";
@@ -16,7 +17,7 @@ import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import type { Color, StackConfig } from "./schema.ts";
 
 /** A release as the checks see it; `surface` is undefined for a manifest built before surfaces were recorded. */
-export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface">;
+export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface"> & { fly?: ReleaseManifest["fly"] };
 
 export interface RecordSources {
   /** Read manifests from the artifact store when a release is not in `.releases/`. @default true */
@@ -28,7 +29,8 @@ export interface RecordSources {
 export async function releaseRecord(release: string, config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseRecord> {
   if (release === "local") {
     const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement }));
-    return { release, worker: workingTreePlatform(root), tools, surface: await registrySurface({ tools: registry, prompts, resources }) };
+    const fly = { image: "", inputsSha256: flyInputsSha256(root), runtimeSha256: flyRuntimeSha256(root) };
+    return { release, worker: workingTreePlatform(root), tools, surface: await registrySurface({ tools: registry, prompts, resources }), fly };
   }
   const dir = join(root, RELEASE_CACHE, release);
   if (existsSync(dir)) return verifyReleaseDir(dir, release);

@@ -20,7 +20,7 @@
 import { parseArgs } from "node:util";
 import { inVersionOrder, RELEASE_PATTERN } from "../schema.ts";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
-import { assertFlyContract } from "../compat/fly-contract.ts";
+import { assertFlyContract, runtimeOf } from "../compat/fly-contract.ts";
 import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
 import { releasePins } from "../pins.ts";
 import { pinFly, pinInitial, pinToIdle } from "../promote.ts";
@@ -86,7 +86,7 @@ await runCommand(USAGE, async () => {
         strict,
         command: `pin ${release}`,
       });
-  const fly = pinFly(target.config, release);
+  const fly = pinFly(target.config, release, (id) => runtimeOf(lookup, id));
   const edits = [...idle.edits, ...fly.edits];
   const edited = editStack(target, edits);
   const notes = assertFlyContract(edited.config, lookup, `pin ${release}`);

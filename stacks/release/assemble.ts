@@ -26,6 +26,8 @@ export interface ReleaseContent {
   modalSources: Record<string, Buffer>;
   /** sha256 over the files the Fly image is built from. */
   flyInputsSha256: string;
+  /** sha256 over the host runtime part of those (all but app/src). @default not recorded */
+  flyRuntimeSha256?: string;
   /** The Fly server's code as one file, for machines whose image is another release's. @default none (older builds) */
   flyServerTree?: Buffer;
   worker: WorkerPlatform;
@@ -58,8 +60,10 @@ export function assembleRelease(content: ReleaseContent, cacheDir: string, now =
     files.set(`${MODAL_DIR}/${name}`, bytes);
   }
   const artifacts = Object.fromEntries([...files].map(([path, bytes]) => [path, { sha256: sha256(bytes), bytes: bytes.length }]));
-  const fly = { image: "", inputsSha256: content.flyInputsSha256 };
+  const fly: ReleaseManifest["fly"] = { image: "", inputsSha256: content.flyInputsSha256 };
   const release = releaseIdOf({ artifacts, fly, worker: content.worker });
+  // Recorded after the id: app/src and the runtime are both inside the Fly inputs the id already covers.
+  if (content.flyRuntimeSha256) fly.runtimeSha256 = content.flyRuntimeSha256;
   fly.image = flyImageTemplate(release);
   const manifest: ReleaseManifest = {
     release,

@@ -23,7 +23,7 @@ import { prompts, resources, tools } from "../../app/src/tools/index.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
 import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
-import { flyInputsSha256 } from "./fly-inputs.ts";
+import { flyInputsSha256, flyRuntimeSha256 } from "./fly-inputs.ts";
 import { RELEASE_CACHE, workerPlatformSchema } from "./manifest.ts";
 import { registrySurface } from "./read-surface.ts";
 
@@ -49,6 +49,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       edgeBundle: readFileSync(bundle.path),
       modalSources,
       flyInputsSha256: flyInputsSha256(root),
+      flyRuntimeSha256: flyRuntimeSha256(root),
       flyServerTree: packReleaseTree(root),
       worker,
       tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement })),

@@ -74,6 +74,8 @@ export const releaseManifestSchema = z.object({
     image: z.string(),
     /** sha256 over the files the image is built from (fly-inputs.ts, flyImageInputs). */
     inputsSha256: z.string().regex(SHA256),
+    /** sha256 over the host runtime: the image's files but app/src (fly-inputs.ts, flyRuntimeSha256); absent in older manifests. */
+    runtimeSha256: z.string().regex(SHA256).optional(),
   }),
   worker: workerPlatformSchema,
   tools: z.array(z.object({ name: z.string(), placement: z.enum(["edge", "fly", "modal"]) })),

@@ -138,7 +138,12 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
     };
     // The machines, apps and Workers run as the platforms would run them: not through the proxy.
     const serviceEnv: NodeJS.ProcessEnv = { PATH: [join(PROJECT_ROOT, "node_modules", ".bin"), realPath].join(":"), HOME: home, LANG: "C.UTF-8", TMPDIR: tmpdir(), NODE_COMPILE_CACHE: env["NODE_COMPILE_CACHE"] };
-    const flyMachines = flyServing(fly, { dir: join(dir, "fly"), project: PROJECT_ROOT, env: serviceEnv });
+    const flyMachines = flyServing(fly, {
+      dir: join(dir, "fly"),
+      project: PROJECT_ROOT,
+      env: serviceEnv,
+      s3: { endpoint: s3endpoint, accessKeyId: CREDENTIALS.aws.read.id, secretAccessKey: CREDENTIALS.aws.read.secret },
+    });
     closers.push(() => flyMachines.stop());
     const modalApps = modalServing({ account: modalAccount, env: serviceEnv });
     closers.push(() => modalApps.stop());

@@ -11,7 +11,8 @@
  * What the fake changes so it can run here: the machine listens on a free
  * loopback port, not 8080; the process runs as this user (no MCP_RUN_AS);
  * Litestream streams to a file replica under the rehearsal's folder instead of
- * S3, and Node is the project's; `node_modules` is the project's install.
+ * S3, and Node is the project's; `node_modules` is the project's install; the
+ * release trees come from the fake S3 with one of the account's keys.
  */
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -36,7 +37,14 @@ interface ImageConfig {
   WorkingDir?: string;
 }
 
-export function flyServing(api: FakeFlyApi, options: { dir: string; project: string; env: NodeJS.ProcessEnv }): FlyServing {
+/** Where the machines read the release trees: the fake S3, with a key it knows. */
+export interface MachineS3 {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export function flyServing(api: FakeFlyApi, options: { dir: string; project: string; env: NodeJS.ProcessEnv; s3: MachineS3 }): FlyServing {
   const running = new Map<string, Promise<Served>>();
   const served: FlyServing["served"] = [];
 
@@ -86,6 +94,11 @@ export function flyServing(api: FakeFlyApi, options: { dir: string; project: str
       MCP_DATA_DIR: data,
       LITESTREAM: join(options.project, "node_modules", "@flydotio", "litestream-linux-x64", "litestream"),
       LITESTREAM_REPLICA_URL: pathToFileURL(join(backups, machine.region, "mcp.sqlite")).href,
+      // The release host reads release trees from the backup bucket: here the fake S3, which knows only the
+      // account's keys (not the backup user's key the stand-in pulumi made up), so the machine uses one of those.
+      LITESTREAM_ENDPOINT: options.s3.endpoint,
+      LITESTREAM_ACCESS_KEY_ID: options.s3.accessKeyId,
+      LITESTREAM_SECRET_ACCESS_KEY: options.s3.secretAccessKey,
       ...(machine.region === primary ? {} : { MCP_FOLLOW_REPLICA_URL: pathToFileURL(join(backups, primary, "mcp.sqlite")).href }),
     };
     const workdir = config.WorkingDir ?? "/";

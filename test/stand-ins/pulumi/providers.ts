@@ -24,7 +24,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
-import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN } from "../../../infra/plan/diff.ts";
 import { isSecretValue } from "../../../infra/plan/evaluate.ts";
@@ -267,6 +267,12 @@ async function awsWrite(type: string, inputs: Record<string, unknown>, prev: App
         if (!prev) await client.send(new CreateBucketCommand({ Bucket: bucket }));
         return { id: bucket, computed: { arn: `arn:aws:s3:::${bucket}` } };
       }
+      case "aws:s3/bucketObjectv2:BucketObjectv2": {
+        // The release trees the Fly machines fetch (infra/components/release-trees.ts): really put, so a machine can read them.
+        const [bucket, key] = [String(reveal(inputs["bucket"])), String(inputs["key"])];
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(String(inputs["contentBase64"] ?? ""), "base64") }));
+        return { id: key, computed: {} };
+      }
       case "aws:iam/user:User":
         return { id: String(inputs["name"]), computed: { arn: `arn:aws:iam::123456789012:user/${String(inputs["name"])}` } };
       case "aws:iam/accessKey:AccessKey":
@@ -281,10 +287,11 @@ async function awsWrite(type: string, inputs: Record<string, unknown>, prev: App
 }
 
 async function awsDelete(type: string, prev: Applied, ctx: ProviderContext): Promise<void> {
-  if (type !== "aws:s3/bucket:Bucket") return;
+  if (type !== "aws:s3/bucket:Bucket" && type !== "aws:s3/bucketObjectv2:BucketObjectv2") return;
   const client = s3(ctx);
   try {
-    await client.send(new DeleteBucketCommand({ Bucket: prev.id }));
+    if (type === "aws:s3/bucketObjectv2:BucketObjectv2") await client.send(new DeleteObjectCommand({ Bucket: String(reveal(prev.inputs["bucket"])), Key: prev.id }));
+    else await client.send(new DeleteBucketCommand({ Bucket: prev.id }));
   } finally {
     client.destroy();
   }
