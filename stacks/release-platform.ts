@@ -1,11 +1,13 @@
 /**
  * What the checks made before anything is deployed need of a pinned release:
- * its Worker platform needs (Durable Object migrations), its tool list and its
- * MCP surface. Read from the working tree for `local`, from the verified
+ * its Worker platform needs (Durable Object migrations), its tool list, its
+ * MCP surface and its Node schema. Read from the working tree for `local`, from the verified
  * release folder if it is here, else from the manifest in the artifact store.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { summariseSchema } from "../app/src/state/migration-kind.ts";
+import { NODE_MIGRATIONS } from "../app/src/state/schema.ts";
 import { prompts, resources, tools as registry } from "../app/src/tools/index.ts";
 import { flyInputsSha256, flyRuntimeSha256 } from "./release/fly-inputs.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
@@ -16,8 +18,8 @@ import { registrySurface } from "./release/read-surface.ts";
 import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import type { Color, StackConfig } from "./schema.ts";
 
-/** A release as the checks see it; `surface` is undefined for a manifest built before surfaces were recorded. */
-export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface"> & { fly?: ReleaseManifest["fly"] };
+/** A release as the checks see it; `surface` and `nodeSchema` are undefined for a manifest built before they were recorded. */
+export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface" | "nodeSchema"> & { fly?: ReleaseManifest["fly"] };
 
 export interface RecordSources {
   /** Read manifests from the artifact store when a release is not in `.releases/`. @default true */
@@ -29,8 +31,9 @@ export interface RecordSources {
 export async function releaseRecord(release: string, config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseRecord> {
   if (release === "local") {
     const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement }));
+    const surface = await registrySurface({ tools: registry, prompts, resources });
     const fly = { image: "", inputsSha256: flyInputsSha256(root), runtimeSha256: flyRuntimeSha256(root) };
-    return { release, worker: workingTreePlatform(root), tools, surface: await registrySurface({ tools: registry, prompts, resources }), fly };
+    return { release, worker: workingTreePlatform(root), tools, surface, nodeSchema: summariseSchema(NODE_MIGRATIONS), fly };
   }
   const dir = join(root, RELEASE_CACHE, release);
   if (existsSync(dir)) return verifyReleaseDir(dir, release);

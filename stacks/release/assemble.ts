@@ -34,6 +34,8 @@ export interface ReleaseContent {
   tools: ReleaseManifest["tools"];
   /** The MCP surface, as the server lists it (read-surface.ts). */
   surface?: ReleaseManifest["surface"];
+  /** The Node database's schema version and contracting migrations (app/src/state/migration-kind.ts). */
+  nodeSchema?: ReleaseManifest["nodeSchema"];
   gitCommit: string;
   dirty: boolean;
 }
@@ -75,6 +77,7 @@ export function assembleRelease(content: ReleaseContent, cacheDir: string, now =
     worker: content.worker,
     tools: content.tools,
     ...(content.surface ? { surface: content.surface } : {}),
+    ...(content.nodeSchema ? { nodeSchema: content.nodeSchema } : {}),
   };
 
   const dir = join(cacheDir, release);

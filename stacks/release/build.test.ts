@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { NODE_MIGRATIONS } from "../../app/src/state/schema.ts";
 import { tools } from "../../app/src/tools/index.ts";
 import { makeRelease } from "../../test/fixtures/release-store.ts";
 import { buildRelease } from "./build.ts";
@@ -26,6 +27,7 @@ test("a build of the app is a release named by its content, with a manifest of e
   assert.equal(manifest.fly.image, `registry.fly.io/<app>:${manifest.release}`);
   assert.deepEqual(manifest.tools.map((t) => t.name), tools.map((t) => t.name));
   assert.deepEqual(manifest.surface?.tools.map((t) => t.name), tools.map((t) => t.name), "the MCP surface is recorded");
+  assert.deepEqual(manifest.nodeSchema, { version: NODE_MIGRATIONS.length, contracting: [] }, "the Node schema is recorded: today's migrations all expand");
   assert.deepEqual(manifest.worker.migrations.map((m) => m.tag), ["v1"]);
   assert.deepEqual(verifyReleaseDir(dir, manifest.release), manifest);
   // The Python side validates a Modal tool's arguments against exactly the schema clients are shown.

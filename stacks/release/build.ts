@@ -12,7 +12,9 @@
  *   machines whose image is another release's run it beside their own,
  * - the Worker's platform needs (`platform.json`: compatibility, Durable Object
  *   classes and migrations), the tool list of the registry, and the MCP
- *   surface a client lists (every tool's schemas, annotations, description).
+ *   surface a client lists (every tool's schemas, annotations, description),
+ *   and the Node database's schema version with its contracting migrations
+ *   (app/src/state/migration-kind.ts), for the schema rule of compat.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -20,6 +22,8 @@ import { join } from "node:path";
 import { buildEdge } from "../../app/scripts/build-edge.ts";
 import { packReleaseTree } from "../../app/src/runtimes/release-host/release-tree.ts";
 import { prompts, resources, tools } from "../../app/src/tools/index.ts";
+import { summariseSchema } from "../../app/src/state/migration-kind.ts";
+import { NODE_MIGRATIONS } from "../../app/src/state/schema.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
 import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
@@ -54,6 +58,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       worker,
       tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement })),
       surface: await registrySurface({ tools, prompts, resources }),
+      nodeSchema: summariseSchema(NODE_MIGRATIONS),
       gitCommit: git(root, ["rev-parse", "HEAD"]),
       dirty: git(root, ["status", "--porcelain"]) !== "",
     },

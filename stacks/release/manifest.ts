@@ -11,12 +11,13 @@
  *
  * The id is `r-` and the first 12 hex characters of the sha256 of the content:
  * every artifact's path and sha256, the Fly image inputs and the Worker's
- * platform needs. The git commit, the time, the tool list and the MCP surface
- * are recorded but not hashed, so the same content built twice is the same
- * release. The surface is derived from code the hash already covers (the
- * bundle, and the Fly image inputs: `app/src`), so hashing it would add no
- * identity; it would only split one content into two ids, built before and
- * after manifests recorded it.
+ * platform needs. The git commit, the time, the tool list, the MCP surface
+ * and the Node schema summary are recorded but not hashed, so the same content
+ * built twice is the same release. The surface and the schema summary are
+ * derived from code the hash already covers (the bundle, and the Fly image
+ * inputs: `app/src`), so hashing them would add no identity; it would only
+ * split one content into two ids, built before and after manifests recorded
+ * them.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -61,6 +62,18 @@ export const workerPlatformSchema = z.object({
 export type WorkerPlatform = z.output<typeof workerPlatformSchema>;
 export type DurableObjectMigration = WorkerPlatform["migrations"][number];
 
+/**
+ * The schema version the release's Node runtime migrates its database to, and
+ * its migrations that contract the schema, each with why: every pinned release
+ * runs over one database, so one from before such a migration cannot run
+ * beside it (stacks/compat/schema-rule.ts).
+ */
+export const nodeSchemaSchema = z.object({
+  version: z.number().int().nonnegative(),
+  contracting: z.array(z.object({ version: z.number().int().positive(), reason: z.string().min(1) })),
+});
+export type NodeSchema = z.output<typeof nodeSchemaSchema>;
+
 export const releaseManifestSchema = z.object({
   release: z.string().regex(RELEASE_ID, { error: "expected r-<12 hex>" }),
   gitCommit: z.string().regex(/^[0-9a-f]{40}$/, { error: "expected a 40-hex git commit" }),
@@ -81,6 +94,8 @@ export const releaseManifestSchema = z.object({
   tools: z.array(z.object({ name: z.string(), placement: z.enum(["edge", "fly", "modal"]) })),
   /** What clients see (stacks/release/surface.ts); absent in manifests built before it was recorded. */
   surface: surfaceSchema.optional(),
+  /** The Node database's schema (app/src/state/migration-kind.ts); absent in manifests built before it was recorded. */
+  nodeSchema: nodeSchemaSchema.optional(),
 });
 export type ReleaseManifest = z.output<typeof releaseManifestSchema>;
 
