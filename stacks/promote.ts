@@ -7,7 +7,8 @@
  */
 import { UsageError } from "./cli.ts";
 import { migrationChange, rollbackRefusal, stepsBeyond } from "./migrations.ts";
-import type { DurableObjectMigration } from "./release/manifest.ts";
+import { contractsBeyond } from "./compat/schema-rule.ts";
+import type { DurableObjectMigration, NodeSchema } from "./release/manifest.ts";
 import { MIGRATION_REFUSED } from "./rollback.ts";
 import { COLORS, type StackConfig } from "./schema.ts";
 import type { ConfigEdit } from "./stack-edit.ts";
@@ -27,9 +28,14 @@ export interface PinPlan {
 /** The Durable Object migrations of a release, or undefined when they cannot be read here. */
 export type MigrationsOf = (release: string) => readonly DurableObjectMigration[] | undefined;
 
+/** The Node schema of a release, or undefined when it cannot be read here or predates its recording. */
+export type SchemaOf = (release: string) => NodeSchema | undefined;
+
 /** How pins are checked: the migrations of each release, and whether an unread one is refused (CI) or noted. */
 export interface PinChecks {
   migrationsOf?: MigrationsOf;
+  /** The Node schema of each release: one that contracts the live release's schema goes into both slots. */
+  schemaOf?: SchemaOf;
   /** Why a release cannot be read, for the refusal. */
   whyUnread?: (release: string) => string | undefined;
   /** Refuse a pin whose migrations cannot be read (in CI: unread.ts). @default false */
@@ -44,10 +50,14 @@ export interface PinChecks {
  * release: Cloudflare takes it only through a non-versioned upload at 100%, and
  * nothing from before it can take traffic again, so it goes into both slots
  * (stacks/migrations.ts). One that lacks a migration the live release applied
- * is refused: Cloudflare cannot undo a migration.
+ * is refused: Cloudflare cannot undo a migration. A release that contracts the
+ * Node database's schema beyond what the live release reads goes into both
+ * slots too: the live release cannot run beside it over the one database
+ * (compat/schema-rule.ts checks every other pin).
  */
 export function pinToIdle(target: StackConfig, targetName: string, release: string, apis: readonly string[], checks: PinChecks = {}): PinPlan {
   const migrationsOf = checks.migrationsOf ?? (() => undefined);
+  const schemaOf = checks.schemaOf ?? (() => undefined);
   const plan: PinPlan = { edits: [], lines: [], migrationReleases: [], ready: [] };
   for (const api of apis) {
     const version = target.apiVersions[api];
@@ -68,6 +78,8 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
     const unread = [live, pinned].filter((slot) => !slot.migrations).map((slot) => ({ release: slot.release, why: checks.whyUnread?.(slot.release) ?? "not readable here" }));
     if (checks.strict && unread.length > 0) throw unreadRefusal(checks.command ?? "pin", `${targetName} ${api}: comparing the Durable Object migrations of ${release} with the live ${live.release}`, unread);
     const change = live.migrations && pinned.migrations ? migrationChange(live.migrations, pinned.migrations) : undefined;
+    const [liveSchema, pinnedSchema] = [schemaOf(live.release), schemaOf(release)];
+    const contracts = liveSchema && pinnedSchema ? contractsBeyond(pinnedSchema, liveSchema) : [];
     if (change && live.migrations && pinned.migrations) {
       if (stepsBeyond(pinned.migrations, live.migrations).length > 0) {
         throw new UsageError(`${targetName}: cannot pin ${release}: ${rollbackRefusal(api, live, pinned)}`, MIGRATION_REFUSED);
@@ -78,6 +90,15 @@ export function pinToIdle(target: StackConfig, targetName: string, release: stri
       plan.lines.push(
         `${api}: ${release} is a migration release (${change}): pinned into both slots. The next pulumi up applies the migration ` +
           `through a non-versioned upload at 100% (Cloudflare refuses it as a version, error 10211); ${live.release} cannot take traffic again`,
+      );
+    } else if (contracts.length > 0) {
+      plan.migrationReleases.push(api);
+      plan.ready.push(api);
+      for (const color of [idle, version.live]) plan.edits.push({ path: ["apiVersions", api, "slots", color, "release"], value: release });
+      const what = contracts.map((migration) => `migration ${migration.version} ${migration.reason}`).join("; ");
+      plan.lines.push(
+        `${api}: ${release} contracts the Node database's schema (${what}): pinned into both slots, live at 100% on the next pulumi up. ` +
+          `${live.release} reads the shape from before it and cannot run beside it over the one database, nor take traffic again`,
       );
     } else if (version.slots[idle].release === release) {
       plan.ready.push(api);

@@ -15,7 +15,7 @@ import { editStack, type StackFileState } from "./stack-file.ts";
 import { describeTraffic, sameTraffic, trafficEdits, trafficOf, type Traffic } from "./traffic.ts";
 import { unreadRefusal } from "./unread.ts";
 
-/** Exit code of a cutover or rollback that Cloudflare's Durable Object rules refuse. */
+/** Exit code of a command that a migration refuses: Cloudflare's Durable Object rules, or the Node schema rule (compat/schema-rule.ts). */
 export const MIGRATION_REFUSED = 3;
 
 export type RollbackPlan =

@@ -7,7 +7,10 @@
  * Cloudflare applies a migration only by a non-versioned upload at 100%.
  * Traffic to a release that breaks what the API version serves live is
  * refused (exit 4) unless --allow-breaking is spelled out; the first full
- * cutover of a version in preview (added by api:add) publishes it.
+ * cutover of a version in preview (added by api:add) publishes it. A stack
+ * that pins a release contracting the Node database's schema beside one from
+ * before it is refused (exit 3, compat/schema-rule.ts): both run over one
+ * database whichever takes the traffic.
  *
  * With --guard the command then applies the file (--apply, default `pulumi up
  * --yes --skip-preview --stack <stack>`), watches the API version's URL with
@@ -20,7 +23,9 @@ import { COLORS, type Color } from "../schema.ts";
 import { parseDuration, runCommand, UsageError, missingFlag } from "../cli.ts";
 import { guardCutover } from "../guard.ts";
 import { checkAgainstLive, decidePins } from "../compat/pin-policy.ts";
+import { assertSchemaRule } from "../compat/schema-rule.ts";
 import { canaryRefusal } from "../migrations.ts";
+import { releasePins } from "../pins.ts";
 import { releaseLookup, slotMigrationsOf } from "../release-platform.ts";
 import type { ConfigEdit } from "../stack-edit.ts";
 import { MIGRATION_REFUSED } from "../rollback.ts";
@@ -86,7 +91,8 @@ await runCommand(USAGE, async () => {
   // The release that gets traffic it did not have, against what the version serves live now.
   const receivingRelease = version.slots[receiving ?? next.live].release;
   const liveRelease = version.slots[before.live].release;
-  const lookup = await releaseLookup([receivingRelease, liveRelease], current.config, root);
+  // Every pin, for the schema rule: all of them run over the one database, whichever takes traffic.
+  const lookup = await releaseLookup([receivingRelease, liveRelease, ...releasePins(current.config).map((pin) => pin.release)], current.config, root);
   const decision = decidePins({
     config: current.config,
     stack: values.stack,
@@ -101,7 +107,8 @@ await runCommand(USAGE, async () => {
   const publishes = version.preview === true && next.canaryPercent === 0;
   if (publishes) edits.push({ path: ["apiVersions", values.api, "preview"], remove: true });
   const edited = editStack(current, edits);
-  const notes = [...decision.lines, ...(publishes ? [`${values.api} leaves preview: from now on, releases that break what it serves are refused`] : [])];
+  const schemaNotes = assertSchemaRule(edited.config, lookup, { command: "cutover", strict: inCi() }).map((note) => `note: ${note}`);
+  const notes = [...decision.lines, ...schemaNotes, ...(publishes ? [`${values.api} leaves preview: from now on, releases that break what it serves are refused`] : [])];
   process.stdout.write(`${header}\n${releases}\n${notes.map((line) => `${line}\n`).join("")}${showChange(current, edited)}\n`);
   if (values["dry-run"]) {
     process.stdout.write("dry run: nothing written\n");

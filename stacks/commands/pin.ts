@@ -8,7 +8,10 @@
  * (exit 4), and the message says how to publish it as a new API version;
  * without `--api`, an older version it breaks keeps its release when a newer
  * one takes it (compat/pin-policy.ts). The Fly release must serve every pinned
- * edge release (compat/fly-contract.ts). A release that can be read neither
+ * edge release (compat/fly-contract.ts). A release that contracts the Node
+ * database's schema goes into both slots, and is refused (exit 3) while a
+ * release from before the contracting migration stays pinned anywhere in the
+ * stack (compat/schema-rule.ts). A release that can be read neither
  * from `.releases/` nor from the artifact store is refused with the releases
  * that exist (a typo, or a build never published); `--unpublished` pins it
  * anyway, unchecked. `--initial` is a stack's first deploy: nothing is live
@@ -22,6 +25,7 @@ import { inVersionOrder, RELEASE_PATTERN } from "../schema.ts";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
 import { assertFlyContract, runtimeOf } from "../compat/fly-contract.ts";
 import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
+import { assertSchemaRule } from "../compat/schema-rule.ts";
 import { releasePins } from "../pins.ts";
 import { pinFly, pinInitial, pinToIdle } from "../promote.ts";
 import { releaseLookup } from "../release-platform.ts";
@@ -82,6 +86,7 @@ await runCommand(USAGE, async () => {
     ? pinInitial(target.config, values.stack, release, decision.apis)
     : pinToIdle(target.config, values.stack, release, decision.apis, {
         migrationsOf: (id) => lookup.get(id)?.worker.migrations,
+        schemaOf: (id) => lookup.get(id)?.nodeSchema,
         whyUnread: (id) => lookup.why(id),
         strict,
         command: `pin ${release}`,
@@ -89,7 +94,11 @@ await runCommand(USAGE, async () => {
   const fly = pinFly(target.config, release, (id) => runtimeOf(lookup, id));
   const edits = [...idle.edits, ...fly.edits];
   const edited = editStack(target, edits);
-  const notes = assertFlyContract(edited.config, lookup, `pin ${release}`);
+  const notes = [
+    ...assertFlyContract(edited.config, lookup, `pin ${release}`),
+    // A first deploy reads only the release: the other pins it leaves are examples, noted as unread.
+    ...assertSchemaRule(edited.config, lookup, { command: `pin ${release}`, strict: strict && !values.initial }),
+  ];
 
   const summary = () =>
     values.json &&

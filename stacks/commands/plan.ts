@@ -10,13 +10,16 @@
  * it consults no provider, no cloud account and no state.
  *
  * It refuses a stack whose Fly release cannot serve a pinned edge release's
- * Fly tools (stacks/compat/fly-contract.ts), for the releases on this machine.
+ * Fly tools (stacks/compat/fly-contract.ts), or that pins a release contracting
+ * the Node database's schema beside one from before it
+ * (stacks/compat/schema-rule.ts), for the releases on this machine.
  */
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError, missingFlag } from "../cli.ts";
 import { flyContract, flyRefusal } from "../compat/fly-contract.ts";
+import { schemaRefusal, schemaRule } from "../compat/schema-rule.ts";
 import { parseStackFile } from "../load.ts";
 import { clip, outputWidth, wrap } from "../terminal.ts";
 import { MigrationSplitError } from "../migrations.ts";
@@ -69,13 +72,17 @@ function uncheckedSlots(config: StackConfig, placeholders: Set<string>): string[
   return notes;
 }
 
-/** The Fly contract of the releases on this machine: a broken one stops the plan; the notes say what was not compared. */
-async function flyNotes(config: StackConfig, root: string): Promise<string[]> {
+/**
+ * The Fly contract and the Node schema rule of the releases on this machine: a
+ * broken one stops the plan; the notes say what was not compared.
+ */
+async function pinNotes(config: StackConfig, root: string): Promise<string[]> {
   const lookup = await releaseLookup(releasePins(config).map((pin) => pin.release), config, root, { store: false });
   const contract = flyContract(config, lookup);
-  const refusal = flyRefusal(contract, config.fly.release);
+  const rule = schemaRule(config, lookup);
+  const refusal = flyRefusal(contract, config.fly.release) ?? schemaRefusal(rule);
   if (refusal) throw new UsageError(`this stack cannot be deployed: ${refusal}`);
-  return contract.notes;
+  return [...contract.notes, ...rule.notes];
 }
 
 function placeholderLine(placeholders: Set<string>): string[] {
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
   }
   await writeLocalToolSchemas(root);
   const { releases, placeholders } = trackingReleases(root);
-  const fly = await flyNotes(config, root);
+  const compat = await pinNotes(config, root);
 
   if (base !== undefined) {
     const diff = await diffPrograms(
@@ -110,7 +117,7 @@ async function main(): Promise<void> {
     );
     const from = base.origin;
     const to = `Pulumi.${stack}.yaml in the working tree`;
-    const notes = [...uncheckedSlots(config, placeholders), ...placeholderLine(placeholders), ...fly];
+    const notes = [...uncheckedSlots(config, placeholders), ...placeholderLine(placeholders), ...compat];
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ offline: true, note: OFFLINE, stack, from, to, ...diffToJson(diff), notes }, null, 2)}\n`);
       return;
@@ -124,7 +131,7 @@ async function main(): Promise<void> {
   const evaluation = await evaluateOffline(stack, () => buildStack(config, { stack, releases, projectDir }));
   const note = `Offline evaluation of stack "${stack}" under Pulumi mocks. ${OFFLINE}`;
   const timing = { parseMs, evaluateMs: Math.round(evaluation.elapsedMs) };
-  const notes = [...uncheckedSlots(config, placeholders), ...fly];
+  const notes = [...uncheckedSlots(config, placeholders), ...compat];
   if (options.json) {
     const report = { offline: true, note, stack, timing, placeholderReleases: [...placeholders], notes, outputs: evaluation.outputs, resources: toJson(evaluation.registrations) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

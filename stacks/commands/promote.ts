@@ -5,7 +5,9 @@
  * prints the change. It never builds anything. A release that breaks what the
  * target's API version serves live is refused (exit 4) unless --allow-breaking
  * is spelled out, and the target's Fly release must serve every pinned edge
- * release (compat/). `--initial` is the target's first deploy: nothing is live
+ * release (compat/), and a release that contracts the Node database's schema
+ * is refused (exit 3) while one from before it stays pinned in the target
+ * (compat/schema-rule.ts). `--initial` is the target's first deploy: nothing is live
  * there yet, so the source's live release goes into both of its slots, and the
  * target's old pins (an example, or nothing real) are not read.
  */
@@ -13,6 +15,7 @@ import { parseArgs } from "node:util";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
 import { assertFlyContract } from "../compat/fly-contract.ts";
 import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
+import { assertSchemaRule } from "../compat/schema-rule.ts";
 import { releasePins } from "../pins.ts";
 import { liveRelease, planPromotion } from "../promote.ts";
 import { releaseLookup } from "../release-platform.ts";
@@ -49,6 +52,7 @@ await runCommand(USAGE, async () => {
     ...(values.api ? { apis: values.api } : {}),
     ...(values.release ? { release: values.release } : {}),
     migrationsOf: (release) => lookup.get(release)?.worker.migrations,
+    schemaOf: (release) => lookup.get(release)?.nodeSchema,
     whyUnread: (release) => lookup.why(release),
     strict: inCi(),
     command: "promote",
@@ -68,6 +72,8 @@ await runCommand(USAGE, async () => {
   const edited = editStack(target, plan.edits);
   plan.lines.unshift(...decision.lines);
   plan.lines.push(...assertFlyContract(edited.config, lookup, "promote").map((note) => `note: ${note}`));
+  // A first deploy does not read the target's old pins: those left in API versions not promoted are noted, not refused.
+  plan.lines.push(...assertSchemaRule(edited.config, lookup, { command: "promote", strict: inCi() && !values.initial }).map((note) => `note: ${note}`));
   process.stdout.write(`promote ${values.from} → ${values.to} (pins only, nothing rebuilt):\n${plan.lines.map((line) => `  ${line}`).join("\n")}\n`);
   if (plan.edits.length === 0) {
     process.stdout.write(`${target.path}: nothing to change\n`);
