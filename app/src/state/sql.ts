@@ -21,14 +21,18 @@ export interface Sql {
 /**
  * Brings a database to the current schema. Each migration runs once, inside a
  * transaction, recorded in `schema_migrations` (Durable Objects forbid the
- * `user_version` pragma). Migrations are additive only: during a rolling
- * deploy the previous release may still run against the same database.
+ * `user_version` pragma). Migrations expand only while an older release is
+ * pinned (app/src/state/migration-kind.ts): every pinned release's process
+ * runs over the same database. Those processes start together, so the version
+ * is read again inside each migration's transaction, which holds the write
+ * lock: one that another process applied meanwhile is not applied twice.
  */
 export function migrate(sql: Sql, migrations: readonly (readonly string[])[]): void {
   sql.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-  const row = sql.get<{ version: number | null }>("SELECT max(version) AS version FROM schema_migrations");
-  for (let version = (row?.version ?? 0) + 1; version <= migrations.length; version++) {
+  const applied = () => sql.get<{ version: number | null }>("SELECT max(version) AS version FROM schema_migrations")?.version ?? 0;
+  for (let version = applied() + 1; version <= migrations.length; version++) {
     sql.transaction(() => {
+      if (applied() >= version) return;
       for (const statement of migrations[version - 1]!) sql.run(statement);
       sql.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, Date.now());
     });
