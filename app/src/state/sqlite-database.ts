@@ -7,14 +7,15 @@ import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 /**
  * Opens (creating if needed) the Node runtime's SQLite database at the
- * current schema. WAL keeps readers off the writer's back and is what
- * Litestream replicates; `synchronous=NORMAL` in WAL mode loses nothing when
- * the process is killed, only on power loss.
+ * current schema (`migrations`: this release's, unless a test plays another
+ * release's). WAL keeps readers off the writer's back and is what Litestream
+ * replicates; `synchronous=NORMAL` in WAL mode loses nothing when the process
+ * is killed, only on power loss.
  */
-export function openDatabase(path: string): NodeSql {
+export function openDatabase(path: string, migrations: readonly (readonly string[])[] = NODE_MIGRATIONS): NodeSql {
   if (path === ":memory:") {
     const sql = new NodeSql(new DatabaseSync(path));
-    migrate(sql, NODE_MIGRATIONS);
+    migrate(sql, migrations);
     return sql;
   }
   mkdirSync(dirname(path), { recursive: true });
@@ -22,7 +23,7 @@ export function openDatabase(path: string): NodeSql {
   // Checkpoints run on their own thread (WalCheckpointer); SQLite's own, inside a commit, only past 64 MiB of WAL.
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES};`);
   const sql = new NodeSql(db);
-  migrate(sql, NODE_MIGRATIONS);
+  migrate(sql, migrations);
   sql.checkpointer = new WalCheckpointer(path);
   return sql;
 }
