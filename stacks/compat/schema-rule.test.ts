@@ -81,6 +81,19 @@ test("a contracting release is refused while an older release is pinned in anoth
   assert.deepEqual([...new Set([...slots, config.fly.release])], [drops]);
 });
 
+test("promote refuses a contracting release while the target still pins an older one in an API version the source lacks", async () => {
+  const dir = scratchProject(["staging", "prod"]);
+  const cache = join(dir, ".releases");
+  const old = (await makeServingRelease(cache, shipped, { tag: "old", nodeSchema: OLD })).manifest.release;
+  const drops = (await makeServingRelease(cache, shipped, { tag: "drops", nodeSchema: DROPS_TAGS })).manifest.release;
+  pinAll(dir, "staging", "v1", drops);
+  pinAll(dir, "prod", "v1", old);
+  pinAll(dir, "prod", "v2", old);
+  const promote = await runScript("stacks/commands/promote.ts", ["--root", dir, "--from", "staging", "--to", "prod"]);
+  assert.equal(promote.code, 3, promote.stdout + promote.stderr);
+  assert.match(promote.stderr, new RegExp(`^promote refused: .*\\n {2}${drops} \\(pinned at v1 blue, v1 green, fly\\.release\\) .* ${old} \\(schema version 3\\), pinned at v2 blue, v2 green`));
+});
+
 test("cutover and plan refuse a stack edited by hand to pin a contracting release beside an older one", async () => {
   const { dir, old, drops } = await project();
   pinVersions(dir, old, drops);
