@@ -16,7 +16,7 @@ import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
 import { FlyService } from "./components/fly-service.ts";
 import { ModalApp } from "./components/modal-app.ts";
-import { ReleaseTrees } from "./components/release-trees.ts";
+import { DIRECT_RELEASE_KEY, ReleaseTrees } from "./components/release-trees.ts";
 import { oauthVariables } from "./components/oauth-variables.ts";
 import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
 import { datasetOf } from "../stacks/telemetry/config.ts";
@@ -147,7 +147,11 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   const contentEnv: Record<string, string> = telemetry?.recordToolContent ? { MCP_TELEMETRY_CONTENT: "1" } : {};
 
   const served = servedReleases(deps.stack, config, order, artifacts);
-  const trees = new ReleaseTrees("release-trees", { bucket: backup.bucketName, trees: served.flatMap((entry) => (entry.tree ? [{ release: entry.release, ...entry.tree }] : [])) });
+  const trees = new ReleaseTrees("release-trees", {
+    bucket: backup.bucketName,
+    trees: served.flatMap((entry) => (entry.tree ? [{ release: entry.release, ...entry.tree }] : [])),
+    direct: directRelease(config, order),
+  });
   const size = FLY_MACHINE_SIZES[config.fly.machine.size];
   // Relative, like the Modal CLI's folder: the engine starts providers in the program's directory
   // (pulumi/pulumi pkg/engine/project.go, getPwdMain; plugin.go, cmd.Dir = pwd), so ".." is the project root there too.
@@ -170,7 +174,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       build: { projectDir, dockerfile: DOCKERFILE },
     },
     servedReleases: served.map(({ release, tree }) => (tree ? { release, tree: { key: trees.keys[release]!, sha256: tree.sha256 } } : { release })),
-    directRelease: directRelease(config, order),
+    directReleaseKey: DIRECT_RELEASE_KEY,
     releaseMemoryMb: config.fly.releaseMemoryMb,
     releaseTrees: trees,
     // Fly scrapes /metrics on this port every 15 s; the port is in no service, so it is not public.

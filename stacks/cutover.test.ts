@@ -28,14 +28,15 @@ async function blastRadius(dir: string, stack: string, before: string) {
  * no update for a WorkersDeployment (every input requires replacement; its
  * delete is a no-op), so the one change is reported as a replace, honestly.
  */
-function assertOnlyTheDeployment(diff: Awaited<ReturnType<typeof blastRadius>>, name: string) {
+function assertOnlyTheDeployment(diff: Awaited<ReturnType<typeof blastRadius>>, name: string, { directMoves = false } = {}) {
   assert.deepEqual(
-    diff.changes.map((c) => `${c.kind} ${c.name}`),
-    [`replace ${name}`],
-    `only the deployment changes:\n${JSON.stringify(diff.changes, null, 2)}`,
+    diff.changes.map((c) => `${c.kind} ${c.name}`).sort(),
+    [`replace ${name}`, ...(directMoves ? ["update release-trees-direct"] : [])],
+    `only the deployment changes${directMoves ? ", and the object naming the live release for the Fly machines' direct clients" : ""} (no Fly machine):\n${JSON.stringify(diff.changes, null, 2)}`,
   );
-  assert.deepEqual(diff.counts, { create: 0, update: 0, replace: 1, delete: 0 });
-  const [change] = diff.changes;
+  assert.deepEqual(diff.counts, { create: 0, update: directMoves ? 1 : 0, replace: 1, delete: 0 });
+  if (directMoves) assert.deepEqual(diff.changes.find((c) => c.name === "release-trees-direct")!.inputs.map((i) => i.path), ["content"]);
+  const change = diff.changes.find((c) => c.name === name);
   assert.deepEqual([...new Set(change!.inputs.map((i) => i.path.split(/[.[]/)[0]))].sort(), ["annotations", "versions"]);
   assert.match(change!.note ?? "", /deleting the old one is a no-op/);
 }
@@ -46,7 +47,7 @@ test("a cutover changes only the deployment: one change, no creates, no deletes,
   const run = await runScript("stacks/commands/cutover.ts", ["--stack", "prod", "--api", "v1", "--to", "green", "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /apiVersions\.v1: live blue 90%, canary green 10% → live green \(100%\)/);
-  assertOnlyTheDeployment(await blastRadius(dir, "prod", before), "edge-v1-deployment");
+  assertOnlyTheDeployment(await blastRadius(dir, "prod", before), "edge-v1-deployment", { directMoves: true });
 });
 
 test("a rollback is the edit back and changes only the deployment too", async () => {
@@ -57,7 +58,7 @@ test("a rollback is the edit back and changes only the deployment too", async ()
   const run = await runScript("stacks/commands/rollback.ts", ["--stack", "prod", "--api", "v1", "--root", dir]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /apiVersions\.v1: live green \(100%\) → live blue \(100%\) \(r-3f9a1c7e2b4d\)/);
-  assertOnlyTheDeployment(await blastRadius(dir, "prod", cutOver), "edge-v1-deployment");
+  assertOnlyTheDeployment(await blastRadius(dir, "prod", cutOver), "edge-v1-deployment", { directMoves: true });
 });
 
 /** Pins staging's v1 to two small releases built into the project's .releases/ (green live). */

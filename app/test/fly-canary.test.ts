@@ -43,7 +43,7 @@ before(async () => {
     served.start();
     releases.set(release, served);
   }
-  fly = createServer(createReleaseRouter({ releases, directRelease: BLUE, hostRelease: BLUE, secret: SECRET }));
+  fly = createServer(createReleaseRouter({ releases, directRelease: () => BLUE, hostRelease: BLUE, secret: SECRET }));
   await new Promise<void>((resolve) => fly.listen(0, "127.0.0.1", resolve));
   for (const served of releases.values()) assert.ok(await served.whenUp(20_000), `${served.release} is up`);
   const flyOrigin = `http://127.0.0.1:${(fly.address() as { port: number }).port}`;

@@ -14,6 +14,7 @@ import { startLocalStore, type LocalStore } from "../../test/fixtures/release-st
 import { packReleaseTree } from "../src/runtimes/release-host/release-tree.ts";
 import { callUpstreamTool } from "../src/upstream/client.ts";
 import { copyApp, type AppCopy } from "./support/app-copy.ts";
+import { until } from "./support/until.ts";
 
 const MAIN = fileURLToPath(new URL("../src/runtimes/release-host/main.ts", import.meta.url));
 const SECRET = "release-host-main-secret-0123456789";
@@ -51,16 +52,18 @@ function startHost(env: Record<string, string>): { child: ChildProcess; origin: 
   return { child, origin, output };
 }
 
-test("serves its own release from the image and another from its verified tree in the bucket, and stops both on SIGTERM", async () => {
+test("serves its own release from the image and another from its verified tree in the bucket, sends calls naming none to the live release the bucket names, and stops both on SIGTERM", async () => {
   const tree = packReleaseTree(green.root);
   const sha256 = createHash("sha256").update(tree).digest("hex");
   const key = `releases/${PACKED}/server-tree-${sha256.slice(0, 16)}.json.gz`;
   assert.equal((await fetch(`${store.endpoint}/${store.bucket}/${key}`, { method: "PUT", body: new Uint8Array(tree) })).status, 200);
+  // The live release, as a cutover writes it: direct clients follow it, no machine update.
+  assert.equal((await fetch(`${store.endpoint}/${store.bucket}/releases/direct.json`, { method: "PUT", body: JSON.stringify({ release: PACKED }) })).status, 200);
 
   const host = startHost({
+    MCP_DIRECT_RELEASE_KEY: "releases/direct.json",
     MCP_RELEASE: OWN,
     MCP_RELEASES: JSON.stringify([{ release: OWN }, { release: PACKED, tree: { key, sha256 } }]),
-    MCP_DIRECT_RELEASE: OWN,
     LITESTREAM_BUCKET: store.bucket,
     LITESTREAM_REGION: "us-east-1",
     LITESTREAM_ENDPOINT: store.endpoint,
@@ -74,6 +77,10 @@ test("serves its own release from the image and another from its verified tree i
     assert.equal(await echo(PACKED), "packed: hi", host.output.join("\n"));
     const health = await (await fetch(new URL("/healthz", origin))).json();
     assert.deepEqual(health.releases.map((r: { release: string; state: string }) => [r.release, r.state]), [[OWN, "up"], [PACKED, "up"]]);
+    // Read once at start, beside the processes coming up.
+    await until(async () => (await (await fetch(new URL("/healthz", origin))).json()).direct === PACKED, 10_000, "the pointer read", () => host.output.join("\n"));
+    assert.equal(await callUpstreamTool({ url: origin, secret: SECRET }, "echo", { text: "direct" }, { timeoutMs: 30_000 }), "packed: direct");
+    assert.match(host.output.join("\n"), new RegExp(`calls naming no release now go to ${PACKED} \\(was ${OWN}\\)`));
   } finally {
     const exited = new Promise<number | null>((resolve) => host.child.once("exit", resolve));
     host.child.kill("SIGTERM");

@@ -37,7 +37,7 @@ async function startHost(dataDir: string, entries: Record<string, string>, direc
     served.start();
     releases.set(release, served);
   }
-  const server: Server = createServer(createReleaseRouter({ releases, directRelease: direct, hostRelease: BLUE, secret: SECRET }));
+  const server: Server = createServer(createReleaseRouter({ releases, directRelease: () => direct, hostRelease: BLUE, secret: SECRET }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address() as { port: number };
   for (const served of releases.values()) assert.ok(await served.whenUp(20_000), `${served.release} came up:\n${log.join("\n")}`);

@@ -93,11 +93,13 @@ export interface FlyServiceArgs {
    */
   servedReleases?: { release: string; tree?: { key: string; sha256: string } }[];
   /**
-   * The release a call naming none gets: a client of the Fly app itself.
-   * @default `release`
-   * @example "r-3f9a1c7e2b4d"
+   * The object of the backup bucket that names the release a call naming none
+   * gets (a client of the Fly app itself); the machines read it every 30 s,
+   * so a cutover moves those calls without a machine update.
+   * @default none: such calls get `release` when served, else the first served release
+   * @example "releases/direct.json"
    */
-  directRelease?: string;
+  directReleaseKey?: string;
   /**
    * Resident memory above which a machine restarts one release's process.
    * @default 256
@@ -215,7 +217,7 @@ export class FlyService extends pulumi.ComponentResource {
     const releasesEnv = served
       ? {
           MCP_RELEASES: JSON.stringify(served),
-          ...(args.directRelease ? { MCP_DIRECT_RELEASE: args.directRelease } : {}),
+          ...(args.directReleaseKey ? { MCP_DIRECT_RELEASE_KEY: args.directReleaseKey } : {}),
           MCP_RELEASE_MEMORY_MB: String(args.releaseMemoryMb ?? 256),
         }
       : {};

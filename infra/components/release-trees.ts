@@ -4,6 +4,9 @@
  * `releases/`, where the machines' backup user may read it
  * (backup-bucket.ts). A key names the release and the content's hash, so an
  * object never changes under a key; a release no longer served is deleted.
+ * Beside them, `releases/direct.json` names the live release, which the
+ * machines follow for calls that name none: a cutover rewrites that object,
+ * never the machines.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,7 +22,15 @@ export interface ReleaseTreesArgs {
    * @example [{ release: "r-8c2e5a1f9d07", sha256: "5e1f…", content: readFileSync(".releases/r-8c2e5a1f9d07/fly/server-tree.json.gz") }]
    */
   trees: { release: string; sha256: string; content: () => Buffer }[];
+  /**
+   * The release calls naming none should get: what the first API version serves live.
+   * @example "r-3f9a1c7e2b4d"
+   */
+  direct: string;
 }
+
+/** The object naming the live release. */
+export const DIRECT_RELEASE_KEY = "releases/direct.json";
 
 /** Under this prefix, readable by the machines. */
 export const RELEASE_TREE_PREFIX = "releases/";
@@ -44,6 +55,11 @@ export class ReleaseTrees extends pulumi.ComponentResource {
       );
       this.keys[tree.release] = key;
     }
-    this.registerOutputs({ keys: this.keys });
+    new aws.s3.BucketObjectv2(
+      `${name}-direct`,
+      { bucket: args.bucket, key: DIRECT_RELEASE_KEY, content: JSON.stringify({ release: args.direct }), contentType: "application/json" },
+      { parent: this },
+    );
+    this.registerOutputs({ keys: this.keys, directKey: DIRECT_RELEASE_KEY });
   }
 }

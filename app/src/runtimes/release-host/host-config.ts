@@ -9,7 +9,12 @@
  *                         (the host runtime's release, `MCP_RELEASE`).
  *                         @default [{ "release": MCP_RELEASE }]
  *   MCP_DIRECT_RELEASE    the release a call that names none gets (a client
- *                         of the Fly app itself, not an edge color). @default MCP_RELEASE
+ *                         of the Fly app itself, not an edge color), until
+ *                         the pointer below says otherwise. @default MCP_RELEASE
+ *                         when served, else the first of MCP_RELEASES
+ *   MCP_DIRECT_RELEASE_KEY the object in the backup bucket that names the live
+ *                         release (`{"release":"r-…"}`), read every 30 s: a
+ *                         cutover moves direct clients without a machine update
  *   MCP_RELEASE_MEMORY_MB a release process over this resident size is
  *                         restarted, with the reason in the log. @default 256
  */
@@ -30,6 +35,7 @@ const hostEnv = z.object({
   MCP_RELEASE: releaseName.default("local"),
   MCP_RELEASES: z.string().optional(),
   MCP_DIRECT_RELEASE: releaseName.optional(),
+  MCP_DIRECT_RELEASE_KEY: z.string().min(1).optional(),
   MCP_RELEASE_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(256),
   MCP_RELEASE_WATCH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   MCP_DATA_DIR: z.string().default(".data"),
@@ -43,6 +49,8 @@ export interface HostConfig {
   hostRelease: string;
   releases: ServedRelease[];
   directRelease: string;
+  /** Where the live release is named, when the stack keeps it in the bucket. */
+  directReleaseKey: string | undefined;
   memoryLimitMb: number;
   watchMs: number;
   /** Where fetched release trees are kept: on the volume, so a restart does not fetch again. */
@@ -80,7 +88,7 @@ export function loadHostConfig(env: NodeJS.ProcessEnv = process.env): HostConfig
   if (foreign) {
     throw new HostConfigError(`invalid environment:\n  MCP_RELEASES: ${foreign.release} has no tree, and only the image's own release (MCP_RELEASE=${value.MCP_RELEASE}) runs without one`);
   }
-  const directRelease = value.MCP_DIRECT_RELEASE ?? value.MCP_RELEASE;
+  const directRelease = value.MCP_DIRECT_RELEASE ?? (names.includes(value.MCP_RELEASE) ? value.MCP_RELEASE : names[0]!);
   if (!names.includes(directRelease)) {
     throw new HostConfigError(`invalid environment:\n  MCP_DIRECT_RELEASE: ${directRelease} is not served (expected one of ${names.join(", ")})`);
   }
@@ -90,6 +98,7 @@ export function loadHostConfig(env: NodeJS.ProcessEnv = process.env): HostConfig
     hostRelease: value.MCP_RELEASE,
     releases,
     directRelease,
+    directReleaseKey: value.MCP_DIRECT_RELEASE_KEY,
     memoryLimitMb: value.MCP_RELEASE_MEMORY_MB,
     watchMs: value.MCP_RELEASE_WATCH_MS,
     treeCache: `${value.MCP_DATA_DIR}/releases`,

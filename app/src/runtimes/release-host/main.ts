@@ -15,6 +15,7 @@ import { watchParent } from "../parent-lifeline.ts";
 import { HostConfigError, loadHostConfig, type HostConfig, type ServedRelease } from "./host-config.ts";
 import { ReleaseProcess } from "./release-process.ts";
 import { createReleaseRouter } from "./router.ts";
+import { followDirectRelease } from "./direct-release.ts";
 import { treeFetcher } from "./tree-source.ts";
 import { ensureReleaseTree } from "./release-trees.ts";
 
@@ -37,7 +38,7 @@ const HOST_ONLY = ["MCP_RELEASES", "MCP_DIRECT_RELEASE", "MCP_RELEASE_MEMORY_MB"
 function serverEnv(config: HostConfig, release: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_RELEASE: release };
   for (const name of HOST_ONLY) delete env[name];
-  // One metrics port per machine: the direct release's server has it.
+  // One metrics port per machine: the first direct release's server has it (a cutover does not move it).
   if (release !== config.directRelease) delete env.MCP_METRICS_PORT;
   return env;
 }
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
     });
   }
 
-  const server = createServer(createReleaseRouter({ releases, directRelease: config.directRelease, hostRelease: config.hostRelease, secret: config.upstreamSecret }));
+  const direct = followDirectRelease({ initial: config.directRelease, key: config.directReleaseKey, served: [...releases.keys()], log });
+  const server = createServer(createReleaseRouter({ releases, directRelease: direct.current, hostRelease: config.hostRelease, secret: config.upstreamSecret }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const names = config.releases.map((served) => served.release).join(", ");
-  console.log(`release-host listening on http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/ (releases ${names}; direct ${config.directRelease}; ${config.memoryLimitMb} MB each)`);
+  console.log(`release-host listening on http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/ (releases ${names}; direct ${direct.current()}${config.directReleaseKey ? `, following ${config.directReleaseKey}` : ""}; ${config.memoryLimitMb} MB each)`);
 
   let stopping = false;
   const shutdown = async (reason: string) => {
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`release-host: ${reason}: stopping ${releases.size} release process${releases.size === 1 ? "" : "es"}`);
     server.close();
+    direct.stop();
     await Promise.all([...releases.values()].map((release) => release.stop()));
     server.closeAllConnections();
     process.exit(0);

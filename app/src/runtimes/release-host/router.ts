@@ -16,7 +16,8 @@ import type { ReleaseProcess } from "./release-process.ts";
 
 export interface ReleaseRouterOptions {
   releases: ReadonlyMap<string, ReleaseProcess>;
-  directRelease: string;
+  /** The release of calls naming none: read per call, since a cutover moves it without a restart. */
+  directRelease: () => string;
   hostRelease: string;
   /** The key the edge signs with; without it no signed call is admitted. */
   secret: string | undefined;
@@ -33,7 +34,7 @@ export function createReleaseRouter(options: ReleaseRouterOptions): (request: In
   return (request, response) => {
     const named = request.headers[RELEASE_HEADER];
     if (request.url === "/healthz" && named === undefined) return health(options, response);
-    const release = typeof named === "string" ? named : options.directRelease;
+    const release = typeof named === "string" ? named : options.directRelease();
     const target = options.releases.get(release);
     if (!target) return void refuse(request, response, release, served, options.secret);
     void target.whenUp(startWaitMs).then((origin) => {
@@ -98,8 +99,9 @@ function health(options: ReleaseRouterOptions, response: ServerResponse): void {
     ...(process.lastRestart ? { lastRestart: process.lastRestart } : {}),
   }));
   // Fly's check judges the machine by the direct release: another release restarting is reported, not fatal.
-  const ok = options.releases.get(options.directRelease)?.state === "up";
-  json(response, ok ? 200 : 503, { ok, release: options.hostRelease, direct: options.directRelease, releases });
+  const direct = options.directRelease();
+  const ok = options.releases.get(direct)?.state === "up";
+  json(response, ok ? 200 : 503, { ok, release: options.hostRelease, direct, releases });
 }
 
 function json(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {

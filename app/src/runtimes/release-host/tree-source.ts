@@ -1,5 +1,5 @@
 /**
- * Where a machine fetches release trees from: the stack's backup bucket,
+ * Where a machine fetches release trees (and the pointer to the live release) from: the stack's backup bucket,
  * with the credentials Litestream already has there (the stack puts each
  * served release's tree under `releases/`, readable by that user:
  * infra/components/backup-bucket.ts). The tree's sha256 is checked after the
@@ -10,7 +10,7 @@ import { getS3Object } from "./s3-object.ts";
 /** The most a release tree may weigh: app/src packed is well under a megabyte. */
 const MAX_TREE_BYTES = 64 * 1024 * 1024;
 
-export function treeFetcher(key: string, env: NodeJS.ProcessEnv = process.env): () => Promise<Buffer> {
+export function treeFetcher(key: string, env: NodeJS.ProcessEnv = process.env, maxBytes = MAX_TREE_BYTES): () => Promise<Buffer> {
   return async () => {
     const bucket = env.LITESTREAM_BUCKET;
     const accessKeyId = env.LITESTREAM_ACCESS_KEY_ID;
@@ -24,7 +24,7 @@ export function treeFetcher(key: string, env: NodeJS.ProcessEnv = process.env): 
       region: env.LITESTREAM_REGION ?? "us-east-1",
       ...(env.LITESTREAM_ENDPOINT ? { endpoint: env.LITESTREAM_ENDPOINT } : {}),
       credentials: { accessKeyId, secretAccessKey },
-      maxBytes: MAX_TREE_BYTES,
+      maxBytes,
       timeoutMs: 60_000,
     });
   };
