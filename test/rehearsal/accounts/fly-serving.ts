@@ -26,8 +26,8 @@ import { forward, freePort, startServing, stopAll, stopServing, type Served } fr
 
 export interface FlyServing {
   site: Site;
-  /** Which machine answered each request. */
-  served: { app: string; region: string; machine: string; image: string; path: string }[];
+  /** Which machine answered each request, and the release it was signed for (none: a direct client). */
+  served: { app: string; region: string; machine: string; image: string; path: string; release: string | undefined; status: number }[];
   stop(): Promise<void>;
 }
 
@@ -148,7 +148,7 @@ export function flyServing(api: FakeFlyApi, options: { dir: string; project: str
       machine = pick(appName, replay) ?? machine;
       response = await forward(copy, (await processOf(machine)).origin, { "fly-replay-src": `region=${machine.region}` });
     }
-    served.push({ app: appName, region: machine.region, machine: machine.id, image: String(machine.config.image), path: url.pathname });
+    served.push({ app: appName, region: machine.region, machine: machine.id, image: String(machine.config.image), path: url.pathname, release: request.headers.get("x-mcp-release") ?? undefined, status: response.status });
     return response;
   };
 

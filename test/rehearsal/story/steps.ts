@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
-import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "yaml";
 import type { RunResult } from "../workflow/player.ts";
 import { CREDENTIALS } from "../world.ts";
@@ -132,6 +132,7 @@ export const STORY: Step[] = [
       const { world } = ctx;
       ctx.edit("app/src/tools/echo.ts", (text) => text.replace("Use it to check that the MCP connection works end to end", "Use it to check, end to end, that the MCP connection works"));
       const before = deploymentCount(ctx, SCRIPT);
+      const flyBefore = world.flyMachines.served.length;
       const teammate = `${world.dir}/teammate`;
       const run = await ctx.commitAndPush("Describe echo more plainly", {
         // A merge lands on main while this run waits out its guard (step 4 checks what came of it).
@@ -173,7 +174,18 @@ export const STORY: Step[] = [
       ctx.check("the check said what it proves: the Worker code of that version, not its Durable Objects", /not its Durable Objects/.test(output));
       ctx.check("both guard windows held", (output.match(/guard: held/g) ?? []).length === 2, output.slice(-2000));
       ctx.check("all traffic on blue, running the second release", describeShares(shares(ctx, SCRIPT)) === `blue ${second} 100%`, describeShares(shares(ctx, SCRIPT)));
-      ctx.check("Fly rolled to the release (one release for the app: issue 23 colors it)", world.fly.model.machinesOf(APP).every((m) => m.config.image === `registry.fly.io/${APP}:${second}`));
+      const machines = world.fly.model.machinesOf(APP);
+      ctx.check(
+        "Fly: the machines kept their image (the same host runtime) and serve both releases side by side: the pin was one machine update, no image build",
+        machines.every((m) => m.config.image === `registry.fly.io/${APP}:${ctx.releases[0]}` && String((m.config.metadata as Record<string, string> | undefined)?.["mcp_hosting_releases"]).split(",").sort().join() === [ctx.releases[0], second].sort().join()),
+        JSON.stringify(machines.map((m) => [m.config.image, (m.config.metadata as Record<string, string> | undefined)?.["mcp_hosting_releases"]])),
+      );
+      const flyCalls = world.flyMachines.served.slice(flyBefore).filter((s) => s.path.startsWith("/tools/"));
+      ctx.check(
+        "Fly: a canary on Fly too: the new color's Fly calls (the direct check, the guard's scripted calls) were answered by its own release, never refused, never by another",
+        flyCalls.some((s) => s.release === second && s.status === 200) && flyCalls.every((s) => s.status === 200 && (s.release === second || s.release === ctx.releases[0])),
+        JSON.stringify(flyCalls.map((s) => [s.path, s.release, s.status]).slice(0, 12)),
+      );
       ctx.check("Modal: blue redeployed with the release, green untouched", world.modal.state().apps["staging/mcp-staging-v1-blue"]?.tag === second && world.modal.state().apps["staging/mcp-staging-v1-green"]?.tag === ctx.releases[0]);
     },
   },
@@ -205,8 +217,13 @@ export const STORY: Step[] = [
       const second = ctx.releases[1]!;
       await ctx.must("git pull -q --rebase origin main");
       await ctx.must("npm run rollback -- --stack staging --api v1");
+      const flyWrites = ctx.world.fly.requests.length;
       await ctx.must("pulumi up --yes --stack staging");
       await ctx.commitAndPush("Roll back v1 in staging [skip ci]");
+      const machineWrites = ctx.world.fly.requests.slice(flyWrites).filter((r) => r.method !== "GET" && r.path.includes("/machines"));
+      ctx.check("Fly: the rollback moved no machine (no update, no restart): the edge's split alone decides which release's Fly handlers answer", machineWrites.length === 0, JSON.stringify(machineWrites.slice(0, 5)));
+      const direct = JSON.parse(await (await ctx.world.s3.client.send(new GetObjectCommand({ Bucket: "acme-mcp-hosting-staging-backups", Key: "releases/direct.json" }))).Body!.transformToString()) as { release: string };
+      ctx.check("Fly: direct clients follow too: the bucket now names the second release as live, for the machines to read", direct.release === second, JSON.stringify(direct));
       ctx.check("all traffic back on blue, the color live before the cutover, running the second release", describeShares(shares(ctx, SCRIPT)) === `blue ${second} 100%`, describeShares(shares(ctx, SCRIPT)));
       ctx.check("main's stack file says so", stackOnMain(ctx, "staging").live === "blue");
       const again = await ctx.laptop("npm run rollback -- --stack staging --api v1");

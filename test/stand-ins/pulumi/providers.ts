@@ -268,9 +268,9 @@ async function awsWrite(type: string, inputs: Record<string, unknown>, prev: App
         return { id: bucket, computed: { arn: `arn:aws:s3:::${bucket}` } };
       }
       case "aws:s3/bucketObjectv2:BucketObjectv2": {
-        // The release trees the Fly machines fetch (infra/components/release-trees.ts): really put, so a machine can read them.
+        // The release trees and the live-release pointer the Fly machines read (infra/components/release-trees.ts): really put.
         const [bucket, key] = [String(reveal(inputs["bucket"])), String(inputs["key"])];
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(String(inputs["contentBase64"] ?? ""), "base64") }));
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: inputs["contentBase64"] === undefined ? String(inputs["content"] ?? "") : Buffer.from(String(inputs["contentBase64"]), "base64") }));
         return { id: key, computed: {} };
       }
       case "aws:iam/user:User":

@@ -5,7 +5,8 @@
  * port (router.ts). The image's own release runs from the image; every other
  * release runs from its server tree, fetched from the backup bucket by key,
  * verified by sha256 and kept on the volume (release-trees.ts). A pin that
- * changes the served set is one machine update, never a new image.
+ * changes the served set is one machine update, never a new image; a cutover
+ * changes no machine (direct-release.ts).
  */
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
@@ -23,6 +24,7 @@ commandLine(
   [
     "usage: node app/src/runtimes/release-host/main.ts   (a Fly machine's server: every pinned release side by side)",
     "  MCP_RELEASES (JSON list of the releases served; default: MCP_RELEASE alone), MCP_DIRECT_RELEASE (for calls naming none),",
+    "  MCP_DIRECT_RELEASE_KEY (the backup bucket's object naming the live release, read every 30 s),",
     "  MCP_RELEASE_MEMORY_MB (256: a release process over it is restarted), PORT, HOST; every other variable reaches each release's server",
   ].join("\n"),
   {},
@@ -33,7 +35,7 @@ const OWN_ENTRY = fileURLToPath(new URL("../node-main.ts", import.meta.url));
 /** The image's dependencies, which every release tree resolves its packages from. */
 const NODE_MODULES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "node_modules");
 /** Variables only the host reads; a release's server must not see them as its own. */
-const HOST_ONLY = ["MCP_RELEASES", "MCP_DIRECT_RELEASE", "MCP_RELEASE_MEMORY_MB", "MCP_RELEASE_WATCH_MS"];
+const HOST_ONLY = ["MCP_RELEASES", "MCP_DIRECT_RELEASE", "MCP_DIRECT_RELEASE_KEY", "MCP_RELEASE_MEMORY_MB", "MCP_RELEASE_WATCH_MS"];
 
 function serverEnv(config: HostConfig, release: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_RELEASE: release };
