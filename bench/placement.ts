@@ -1,23 +1,26 @@
 /**
  * What each hop costs, per placement, on this machine: our Worker under
- * workerd with its Fly origin pointed at our Node server and its Modal URL at
- * the local Python compute runner (the wiring of app/test/edge-upstreams.test.ts),
- * one call in flight. A tool of each placement is timed through the edge:
- * `echo` (edge only), `kb_search` (edge → Fly), `csv_profile` (edge → Modal
- * runner); the same signed calls the edge makes are also timed straight to
- * each backend. Hop overhead = edge → backend minus edge only.
+ * workerd with its Fly origin pointed at the release host in front of our Node
+ * server (as a Fly machine runs it) and its Modal URL at the local Python
+ * compute runner (the wiring of app/test/edge-upstreams.test.ts), one call in
+ * flight. A tool of each placement is timed through the edge: `echo` (edge
+ * only), `kb_search` (edge → Fly), `csv_profile` (edge → Modal runner); the
+ * same signed calls the edge makes are also timed straight to each backend,
+ * and to the release's own server past the host, which gives the host's cost.
+ * Hop overhead = edge → backend minus edge only.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { STREAM_CONTENT_TYPE, callPath } from "../app/src/upstream/call-stream.ts";
 import { signRequest } from "../app/src/upstream/signing.ts";
 import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
 import { HttpClient } from "./http-client.ts";
 import { mcpTarget, measureLatency, type LatencyPlan, type LatencyRow, type LatencyTarget } from "./latency.ts";
 import { ECHO, ERAS, isToolSuccess, type ToolCall } from "./mcp-wire.ts";
-import { spawnOurNodeServer } from "./node-latency.ts";
+import { spawnServer, type Spawned } from "./servers/spawn.ts";
 import { BENCH_BINDINGS } from "./workerd-latency.ts";
 
 export type Placement = "edge" | "fly" | "modal";
@@ -42,13 +45,16 @@ export function placementOf(tool: string): Placement {
   return found;
 }
 
+/** Label of the straight call to the Fly release's own server, past the release host. */
+export const PAST_THE_HOST = "past the release host";
+
 /** The signed call the edge makes to `origin` for `placement`'s tool, sent from here; era-less, so measured once (first era). */
-function backendTarget(placement: Placement, origin: string, secret: string): LatencyTarget & { close(): void } {
+function backendTarget(placement: Placement, origin: string, secret: string, label = `signed call to the ${placement} backend`): LatencyTarget & { close(): void } {
   const base = new URL(origin);
   const client = new HttpClient(base.origin);
   return {
     role: "backend",
-    label: `signed call to the ${placement} backend`,
+    label,
     async caller(era, call) {
       if (era !== ERAS[0] || call.tool !== PLACED_CALLS[placement].tool) return undefined;
       const path = `${base.pathname.replace(/\/$/, "")}${callPath({ kind: "tools", name: call.tool })}`;
@@ -62,18 +68,32 @@ function backendTarget(placement: Placement, origin: string, secret: string): La
   };
 }
 
+const RELEASE_HOST = fileURLToPath(new URL("../app/src/runtimes/release-host/main.ts", import.meta.url));
+
+/** Waits (20 s at most) for a line matching `pattern` in what `server` printed. */
+async function untilPrinted(server: Spawned, pattern: RegExp): Promise<RegExpExecArray | undefined> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = pattern.exec(server.output());
+    if (found || Date.now() > deadline) return found ?? undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function placementLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
   const secret = randomBytes(32).toString("hex");
   const dataDir = mkdtempSync(join(tmpdir(), "mcp-bench-placement-"));
-  const node = await spawnOurNodeServer(dataDir, { MCP_START_COMPUTE: "1", MCP_UPSTREAM_SECRET: secret });
-  const modalUrl = /compute (http:\/\/\S+?)[,)]/.exec(node.output())?.[1];
+  // The Fly side as a machine runs it: the release host, one release (the working tree) behind it.
+  const node = await spawnServer([RELEASE_HOST], { HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_START_COMPUTE: "1", MCP_UPSTREAM_SECRET: secret });
+  const started = await untilPrinted(node, /\[local\] mcp-hosting listening on (http:\/\/[^/\s]+)\/.*compute (http:\/\/\S+?)[,)]/);
+  const [serverOrigin, modalUrl] = [started?.[1], started?.[2]];
   const targets: (LatencyTarget & { close(): void })[] = [];
   let edge: Awaited<ReturnType<typeof startEdgeWorker>> | undefined;
   try {
-    if (modalUrl === undefined) throw new Error(`the Node server did not start its compute runner (python3?):\n${node.output()}`);
+    if (modalUrl === undefined || serverOrigin === undefined) throw new Error(`the release's Node server did not start with its compute runner (python3?):\n${node.output()}`);
     edge = await startEdgeWorker({ bindings: { ...BENCH_BINDINGS, FLY_ORIGIN: node.origin, MODAL_URL: modalUrl, MCP_UPSTREAM_SECRET: secret } });
     const viaEdge = mcpTarget("ours", "through the edge", edge.origin, () => "/v1/mcp");
-    targets.push(viaEdge, backendTarget("fly", node.origin, secret), backendTarget("modal", modalUrl, secret));
+    targets.push(viaEdge, backendTarget("fly", node.origin, secret), backendTarget("fly", serverOrigin, secret, `signed call to the fly release's server, ${PAST_THE_HOST}`), backendTarget("modal", modalUrl, secret));
     // One document for kb_search to find, put through the edge as a client would.
     const put = await (await viaEdge.conversation(ERAS[0]!)).call({ tool: "kb_put", args: { key: "bench/restore", title: "Restore drill", body: "Run the restore drill against the backup bucket." } });
     if (!isToolSuccess(put)) throw new Error(`kb_put through the edge failed: HTTP ${put.status} ${put.body.slice(0, 200)}`);

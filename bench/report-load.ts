@@ -6,7 +6,7 @@ import { generatorBound, GENERATOR_LAG_LIMIT_MS, P99_BUDGET_MS, rungPasses } fro
 import type { RungResult } from "./load/protocol.ts";
 import type { SweepRow } from "./load/sweep.ts";
 import { f, table } from "./markdown.ts";
-import { placementOf, SEED_FIGURES } from "./placement.ts";
+import { PAST_THE_HOST, placementOf, SEED_FIGURES } from "./placement.ts";
 import { rateRatio, sweepOf } from "./targets.ts";
 
 function rungVerdict(rung: RungResult): string {
@@ -80,12 +80,14 @@ export function renderHighestRates(load: readonly SweepRow[]): string[] {
 export function renderPlacement(placement: readonly LatencyRow[]): string[] {
   const viaEdge = placement.filter((row) => row.role === "ours");
   const edgeOnly = (era: string) => viaEdge.find((row) => row.era === era && placementOf(row.tool) === "edge");
-  const backend = (tool: string) => placement.find((row) => row.role === "backend" && row.tool === tool);
+  const backend = (tool: string) => placement.find((row) => row.role === "backend" && row.tool === tool && !row.label.includes(PAST_THE_HOST));
+  const pastHost = (tool: string) => placement.find((row) => row.role === "backend" && row.tool === tool && row.label.includes(PAST_THE_HOST));
   const rows = viaEdge.map((row) => {
     const place = placementOf(row.tool);
     const seed = SEED_FIGURES[place];
     const base = edgeOnly(row.era);
     const direct = backend(row.tool);
+    const inner = pastHost(row.tool);
     const hop = place === "edge" || base === undefined ? undefined : { p50: row.latency.p50 - base.latency.p50, p99: row.latency.p99 - base.latency.p99 };
     return [
       place === "edge" ? "edge only" : `edge → ${place === "fly" ? "Fly" : "Modal runner"}`,
@@ -95,14 +97,16 @@ export function renderPlacement(placement: readonly LatencyRow[]): string[] {
       f(row.latency.p99),
       hop ? `+${f(hop.p50)} / +${f(hop.p99)}` : "–",
       direct ? `${f(direct.latency.p50)} / ${f(direct.latency.p99)}` : "–",
+      direct && inner ? `${f(inner.latency.p50)} / ${f(inner.latency.p99)} (host +${f(direct.latency.p50 - inner.latency.p50)})` : "–",
       `${seed.platform} ${seed.lowMs}–${seed.highMs} ms`,
-      String(row.errors + (direct?.errors ?? 0)),
+      String(row.errors + (direct?.errors ?? 0) + (inner?.errors ?? 0)),
     ];
   });
   return [
-    table(["placement", "era", "tool", "through the edge p50 (ms)", "p99 (ms)", "hop overhead p50 / p99 (ms)", "signed call straight to the backend p50 / p99 (ms)", "seed figure", "errors"], rows),
+    table(["placement", "era", "tool", "through the edge p50 (ms)", "p99 (ms)", "hop overhead p50 / p99 (ms)", "signed call straight to the backend p50 / p99 (ms)", "past the Fly release host p50 / p99 (ms)", "seed figure", "errors"], rows),
     "",
-    "Our Worker under workerd (Miniflare) with `FLY_ORIGIN` set to our Node server and `MODAL_URL` to the local Python compute runner (`app/modal/local_server.py`), calls signed with a shared `MCP_UPSTREAM_SECRET`, one call in flight. " +
+    "Our Worker under workerd (Miniflare) with `FLY_ORIGIN` set to the release host in front of our Node server, as a Fly machine runs it, and `MODAL_URL` to the local Python compute runner (`app/modal/local_server.py`), calls signed with a shared `MCP_UPSTREAM_SECRET`, one call in flight. " +
+      "The Fly row's straight call is also sent to the release's own server past the host; the difference is what the host's routing costs. " +
       "Hop overhead is the placement's tool through the edge minus `echo` through the edge in the same era; the straight call is the signed request the edge makes, sent from the bench. " +
       "Loopback has no network: a local hop is the cost of the code on both ends (signing, verifying, a second HTTP exchange, the backend's work), which is what the seed's per-platform figures leave for the network when read against them.",
     "",
