@@ -14,12 +14,12 @@ import { buildStack } from "./stack.ts";
 const releases = testReleases();
 
 /** Runs what infra/index.ts runs, under mocks. */
-async function runProgram(raw: RawStack) {
+async function runProgram(raw: RawStack, source = releases) {
   const registrations = await recordRegistrations("test");
   setStackConfig(raw);
   let error: unknown;
   try {
-    buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases });
+    buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases: source });
   } catch (caught) {
     error = caught;
   }
@@ -37,6 +37,7 @@ const corpus: [string, Edit, string][] = [
   ["a release that is not content-addressed", (r) => (r.apiVersions.v1.slots.green.release = "latest"), 'apiVersions.v1.slots.green.release: "latest" is not a release id (expected r-<12 hex> or local)'],
   ["a primary region outside the regions", (r) => (r.fly.primaryRegion = "ams"), 'fly.primaryRegion: "ams" is not one of fly.regions (expected one of iad)'],
   ["images taken from the stack's own app", (r) => (r.fly.imageFrom = r.fly.app), "fly.imageFrom: \"mcp-hosting-test\" is this stack's own app (expected another app, e.g. staging's, or no imageFrom)"],
+  ["a release's memory limit that leaves the machine nothing", (r) => (r.fly.releaseMemoryMb = 512), "fly.releaseMemoryMb: 512 leaves the release host and Litestream less than 128 MB of the machine's 512 (expected at most 384)"],
   ["a region listed twice", (r) => (r.fly.regions = ["iad", "lax", "iad"]), 'fly.regions[2]: "iad" is listed twice (first at fly.regions[0])'],
   ["memory a machine size cannot take", (r) => (r.fly.machine = { size: "performance-1x", memoryMb: 1024 }), "fly.machine.memoryMb: 1024 does not fit performance-1x (expected 2048..8192, a multiple of 2048)"],
   ["an unknown machine size", (r) => (r.fly.machine.size = "shared-cpu-3x"), 'fly.machine.size: "shared-cpu-3x" is not a Fly machine size (expected one of shared-cpu-1x,'],
@@ -104,6 +105,17 @@ test("every problem of a config comes back in one error, one line each", async (
     ["fly.regions[1]", "backup.region", "modalTokenSecret"],
   );
   assert.equal(error.message.split("\n").length, 4);
+  assert.equal(registrations.length, 0);
+});
+
+test("a slot pinning a release the Fly machines cannot run (built before releases carried their server code) stops the program before anything registers", async () => {
+  const raw = validRawStack() as any;
+  const old = raw.apiVersions.v1.slots.blue.release;
+  assert.notEqual(old, raw.fly.release);
+  const withoutTree = { resolve: (release: string) => ({ ...releases.resolve(release), ...(release === old ? { flyTree: undefined } : {}) }) };
+  const { error, registrations } = await runProgram(raw, withoutTree);
+  assert.ok(error instanceof StackConfigError, String(error));
+  assert.match(error.message, new RegExp(`apiVersions\\.v1\\.slots\\.blue\\.release: ${old} has no packed Fly server code .* \\(expected a release rebuilt with npm run release:build, or fly\\.release: ${old}\\)`));
   assert.equal(registrations.length, 0);
 });
 

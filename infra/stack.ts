@@ -131,6 +131,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   // A misspelt tool in auth.toolScopes would leave that tool unscoped; each Worker would refuse it at its first request.
   const misnamed = [...artifacts.values()].flatMap((found) => (config.auth && toolsOf(found) ? unknownToolScopes(config.auth, found.release, toolsOf(found)!) : []));
   if (misnamed.length > 0) throw new StackConfigError(`stack ${deps.stack}`, [...new Set(misnamed)]);
+  // What the Fly machines will serve; a release they cannot run stops the program here too.
+  const served = servedReleases(deps.stack, config, order, artifacts);
 
   const backup = new BackupBucket("backup", {
     bucketName: config.backup.bucket,
@@ -146,7 +148,6 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   const otlpSecret: Record<string, pulumi.Output<string>> = config.otlpHeaders ? { OTEL_EXPORTER_OTLP_HEADERS: pulumi.secret(config.otlpHeaders) } : {};
   const contentEnv: Record<string, string> = telemetry?.recordToolContent ? { MCP_TELEMETRY_CONTENT: "1" } : {};
 
-  const served = servedReleases(deps.stack, config, order, artifacts);
   const trees = new ReleaseTrees("release-trees", {
     bucket: backup.bucketName,
     trees: served.flatMap((entry) => (entry.tree ? [{ release: entry.release, ...entry.tree }] : [])),
