@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -103,6 +104,20 @@ describe("two releases on one machine, over one database", () => {
     assert.match((await relabelled.json()).error, /signature mismatch/);
     const unknownForged = await fetch(new URL("/tools/kb_search", host.origin), { method: "POST", headers: { ...headers, "x-mcp-release": "r-0be0000000ee", "content-type": "application/json" }, body });
     assert.equal(unknownForged.status, 401, "an unsigned caller learns nothing about what is served");
+  });
+
+  test("a caller that breaks off mid-body, to a release served or not, ends only its own request: the host keeps serving", async () => {
+    const { port } = new URL(host.origin);
+    for (const release of [BLUE, "r-0be0000000ee"]) {
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(`POST /tools/kb_search HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nx-mcp-release: ${release}\r\ncontent-length: 1000\r\n\r\n{"query":`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await fetch(new URL("/healthz", host.origin))).status, 200);
+    assert.equal((await search(host.origin, GREEN, "shared")).hits.length, 2);
   });
 });
 

@@ -36,14 +36,22 @@ export function createReleaseRouter(options: ReleaseRouterOptions): (request: In
     if (request.url === "/healthz" && named === undefined) return health(options, response);
     const release = typeof named === "string" ? named : options.directRelease();
     const target = options.releases.get(release);
-    if (!target) return void refuse(request, response, release, served, options.secret);
-    void target.whenUp(startWaitMs).then((origin) => {
-      if (origin === undefined) {
-        const why = target.lastRestart ? ` (last restart: ${target.lastRestart})` : "";
-        return json(response, 503, { error: `release ${release} is ${target.state === "stopped" ? "stopping" : "starting"} on this machine${why}; try again shortly` }, { "retry-after": "2" });
-      }
-      forward(request, response, origin, target);
-    });
+    // One bad request (a body that breaks off, a header Node refuses to pass on) ends that request only: never the host, which serves every release.
+    const failed = (error: unknown) => {
+      if (response.headersSent) return void response.destroy();
+      json(response, 502, { error: `the release host could not pass the call on (${(error as Error).message})` });
+    };
+    if (!target) return void refuse(request, response, release, served, options.secret).catch(failed);
+    void target
+      .whenUp(startWaitMs)
+      .then((origin) => {
+        if (origin === undefined) {
+          const why = target.lastRestart ? ` (last restart: ${target.lastRestart})` : "";
+          return json(response, 503, { error: `release ${release} is ${target.state === "stopped" ? "stopping" : "starting"} on this machine${why}; try again shortly` }, { "retry-after": "2" });
+        }
+        forward(request, response, origin, target);
+      })
+      .catch(failed);
   };
 }
 
