@@ -34,6 +34,8 @@ commandLine(
 const OWN_ENTRY = fileURLToPath(new URL("../node-main.ts", import.meta.url));
 /** The image's dependencies, which every release tree resolves its packages from. */
 const NODE_MODULES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "node_modules");
+/** How long the host waits for the direct release before saying it is not up. */
+const STARTUP_WAIT_MS = 120_000;
 /** Variables only the host reads; a release's server must not see them as its own. */
 const HOST_ONLY = ["MCP_RELEASES", "MCP_DIRECT_RELEASE", "MCP_DIRECT_RELEASE_KEY", "MCP_RELEASE_MEMORY_MB", "MCP_RELEASE_WATCH_MS"];
 
@@ -98,7 +100,14 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const names = config.releases.map((served) => served.release).join(", ");
-  console.log(`release-host listening on http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/ (releases ${names}; direct ${direct.current()}${config.directReleaseKey ? `, following ${config.directReleaseKey}` : ""}; ${config.memoryLimitMb} MB each)`);
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/`;
+  console.log(`release-host: accepting calls on ${url} while releases ${names} start`);
+  // "listening on" means ready, as for the server itself (start.sh's callers, the drill, dev tools wait for it):
+  // the direct release is up, so its database exists and a call naming no release is answered at once.
+  void releases.get(config.directRelease)!.whenUp(STARTUP_WAIT_MS).then((origin) => {
+    if (origin) console.log(`release-host listening on ${url} (releases ${names}; direct ${direct.current()}${config.directReleaseKey ? `, following ${config.directReleaseKey}` : ""}; ${config.memoryLimitMb} MB each)`);
+    else console.log(`release-host: the direct release ${config.directRelease} is not up after ${STARTUP_WAIT_MS / 1000} s; still accepting calls on ${url} (see its lines above)`);
+  });
 
   let stopping = false;
   const shutdown = async (reason: string) => {
