@@ -27,7 +27,8 @@ import { NODE_MIGRATIONS } from "../../app/src/state/schema.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
 import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
-import { flyInputsSha256, flyRuntimeSha256 } from "./fly-inputs.ts";
+import { flyInputsSha256 } from "./fly-inputs.ts";
+import { flyRuntimeSha256 } from "./fly-runtime.ts";
 import { RELEASE_CACHE, workerPlatformSchema } from "./manifest.ts";
 import { registrySurface } from "./read-surface.ts";
 

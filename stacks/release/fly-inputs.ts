@@ -109,13 +109,3 @@ export function flyInputsSha256(root: string): string {
   return hashFiles(root, flyImageInputs(root));
 }
 
-/**
- * sha256 over the Fly host runtime of the checkout at `root`: everything the
- * image holds but the server's code (app/src), i.e. the Dockerfile, the
- * dependencies' manifests and lock, start.sh and the Litestream config. Two
- * releases with the same runtime run on each other's image unchanged; a
- * release whose runtime differs needs its own image (`fly.release`).
- */
-export function flyRuntimeSha256(root: string): string {
-  return hashFiles(root, flyImageInputs(root).filter((path) => !path.startsWith("app/src/")));
-}

@@ -87,7 +87,7 @@ export const releaseManifestSchema = z.object({
     image: z.string(),
     /** sha256 over the files the image is built from (fly-inputs.ts, flyImageInputs). */
     inputsSha256: z.string().regex(SHA256),
-    /** sha256 over the host runtime: the image's files but app/src (fly-inputs.ts, flyRuntimeSha256); absent in older manifests. */
+    /** sha256 over the host runtime: the image's files but app/src, and of the lock only what the image installs (fly-runtime.ts); absent in older manifests. */
     runtimeSha256: z.string().regex(SHA256).optional(),
   }),
   worker: workerPlatformSchema,
