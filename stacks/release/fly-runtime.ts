@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256 } from "./manifest.ts";
-import { DOCKERFILE, flyImageInputs, hashFiles } from "./fly-inputs.ts";
+import { flyImageInputs, hashFiles } from "./fly-inputs.ts";
 
 interface LockPackage {
   version?: string;
@@ -63,11 +63,13 @@ export function appProductionClosure(lock: { packages: Record<string, LockPackag
 /** sha256 over the Fly host runtime of the checkout at `root`: what a release's `fly.runtimeSha256` records. */
 export function flyRuntimeSha256(root: string): string {
   const files = flyImageInputs(root).filter((path) => !path.startsWith("app/src/") && path !== "package.json" && path !== "package-lock.json");
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
+  // A checkout without a manifest or a lock (a test's scratch project) has those parts empty, as flyInputsSha256 skips missing files.
+  const manifestPath = join(root, "package.json");
+  const manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, unknown>) : {};
   const lockPath = join(root, "package-lock.json");
   const closure = existsSync(lockPath) ? appProductionClosure(JSON.parse(readFileSync(lockPath, "utf8"))) : [];
   const parts = [
-    `files\0${hashFiles(root, files.includes(DOCKERFILE) ? files : [DOCKERFILE, ...files])}`,
+    `files\0${hashFiles(root, files)}`,
     `workspaces\0${JSON.stringify({ workspaces: manifest.workspaces ?? null, overrides: manifest.overrides ?? null })}`,
     `installed\0${JSON.stringify(closure)}`,
   ];
