@@ -23,7 +23,7 @@
 import { parseArgs } from "node:util";
 import { inVersionOrder, RELEASE_PATTERN } from "../schema.ts";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
-import { assertFlyContract, runtimeOf } from "../compat/fly-contract.ts";
+import { flyContract, runtimeOf } from "../compat/fly-contract.ts";
 import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
 import { assertSchemaRule } from "../compat/schema-rule.ts";
 import { releasePins } from "../pins.ts";
@@ -95,7 +95,7 @@ await runCommand(USAGE, async () => {
   const edits = [...idle.edits, ...fly.edits];
   const edited = editStack(target, edits);
   const notes = [
-    ...assertFlyContract(edited.config, lookup, `pin ${release}`),
+    ...flyContract(edited.config, lookup),
     // A first deploy reads only the release: the other pins it leaves are examples, noted as unread.
     ...assertSchemaRule(edited.config, lookup, { command: `pin ${release}`, strict: strict && !values.initial }),
   ];

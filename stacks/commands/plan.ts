@@ -18,7 +18,7 @@ import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError, missingFlag } from "../cli.ts";
-import { flyContract, flyRefusal } from "../compat/fly-contract.ts";
+import { flyContract } from "../compat/fly-contract.ts";
 import { schemaRefusal, schemaRule } from "../compat/schema-rule.ts";
 import { parseStackFile } from "../load.ts";
 import { clip, outputWidth, wrap } from "../terminal.ts";
@@ -74,15 +74,14 @@ function uncheckedSlots(config: StackConfig, placeholders: Set<string>): string[
 
 /**
  * The Fly contract and the Node schema rule of the releases on this machine: a
- * broken one stops the plan; the notes say what was not compared.
+ * broken schema rule stops the plan; the notes say what is worth a look or was not compared.
  */
 async function pinNotes(config: StackConfig, root: string): Promise<string[]> {
   const lookup = await releaseLookup(releasePins(config).map((pin) => pin.release), config, root, { store: false });
-  const contract = flyContract(config, lookup);
   const rule = schemaRule(config, lookup);
-  const refusal = flyRefusal(contract, config.fly.release) ?? schemaRefusal(rule);
+  const refusal = schemaRefusal(rule);
   if (refusal) throw new UsageError(`this stack cannot be deployed: ${refusal}`);
-  return [...contract.notes, ...rule.notes];
+  return [...flyContract(config, lookup), ...rule.notes];
 }
 
 function placeholderLine(placeholders: Set<string>): string[] {

@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { missingFlag, runCommand, UsageError } from "../cli.ts";
-import { assertFlyContract } from "../compat/fly-contract.ts";
+import { flyContract } from "../compat/fly-contract.ts";
 import { checkAgainstLive, decidePins, type PinDecision } from "../compat/pin-policy.ts";
 import { assertSchemaRule } from "../compat/schema-rule.ts";
 import { releasePins } from "../pins.ts";
@@ -71,7 +71,7 @@ await runCommand(USAGE, async () => {
   });
   const edited = editStack(target, plan.edits);
   plan.lines.unshift(...decision.lines);
-  plan.lines.push(...assertFlyContract(edited.config, lookup, "promote").map((note) => `note: ${note}`));
+  plan.lines.push(...flyContract(edited.config, lookup).map((note) => `note: ${note}`));
   // A first deploy does not read the target's old pins: those left in API versions not promoted are noted, not refused.
   plan.lines.push(...assertSchemaRule(edited.config, lookup, { command: "promote", strict: inCi() && !values.initial }).map((note) => `note: ${note}`));
   process.stdout.write(`promote ${values.from} → ${values.to} (pins only, nothing rebuilt):\n${plan.lines.map((line) => `  ${line}`).join("\n")}\n`);

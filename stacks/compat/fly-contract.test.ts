@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ReleaseLookup, ReleaseRecord } from "../release-platform.ts";
 import type { StackConfig } from "../schema.ts";
-import { assertFlyContract } from "./fly-contract.ts";
+import { flyContract } from "./fly-contract.ts";
 
 const config = {
   fly: { release: "r-000000000host" },
@@ -18,12 +18,12 @@ function lookup(runtimes: Record<string, string | undefined>): ReleaseLookup {
 }
 
 test("a pinned release built for another host runtime is worth a look, named with every slot it is in; never a refusal", () => {
-  const notes = assertFlyContract(config, lookup({ "r-000000000host": "1".repeat(64), "r-0000000000aa": "2".repeat(64), "r-0000000000bb": "1".repeat(64) }), "pin");
+  const notes = flyContract(config, lookup({ "r-000000000host": "1".repeat(64), "r-0000000000aa": "2".repeat(64), "r-0000000000bb": "1".repeat(64) }));
   assert.deepEqual(notes.length, 1);
   assert.match(notes[0]!, /^v1 blue, v2 green \(r-0000000000aa\) was built for another Fly host runtime than fly.release r-000000000host .*worth a look/);
 });
 
 test("releases whose runtime is not recorded (older builds) or not readable say nothing", () => {
-  assert.deepEqual(assertFlyContract(config, lookup({ "r-000000000host": "1".repeat(64), "r-0000000000aa": undefined }), "pin"), []);
-  assert.deepEqual(assertFlyContract(config, lookup({}), "pin"), []);
+  assert.deepEqual(flyContract(config, lookup({ "r-000000000host": "1".repeat(64), "r-0000000000aa": undefined })), []);
+  assert.deepEqual(flyContract(config, lookup({})), []);
 });

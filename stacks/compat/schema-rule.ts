@@ -12,7 +12,7 @@
  * on its own database, whatever its clients agreed to.
  */
 import { UsageError } from "../cli.ts";
-import { releasePins } from "../pins.ts";
+import { FLY_SITE, pinSites } from "../pin-sites.ts";
 import type { NodeSchema } from "../release/manifest.ts";
 import type { ReleaseLookup } from "../release-platform.ts";
 import { MIGRATION_REFUSED } from "../rollback.ts";
@@ -33,18 +33,7 @@ export function contractsBeyond(newer: NodeSchema, older: NodeSchema): NodeSchem
   return newer.contracting.filter((migration) => migration.version > older.version);
 }
 
-/** Where each release is pinned, the API versions' slots first: `{ "r-…": ["v1 blue", "fly.release"] }`. */
-function pinSites(config: StackConfig): Map<string, string[]> {
-  const sites = new Map<string, string[]>();
-  const pins = releasePins(config);
-  for (const { path, release } of [...pins.filter((pin) => pin.path[0] !== "fly"), ...pins.filter((pin) => pin.path[0] === "fly")]) {
-    const site = path[0] === "fly" ? "fly.release" : `${path[1]} ${path[3]}`;
-    sites.set(release, [...(sites.get(release) ?? []), site]);
-  }
-  return sites;
-}
-
-const apisOf = (sites: readonly string[]) => [...new Set(sites.filter((site) => site !== "fly.release").map((site) => site.split(" ")[0]!))];
+const apisOf = (sites: readonly string[]) => [...new Set(sites.filter((site) => site !== FLY_SITE).map((site) => site.split(" ")[0]!))];
 
 /**
  * How to take `older` out of the stack so that `newer` can stay: one pin of
@@ -61,7 +50,7 @@ function howToRetire(older: { release: string; at: string[] }, newer: { release:
     const flags = apis.map((api) => `--api ${api}`).join(" ");
     steps.push(`${wait}pin both slots of ${blocking.join(" and ")} to ${newer.release} or a later release, in one pin with the API versions it goes into (npm run pin -- --release ${newer.release} ${flags} puts a contracting release into both slots of each)`);
   }
-  if (older.at.includes("fly.release")) steps.push(`pin fly.release to ${newer.release} or a later release (npm run pin sets it)`);
+  if (older.at.includes(FLY_SITE)) steps.push(`pin fly.release to ${newer.release} or a later release (npm run pin sets it)`);
   return `retire ${older.release}: ${steps.join("; ")}; then pin ${newer.release}`;
 }
 
