@@ -92,7 +92,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /** What a release header may hold: `local` or a release id (stacks/schema.ts), nothing that could break a line. */
-const RELEASE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const RELEASE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 async function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, body: Uint8Array<ArrayBuffer>, release: string | undefined): Promise<string> {
   const bodyHash = toHex(await crypto.subtle.digest("SHA-256", body));

@@ -19,8 +19,10 @@
  *                         restarted, with the reason in the log. @default 256
  */
 import { z } from "zod";
+import { RELEASE_NAME } from "../../upstream/signing.ts";
 
-export const releaseName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: "expected a release id such as r-3f9a1c7e2b4d, or local" });
+/** The names a signed call may carry (signing.ts): a release the host serves must be one. */
+const releaseName = z.string().regex(RELEASE_NAME, { error: "expected a release id such as r-3f9a1c7e2b4d, or local" });
 
 const servedRelease = z.strictObject({
   release: releaseName,
