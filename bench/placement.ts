@@ -20,7 +20,8 @@ import { startEdgeWorker } from "../app/test/support/edge-worker.ts";
 import { HttpClient } from "./http-client.ts";
 import { mcpTarget, measureLatency, type LatencyPlan, type LatencyRow, type LatencyTarget } from "./latency.ts";
 import { ECHO, ERAS, isToolSuccess, type ToolCall } from "./mcp-wire.ts";
-import { spawnServer, type Spawned } from "./servers/spawn.ts";
+import { RELEASE_HOST_READY } from "../app/src/runtimes/release-host/ready-line.ts";
+import { spawnServer } from "./servers/spawn.ts";
 import { BENCH_BINDINGS } from "./workerd-latency.ts";
 
 export type Placement = "edge" | "fly" | "modal";
@@ -70,22 +71,13 @@ function backendTarget(placement: Placement, origin: string, secret: string, lab
 
 const RELEASE_HOST = fileURLToPath(new URL("../app/src/runtimes/release-host/main.ts", import.meta.url));
 
-/** Waits (20 s at most) for a line matching `pattern` in what `server` printed. */
-async function untilPrinted(server: Spawned, pattern: RegExp): Promise<RegExpExecArray | undefined> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = pattern.exec(server.output());
-    if (found || Date.now() > deadline) return found ?? undefined;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export async function placementLatency(plan: LatencyPlan): Promise<LatencyRow[]> {
   const secret = randomBytes(32).toString("hex");
   const dataDir = mkdtempSync(join(tmpdir(), "mcp-bench-placement-"));
   // The Fly side as a machine runs it: the release host, one release (the working tree) behind it.
-  const node = await spawnServer([RELEASE_HOST], { HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_START_COMPUTE: "1", MCP_UPSTREAM_SECRET: secret });
-  const started = await untilPrinted(node, /\[local\] mcp-hosting listening on (http:\/\/[^/\s]+)\/.*compute (http:\/\/\S+?)[,)]/);
+  // Ready once its release is up, so that release's own line (its port, the compute runner's URL) is printed by then.
+  const node = await spawnServer([RELEASE_HOST], { HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_START_COMPUTE: "1", MCP_UPSTREAM_SECRET: secret }, 20_000, RELEASE_HOST_READY);
+  const started = /\[local\] mcp-hosting listening on (http:\/\/[^/\s]+)\/.*compute (http:\/\/\S+?)[,)]/.exec(node.output());
   const [serverOrigin, modalUrl] = [started?.[1], started?.[2]];
   const targets: (LatencyTarget & { close(): void })[] = [];
   let edge: Awaited<ReturnType<typeof startEdgeWorker>> | undefined;

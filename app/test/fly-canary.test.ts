@@ -6,16 +6,13 @@
 // green's kb_search answers differently, so the answers show who ran it.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { ReleaseProcess } from "../src/runtimes/release-host/release-process.ts";
-import { createReleaseRouter } from "../src/runtimes/release-host/router.ts";
 import { copyApp, type AppCopy } from "./support/app-copy.ts";
 import { startEdgeWorker, type EdgeWorker } from "./support/edge-worker.ts";
+import { markKbSearchTitles, OWN_ENTRY, startReleaseHost, type TestReleaseHost } from "./support/release-host.ts";
 import { structured } from "./support/results.ts";
 
 const SECRET = "fly-canary-secret-0123456789abcdef";
@@ -25,8 +22,7 @@ const CALLS = 300;
 
 let dataDir: string;
 let green: AppCopy;
-let releases: Map<string, ReleaseProcess>;
-let fly: Server;
+let fly: TestReleaseHost;
 const edges = {} as Record<"blue" | "green", EdgeWorker>;
 /** The deployment: green's share of requests, in percent. */
 let greenPercent = 0;
@@ -34,29 +30,16 @@ let greenPercent = 0;
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "fly-canary-"));
   green = copyApp();
-  green.rewrite("src/tools/kb.ts", "({ hits: await ctx.state.knowledgeBase.search(query, limit) })", "({ hits: (await ctx.state.knowledgeBase.search(query, limit)).map((hit) => ({ ...hit, title: `[green] ${hit.title}` })) })");
-  const entries = { [BLUE]: fileURLToPath(new URL("../src/runtimes/node-main.ts", import.meta.url)), [GREEN]: green.app("src/runtimes/node-main.ts") };
-  releases = new Map();
-  for (const [release, entry] of Object.entries(entries)) {
-    const env = { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_RELEASE: release, MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0" };
-    const served = new ReleaseProcess({ release, entry, env, memoryLimitMb: 1024, watchMs: 1000, log: () => undefined });
-    served.start();
-    releases.set(release, served);
-  }
-  fly = createServer(createReleaseRouter({ releases, directRelease: () => BLUE, hostRelease: BLUE, secret: SECRET }));
-  await new Promise<void>((resolve) => fly.listen(0, "127.0.0.1", resolve));
-  for (const served of releases.values()) assert.ok(await served.whenUp(20_000), `${served.release} is up`);
-  const flyOrigin = `http://127.0.0.1:${(fly.address() as { port: number }).port}`;
+  markKbSearchTitles(green);
+  fly = await startReleaseHost({ dataDir, secret: SECRET, entries: { [BLUE]: OWN_ENTRY, [GREEN]: green.app("src/runtimes/node-main.ts") }, direct: BLUE, memoryLimitMb: 1024, watchMs: 1000 });
   for (const [color, release] of [["blue", BLUE], ["green", GREEN]] as const) {
-    edges[color] = await startEdgeWorker({ bindings: { FLY_ORIGIN: flyOrigin, MCP_UPSTREAM_SECRET: SECRET, RELEASE: release, COLOR: color, RATE_LIMIT_PER_MINUTE: "10000" } });
+    edges[color] = await startEdgeWorker({ bindings: { FLY_ORIGIN: fly.origin, MCP_UPSTREAM_SECRET: SECRET, RELEASE: release, COLOR: color, RATE_LIMIT_PER_MINUTE: "10000" } });
   }
 });
 
 after(async () => {
   await Promise.all(Object.values(edges).map((edge) => edge.dispose()));
-  await Promise.all([...(releases?.values() ?? [])].map((served) => served.stop()));
-  fly?.closeAllConnections();
-  fly?.close();
+  await fly?.stop();
   green?.remove();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -98,7 +81,7 @@ test("a 10% canary runs green's Fly handler for about 10% of kb_search calls, an
   greenPercent = 0;
   assert.equal(await greenAnswers(client, 3), 0, "blue's traffic runs blue's handler, and blue reads green's write");
 
-  const pids = [...releases.values()].map((served) => served.pid);
+  const pids = [...fly.releases.values()].map((served) => served.pid);
   greenPercent = 10;
   const canary = await greenAnswers(client, CALLS);
   // Binomial(300, 0.1): mean 30, sd 5.2; 12..55 is beyond 3.4 sd either side.
@@ -106,7 +89,7 @@ test("a 10% canary runs green's Fly handler for about 10% of kb_search calls, an
 
   greenPercent = 0; // rollback: the edge's split alone decides
   assert.equal(await greenAnswers(client, 100), 0, "no call runs green's handler after rollback");
-  assert.deepEqual([...releases.values()].map((served) => served.pid), pids, "no Fly process was restarted");
-  assert.deepEqual([...releases.values()].map((served) => served.restarts), [0, 0]);
+  assert.deepEqual([...fly.releases.values()].map((served) => served.pid), pids, "no Fly process was restarted");
+  assert.deepEqual([...fly.releases.values()].map((served) => served.restarts), [0, 0]);
   await client.close();
 });

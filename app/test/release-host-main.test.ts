@@ -2,15 +2,15 @@
 // image, another release from its packed tree fetched from the bucket and
 // checked by sha256, both over one database; SIGTERM stops them all.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startLocalStore, type LocalStore } from "../../test/fixtures/release-store.ts";
+import { spawnServing, type ServingProcess } from "../scripts/serving-process.ts";
+import { RELEASE_HOST_READY } from "../src/runtimes/release-host/ready-line.ts";
 import { packReleaseTree } from "../src/runtimes/release-host/release-tree.ts";
 import { callUpstreamTool } from "../src/upstream/client.ts";
 import { copyApp, type AppCopy } from "./support/app-copy.ts";
@@ -37,19 +37,13 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startHost(env: Record<string, string>): { child: ChildProcess; origin: Promise<string>; output: string[] } {
-  const output: string[] = [];
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const origin = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      output.push(line);
-      const match = /^release-host listening on (http:\/\/[^/]+)\//.exec(line);
-      if (match) resolve(match[1]!);
-    });
-    createInterface({ input: child.stderr! }).on("line", (line) => output.push(line));
-    child.once("exit", (code) => reject(new Error(`release host exited (${code}):\n${output.join("\n")}`)));
+/** The machine's entry, started as start.sh starts it; resolves once it says it is ready. */
+function startHost(env: Record<string, string>): Promise<ServingProcess> {
+  return spawnServing(process.execPath, [MAIN], {
+    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0", ...env },
+    timeoutMs: 30_000,
+    ready: RELEASE_HOST_READY,
   });
-  return { child, origin, output };
 }
 
 test("serves its own release from the image and another from its verified tree in the bucket, sends calls naming none to the live release the bucket names, and stops both on SIGTERM", async () => {
@@ -60,7 +54,7 @@ test("serves its own release from the image and another from its verified tree i
   // The live release, as a cutover writes it: direct clients follow it, no machine update.
   assert.equal((await fetch(`${store.endpoint}/${store.bucket}/releases/direct.json`, { method: "PUT", body: JSON.stringify({ release: PACKED }) })).status, 200);
 
-  const host = startHost({
+  const host = await startHost({
     MCP_DIRECT_RELEASE_KEY: "releases/direct.json",
     MCP_RELEASE: OWN,
     MCP_RELEASES: JSON.stringify([{ release: OWN }, { release: PACKED, tree: { key, sha256 } }]),
@@ -71,28 +65,27 @@ test("serves its own release from the image and another from its verified tree i
     LITESTREAM_SECRET_ACCESS_KEY: "S3RVER",
   });
   try {
-    const origin = await host.origin;
+    const { origin } = host;
     const echo = (release: string) => callUpstreamTool({ url: origin, secret: SECRET, release }, "echo", { text: "hi" }, { timeoutMs: 30_000 });
     assert.equal(await echo(OWN), "hi");
-    assert.equal(await echo(PACKED), "packed: hi", host.output.join("\n"));
+    assert.equal(await echo(PACKED), "packed: hi", host.output());
     const health = await (await fetch(new URL("/healthz", origin))).json();
     assert.deepEqual(health.releases.map((r: { release: string; state: string }) => [r.release, r.state]), [[OWN, "up"], [PACKED, "up"]]);
     // Read once at start, beside the processes coming up.
-    await until(async () => (await (await fetch(new URL("/healthz", origin))).json()).direct === PACKED, 10_000, "the pointer read", () => host.output.join("\n"));
+    await until(async () => (await (await fetch(new URL("/healthz", origin))).json()).direct === PACKED, 10_000, "the pointer read", host.output);
     assert.equal(await callUpstreamTool({ url: origin, secret: SECRET }, "echo", { text: "direct" }, { timeoutMs: 30_000 }), "packed: direct");
-    assert.match(host.output.join("\n"), new RegExp(`calls naming no release now go to ${PACKED} \\(was ${OWN}\\)`));
+    assert.match(host.output(), new RegExp(`calls naming no release now go to ${PACKED} \\(was ${OWN}\\)`));
   } finally {
-    const exited = new Promise<number | null>((resolve) => host.child.once("exit", resolve));
-    host.child.kill("SIGTERM");
-    assert.equal(await exited, 0, host.output.join("\n"));
+    await host.stop();
+    assert.equal((await host.exited).code, 0, host.output());
   }
-  assert.match(host.output.join("\n"), /release-host: SIGTERM: stopping 2 release processes/);
+  assert.match(host.output(), /release-host: SIGTERM: stopping 2 release processes/);
 });
 
 test("a tree whose bytes do not match its sha256 is never run: its release waits and says why, the others serve", async () => {
   const key = `releases/r-bad000000000/server-tree.json.gz`;
   assert.equal((await fetch(`${store.endpoint}/${store.bucket}/${key}`, { method: "PUT", body: new Uint8Array(packReleaseTree(green.root)) })).status, 200);
-  const host = startHost({
+  const host = await startHost({
     MCP_RELEASE: OWN,
     MCP_RELEASES: JSON.stringify([{ release: OWN }, { release: "r-bad000000000", tree: { key, sha256: "0".repeat(64) } }]),
     LITESTREAM_BUCKET: store.bucket,
@@ -101,15 +94,13 @@ test("a tree whose bytes do not match its sha256 is never run: its release waits
     LITESTREAM_SECRET_ACCESS_KEY: "S3RVER",
   });
   try {
-    const origin = await host.origin;
+    const { origin } = host;
     assert.equal(await callUpstreamTool({ url: origin, secret: SECRET, release: OWN }, "echo", { text: "still here" }, { timeoutMs: 30_000 }), "still here");
     const health = await (await fetch(new URL("/healthz", origin))).json();
     assert.equal(health.ok, true);
     assert.deepEqual(health.releases.map((r: { release: string; state: string }) => [r.release, r.state]), [[OWN, "up"], ["r-bad000000000", "starting"]]);
-    assert.match(host.output.join("\n"), /release r-bad000000000: its server tree is not available \(.*0{64}.*\); trying again/);
+    assert.match(host.output(), /release r-bad000000000: its server tree is not available \(.*0{64}.*\); trying again/);
   } finally {
-    const exited = new Promise((resolve) => host.child.once("exit", resolve));
-    host.child.kill("SIGTERM");
-    await exited;
+    await host.stop();
   }
 });

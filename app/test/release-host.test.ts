@@ -3,56 +3,23 @@
 // whose handler leaks restarted while the other keeps answering.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ReleaseProcess } from "../src/runtimes/release-host/release-process.ts";
-import { createReleaseRouter } from "../src/runtimes/release-host/router.ts";
 import { callUpstreamTool, UpstreamError } from "../src/upstream/client.ts";
 import { signRequest } from "../src/upstream/signing.ts";
 import { copyApp, type AppCopy } from "./support/app-copy.ts";
+import { markKbSearchTitles, OWN_ENTRY, startReleaseHost, type TestReleaseHost } from "./support/release-host.ts";
 import { until } from "./support/until.ts";
 
 const SECRET = "release-host-secret-0123456789abcdef";
-const OWN_ENTRY = fileURLToPath(new URL("../src/runtimes/node-main.ts", import.meta.url));
 const BLUE = "r-b1ue00000000";
 const GREEN = "r-9ree00000000";
 const LEAKY = "r-1eaky000000";
 
-interface Host {
-  origin: string;
-  releases: Map<string, ReleaseProcess>;
-  log: string[];
-  stop(): Promise<void>;
-}
-
-async function startHost(dataDir: string, entries: Record<string, string>, direct: string, memoryLimitMb = 512): Promise<Host> {
-  const log: string[] = [];
-  const releases = new Map<string, ReleaseProcess>();
-  for (const [release, entry] of Object.entries(entries)) {
-    const env = { ...process.env, HOST: "127.0.0.1", PORT: "0", MCP_DATA_DIR: dataDir, MCP_RELEASE: release, MCP_UPSTREAM_SECRET: SECRET, MCP_START_COMPUTE: "0" };
-    const served = new ReleaseProcess({ release, entry, env, memoryLimitMb, watchMs: 100, log: (line) => log.push(line) });
-    served.start();
-    releases.set(release, served);
-  }
-  const server: Server = createServer(createReleaseRouter({ releases, directRelease: () => direct, hostRelease: BLUE, secret: SECRET }));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address() as { port: number };
-  for (const served of releases.values()) assert.ok(await served.whenUp(20_000), `${served.release} came up:\n${log.join("\n")}`);
-  return {
-    origin: `http://127.0.0.1:${address.port}`,
-    releases,
-    log,
-    async stop() {
-      await Promise.all([...releases.values()].map((served) => served.stop()));
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+const startHost = (dataDir: string, entries: Record<string, string>, direct: string, memoryLimitMb?: number) =>
+  startReleaseHost({ dataDir, secret: SECRET, entries, direct, ...(memoryLimitMb ? { memoryLimitMb } : {}) });
 
 const search = (origin: string, release: string | undefined, query: string) =>
   callUpstreamTool({ url: origin, secret: SECRET, ...(release ? { release } : {}) }, "kb_search", { query }, { timeoutMs: 10_000 }) as Promise<{ hits: { key: string; title: string }[] }>;
@@ -60,12 +27,12 @@ const search = (origin: string, release: string | undefined, query: string) =>
 describe("two releases on one machine, over one database", () => {
   let dataDir: string;
   let green: AppCopy;
-  let host: Host;
+  let host: TestReleaseHost;
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "release-host-"));
     // Green's kb_search answers differently: its titles carry a mark.
     green = copyApp();
-    green.rewrite("src/tools/kb.ts", "({ hits: await ctx.state.knowledgeBase.search(query, limit) })", "({ hits: (await ctx.state.knowledgeBase.search(query, limit)).map((hit) => ({ ...hit, title: `[green] ${hit.title}` })) })");
+    markKbSearchTitles(green);
     host = await startHost(dataDir, { [BLUE]: OWN_ENTRY, [GREEN]: green.app("src/runtimes/node-main.ts") }, BLUE);
   });
   after(async () => {
@@ -124,7 +91,7 @@ describe("two releases on one machine, over one database", () => {
 describe("a release whose handler leaks", () => {
   let dataDir: string;
   let leaky: AppCopy;
-  let host: Host;
+  let host: TestReleaseHost;
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "release-host-leak-"));
     // Its kb_search allocates without bound and never answers.

@@ -12,9 +12,10 @@ export interface Spawned {
   stop(): Promise<void>;
 }
 
-export async function spawnServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Spawned> {
+/** `ready` is the line that says it serves, capturing the origin (spawnServing's default: "listening on <origin>"). */
+export async function spawnServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, ready?: RegExp): Promise<Spawned> {
   const started = process.hrtime.bigint();
-  const serving = await spawnServing(process.execPath, args, { env: { ...process.env, ...env }, timeoutMs });
+  const serving = await spawnServing(process.execPath, args, { env: { ...process.env, ...env }, timeoutMs, ...(ready ? { ready } : {}) });
   const listeningMs = Number(process.hrtime.bigint() - started) / 1e6;
   return { origin: serving.origin, child: serving.child, listeningMs, output: () => serving.output(), stop: () => serving.stop() };
 }

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RELEASE_HOST_READY } from "../../src/runtimes/release-host/ready-line.ts";
 import { spawnServing, type ServingProcess } from "../serving-process.ts";
 
 /** The Fly image's entry point, run here outside Docker. */
@@ -38,6 +39,8 @@ export function startFlyMachine(options: FlyMachineOptions): Promise<FlyMachine>
   return spawnServing("sh", [START_SCRIPT], {
     detached: true,
     timeoutMs: options.startTimeoutMs ?? 30_000,
+    // The machine's own port, not the one its release's server relays first.
+    ready: RELEASE_HOST_READY,
     env: {
       ...process.env,
       HOST: "127.0.0.1",

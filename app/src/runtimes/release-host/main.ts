@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { commandLine } from "../command-line.ts";
 import { watchParent } from "../parent-lifeline.ts";
 import { HostConfigError, loadHostConfig, type HostConfig, type ServedRelease } from "./host-config.ts";
+import { readyLine } from "./ready-line.ts";
 import { ReleaseProcess } from "./release-process.ts";
 import { createReleaseRouter } from "./router.ts";
 import { followDirectRelease } from "./direct-release.ts";
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   // "listening on" means ready, as for the server itself (start.sh's callers, the drill, dev tools wait for it):
   // the direct release is up, so its database exists and a call naming no release is answered at once.
   void releases.get(config.directRelease)!.whenUp(STARTUP_WAIT_MS).then((origin) => {
-    if (origin) console.log(`release-host listening on ${url} (releases ${names}; direct ${direct.current()}${config.directReleaseKey ? `, following ${config.directReleaseKey}` : ""}; ${config.memoryLimitMb} MB each)`);
+    if (origin) console.log(readyLine(url, `releases ${names}; direct ${direct.current()}${config.directReleaseKey ? `, following ${config.directReleaseKey}` : ""}; ${config.memoryLimitMb} MB each`));
     else console.log(`release-host: the direct release ${config.directRelease} is not up after ${STARTUP_WAIT_MS / 1000} s; still accepting calls on ${url} (see its lines above)`);
   });
 
