@@ -91,7 +91,7 @@ def _parse_int(value: str) -> int | None:
     return number
 
 
-def _parse_number(value: str) -> float | None:
+def parse_number(value: str) -> float | None:
     if not _NUMBER.fullmatch(value):
         return None
     number = float(value)
@@ -185,7 +185,7 @@ def _describe_strings(present: Counter[str]) -> dict[str, Any]:
 # Tried in order; the first kind that parses every value names the column.
 _KINDS = (
     ("integer", _parse_int, _describe_numbers),
-    ("number", _parse_number, _describe_numbers),
+    ("number", parse_number, _describe_numbers),
     ("boolean", _parse_bool, _describe_bools),
     ("datetime", _parse_datetime, _describe_datetimes),
 )

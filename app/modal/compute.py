@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from column_profile import clip, profile_column
@@ -51,16 +52,8 @@ def profile_csv(
     share of the work done (0 to 1: reading the rows is the first half,
     profiling the columns the second) and what is being done.
     """
-    if not isinstance(csv_text, str):
-        raise CsvProfileError(f"csv must be a string, got {type(csv_text).__name__}")
-    _check_size(csv_text)
-    limit = _row_limit(max_rows)
-    text = csv_text.removeprefix("\ufeff")
-    if not text.strip():
-        raise CsvProfileError("CSV input is empty; expected a header row followed by data rows")
-    used, source = _choose_delimiter(text, delimiter)
-    header, rows, ragged = _read_rows(text, used, limit, should_stop, on_progress)
-    names, renamed = _unique_names(header)
+    table = read_csv_table(csv_text, delimiter=delimiter, max_rows=max_rows, should_stop=should_stop, on_progress=on_progress)
+    names, rows = table.names, table.rows
     columns: Iterable[tuple[str, ...]] = zip(*rows) if rows else [()] * len(names)
     profiles = []
     for position, (name, values) in enumerate(zip(names, columns), start=1):
@@ -72,13 +65,53 @@ def profile_csv(
     return {
         "rows": len(rows),
         "columns": len(names),
-        "delimiter": used,
-        "delimiter_source": source,
+        "delimiter": table.delimiter,
+        "delimiter_source": table.delimiter_source,
         "header": names,
-        "renamed_headers": renamed,
-        "ragged_rows": ragged,
+        "renamed_headers": table.renamed,
+        "ragged_rows": table.ragged,
         "column_profiles": profiles,
     }
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """CSV text read into rows of the header's width, with unique column names."""
+
+    names: list[str]
+    rows: list[list[str]]
+    delimiter: str
+    delimiter_source: str
+    """"given", "sniffed" or "default"."""
+    renamed: list[dict[str, Any]]
+    ragged: int
+    """Short rows padded with empty fields."""
+
+
+def read_csv_table(
+    csv_text: str,
+    *,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[float, str], None] = lambda done, message: None,
+) -> CsvTable:
+    """Reads `csv_text` within the profiler's limits (size, rows, columns, ragged rows).
+
+    Shared by every CSV tool, so each refuses the same inputs with the same words.
+    `on_progress` hears shares from 0 to 0.5: reading is the first half of a tool's work.
+    """
+    if not isinstance(csv_text, str):
+        raise CsvProfileError(f"csv must be a string, got {type(csv_text).__name__}")
+    _check_size(csv_text)
+    limit = _row_limit(max_rows)
+    text = csv_text.removeprefix("\ufeff")
+    if not text.strip():
+        raise CsvProfileError("CSV input is empty; expected a header row followed by data rows")
+    used, source = _choose_delimiter(text, delimiter)
+    header, rows, ragged = _read_rows(text, used, limit, should_stop, on_progress)
+    names, renamed = _unique_names(header)
+    return CsvTable(names, rows, used, source, renamed, ragged)
 
 
 def _check_size(text: str) -> None:

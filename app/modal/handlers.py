@@ -81,6 +81,20 @@ def tool(name: str, parse: Callable[[dict[str, Any]], Any] | None = None) -> Cal
     return register
 
 
+def percent_progress(report: Report) -> Callable[[float, str], None]:
+    """An `on_progress(done, message)` for work that counts 0 to 1: whole percents, each reported once."""
+    reported = -1
+
+    def on_progress(done: float, message: str) -> None:
+        nonlocal reported
+        percent = int(done * 100)
+        if percent > reported:
+            reported = percent
+            report.progress(percent, 100, message)
+
+    return on_progress
+
+
 def _where(function: Callable[..., Any]) -> str:
     return f"{function.__module__}.{function.__name__}"
 
@@ -125,15 +139,7 @@ def handler_for(target: CallTarget) -> Handler | None:
 @tool("csv_profile")
 def run_csv_profile(arguments: dict[str, Any], report: Report) -> dict[str, Any]:
     """Profiles, reporting progress in whole percents (at most one report per percent) and one log line."""
-    reported = -1
-
-    def on_progress(done: float, message: str) -> None:
-        nonlocal reported
-        percent = int(done * 100)
-        if percent > reported:
-            reported = percent
-            report.progress(percent, 100, message)
-
+    on_progress = percent_progress(report)
     try:
         profile = profile_csv(
             arguments["csv"],

@@ -1,19 +1,26 @@
-"""Modal deployment of the compute runner: one ASGI web function, nothing else.
+"""Modal deployment of the compute runner: one ASGI web function, and a Function per tool that declares compute.
 
-All behaviour lives in modal-free modules (asgi, endpoint, signing, compute);
-this file only says how Modal packages and scales them. Settings come from the
-environment of `modal deploy`, which the Pulumi ModalApp component sets per color.
+All behaviour lives in modal-free modules (asgi, endpoint, signing, compute, remote_function,
+function_specs, locked_requirements); this file only says how Modal packages and scales them.
+Settings come from the environment of `modal deploy`, which the Pulumi ModalApp component sets per color.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import json
 import os
+import tempfile
 
 import modal
+import modal.exception
 
 from pathlib import Path
 
+from function_specs import FunctionSpec, SpecError, function_specs
 from image_contents import SCHEMAS_FILE, image_modules
+from locked_requirements import BASE_PACKAGES, REQUIREMENTS_FILE, LockError, closure, read_lock
 
 HERE = Path(__file__).resolve().parent
 LOCAL_MODULES = image_modules(HERE)
@@ -24,9 +31,6 @@ LOCAL_MODULES = image_modules(HERE)
 TOOL_SCHEMAS = HERE / SCHEMAS_FILE
 if not TOOL_SCHEMAS.is_file():
     raise SystemExit(f"{TOOL_SCHEMAS} is missing: deploy a release folder (npm run release:build), or write it with npm run tool:schemas")
-
-# Debian bookworm's python3-jsonschema is 4.10.3: the local runner and CI validate with it, and so does the image.
-JSONSCHEMA = "jsonschema==4.10.3"
 
 
 def _int_env(name: str, default: int) -> int:
@@ -48,6 +52,14 @@ SCALEDOWN_WINDOW = _int_env("MODAL_SCALEDOWN_WINDOW", 300)
 # (modal.com/docs/guide/webhook-urls). Unset, Modal generates <app>-<function>.
 WEB_LABEL = os.environ.get("MODAL_WEB_LABEL", "").strip() or None
 
+try:
+    LOCK = read_lock(HERE / REQUIREMENTS_FILE)
+    SPECS = function_specs(json.loads(TOOL_SCHEMAS.read_text(encoding="utf-8")), os.environ.get("MCP_MODAL_TOOL_OVERRIDES"), scaledown_window=SCALEDOWN_WINDOW)
+    for _spec in SPECS:
+        closure(LOCK, _spec.packages)  # a package missing from the lock fails the deploy here, by name
+except (LockError, SpecError) as exc:
+    raise SystemExit(str(exc)) from None
+
 app = modal.App(APP_NAME)
 
 
@@ -67,15 +79,28 @@ def _upstream_secret() -> modal.Secret:
     return modal.Secret.from_name(SECRET_NAME)
 
 
-# modal.com/docs/reference/modal.Image: add_local_python_source copies each module to /root,
-# the container's working directory, and add_local_file puts the schemas beside them, where
-# tool_arguments.py looks; local files come last, after the pip layer, as Modal requires.
-image = (
-    modal.Image.debian_slim(python_version="3.11")
-    .pip_install(JSONSCHEMA)
-    .add_local_python_source(*LOCAL_MODULES)
-    .add_local_file(TOOL_SCHEMAS, f"/root/{SCHEMAS_FILE}")
-)
+def _image(packages: tuple[str, ...]) -> modal.Image:
+    """Debian slim with exactly the locked closure of `packages`, then our modules and the schemas.
+
+    modal.com/docs/reference/modal.Image: pip_install_from_requirements installs a requirements file
+    (--no-deps: its lines are already the whole closure, so pip resolves nothing of its own);
+    add_local_python_source copies each module to /root, the container's working directory, and
+    add_local_file puts the schemas beside them, where tool_arguments.py looks; local files come
+    last, after the pip layer, as Modal requires.
+    """
+    lines = closure(LOCK, (*BASE_PACKAGES, *packages))
+    requirements = Path(tempfile.mkdtemp(prefix="mcp-modal-")) / REQUIREMENTS_FILE
+    requirements.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (
+        modal.Image.debian_slim(python_version="3.11")
+        .pip_install_from_requirements(str(requirements), extra_options="--no-deps")
+        .add_local_python_source(*LOCAL_MODULES)
+        .add_local_file(TOOL_SCHEMAS, f"/root/{SCHEMAS_FILE}")
+        .add_local_file(HERE / REQUIREMENTS_FILE, f"/root/{REQUIREMENTS_FILE}")  # this module reads it at import, in the container too
+    )
+
+
+image = _image(())
 
 
 @app.function(
@@ -89,5 +114,61 @@ image = (
 @modal.asgi_app(label=WEB_LABEL)
 def web():
     import asgi  # imported in the container, where add_local_python_source put it
+    import remote_function
 
+    # Each tool with a Function of its own: the web function still checks its calls, then spawns it
+    # (py/modal/_functions.py, _Function.spawn; _FunctionCall.get and cancel) and waits, cancelling
+    # the call when its caller stops waiting.
+    for spec in SPECS:
+        remote_function.run_elsewhere(
+            spec.tool,
+            remote_function.handler_calling(
+                spec.tool,
+                TOOL_FUNCTIONS[spec.tool].spawn,
+                still_running=modal.exception.TimeoutError,
+                ran_too_long=modal.exception.FunctionTimeoutError,
+                timeout_seconds=spec.timeout_seconds,
+            ),
+        )
     return asgi.make_asgi_app()
+
+
+def _tool_function(spec: FunctionSpec) -> modal.Function:
+    """The tool's own Function, with its declared compute (py/modal/app.py, _App.function).
+
+    Modal finds a non-serialized Function in the container by its qualname among this module's
+    globals (py/modal/_runtime/user_code_imports.py), so it is named like the global it is kept in.
+    """
+
+    def run(arguments, _tool=spec.tool, _timeout=spec.timeout_seconds):
+        import remote_function
+
+        return remote_function.run_in_function(_tool, arguments, _timeout)
+
+    run.__name__ = run.__qualname__ = spec.function_name
+    options = {
+        "image": _image(spec.packages),
+        "secrets": [_upstream_secret()],  # the telemetry settings; the key is not used here
+        "timeout": spec.timeout_seconds,
+        "min_containers": spec.min_containers,
+        "scaledown_window": spec.scaledown_window,
+        "enable_memory_snapshot": spec.memory_snapshot,
+        "name": spec.function_name,
+    }
+    optional = {"gpu": spec.gpu, "cpu": spec.cpu, "memory": spec.memory_mb, "max_containers": spec.max_containers}
+    options.update({key: value for key, value in optional.items() if value is not None})
+    return app.function(**options)(run)
+
+
+TOOL_FUNCTIONS: dict[str, modal.Function] = {}
+for _spec in SPECS:
+    TOOL_FUNCTIONS[_spec.tool] = globals()[_spec.function_name] = _tool_function(_spec)
+
+# With enable_memory_snapshot, Modal snapshots a container once this module is imported
+# (modal.com/docs/guide/memory-snapshot), so a tool Function's heavy imports happen here, at
+# import, where its image has them; the web function's image lacks them and skips them.
+if not modal.is_local():
+    for _spec in SPECS:
+        for _package in _spec.packages if _spec.memory_snapshot else ():
+            if importlib.util.find_spec(_package) is not None:
+                importlib.import_module(_package)

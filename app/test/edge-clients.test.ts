@@ -38,7 +38,7 @@ describe("the Worker in workerd", () => {
     assert.match(transport.sessionId ?? "", /^[0-9a-f-]{36}$/);
     assert.equal(transport.protocolVersion, "2025-11-25");
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), ["csv_profile", "echo", "kb_put", "kb_search", "note_add", "note_list"]);
+    assert.deepEqual(tools.map((tool) => tool.name).sort(), ["csv_cluster", "csv_profile", "echo", "kb_put", "kb_search", "note_add", "note_list"]);
     assert.deepEqual((await client.callTool({ name: "echo", arguments: { text: "at the edge" } })).content, [{ type: "text", text: "at the edge" }]);
     await client.callTool({ name: "note_add", arguments: { text: "edge note" } });
     const other = await legacyClient(edge.mcpUrl);

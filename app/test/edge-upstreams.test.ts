@@ -57,6 +57,24 @@ describe("edge → Fly and Modal over signed HTTP", () => {
     }
   });
 
+  test("csv_cluster answers through the edge: k-means with PyTorch in the Python runner, on this machine's CPU", async () => {
+    const client = await connect(edge.mcpUrl);
+    const rows = ["height,weight,team"];
+    for (let i = 0; i < 40; i++) rows.push(`${150 + (i % 5)},${50 + (i % 3)},a`, `${190 + (i % 5)},${95 + (i % 3)},b`);
+    const result = await client.callTool({ name: "csv_cluster", arguments: { csv: rows.join("\n"), k: 2 } });
+    assert.equal(result.isError, undefined, JSON.stringify(result.content));
+    const clusters = structured(result);
+    assert.equal(clusters.device, "cpu", "no CUDA here: the same code runs on the CPU");
+    assert.deepEqual(clusters.columns, ["height", "weight"]);
+    assert.deepEqual(clusters.clusters.map((c: { size: number }) => c.size), [40, 40]);
+    assert.deepEqual(clusters.clusters.map((c: { centroid: { height: number } }) => Math.round(c.centroid.height)).sort(), [152, 192]);
+    const bad = await client.callTool({ name: "csv_cluster", arguments: { csv: "name\nx\ny\n", k: 2 } });
+    assert.equal(bad.isError, true);
+    assert.match(JSON.stringify(bad.content), /no numeric column to cluster by/);
+    await client.close();
+    assert.ok(modalProxy.requests.some((recorded) => recorded.path.startsWith("/tools/csv_cluster")), "it crossed to the Python runner, signed");
+  });
+
   test("a replay of a request the edge signed is refused by both receivers", async () => {
     const fly = flyProxy.requests.at(-1)!;
     const modal = modalProxy.requests.at(-1)!;

@@ -30,7 +30,7 @@ describe("2025-11-25 sessions with the v1 SDK client", () => {
     assert.match(transport.sessionId ?? "", /^[0-9a-f-]{36}$/);
     assert.equal(transport.protocolVersion, "2025-11-25");
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), ["csv_profile", "echo", "kb_put", "kb_search", "note_add", "note_list"]);
+    assert.deepEqual(tools.map((tool) => tool.name).sort(), ["csv_cluster", "csv_profile", "echo", "kb_put", "kb_search", "note_add", "note_list"]);
     for (const tool of tools) {
       assert.ok(tool.description && tool.description.length > 40, `${tool.name} has a description for a model`);
       assert.equal(tool.inputSchema.type, "object");

@@ -31,7 +31,7 @@ describe("2026-07-28 requests with the v2 client", () => {
     assert.equal(client.getNegotiatedProtocolVersion?.(), "2026-07-28");
     assert.equal(transport.sessionId, undefined);
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 6);
+    assert.equal(tools.length, 7);
     const echo = await client.callTool({ name: "echo", arguments: { text: "stateless" } });
     assert.deepEqual(echo.content, [{ type: "text", text: "stateless" }]);
     await client.close();

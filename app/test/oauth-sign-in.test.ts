@@ -104,7 +104,7 @@ for (const runtime of RUNTIMES) {
       assert.equal(authorization.searchParams.get("scope"), "mcp");
       // The listing does not depend on scopes: kb_put and note_add are there before the token has theirs.
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((tool) => tool.name).sort(), ["csv_profile", "echo", "kb_put", "kb_search", "note_add", "note_list"]);
+      assert.deepEqual(tools.map((tool) => tool.name).sort(), ["csv_cluster", "csv_profile", "echo", "kb_put", "kb_search", "note_add", "note_list"]);
       assert.deepEqual((await client.callTool({ name: "echo", arguments: { text: "signed in" } })).content, [{ type: "text", text: "signed in" }]);
       await client.close();
     });
@@ -117,7 +117,7 @@ for (const runtime of RUNTIMES) {
       const stolen = await fetch(served.endpoint("v1"), { method: "POST", headers: { ...JSON_POST, ...session, authorization: `Bearer ${bob}` }, body: list });
       assert.equal(stolen.status, 404);
       assert.match((await stolen.json()).error.message, /Session not found/);
-      assert.equal((await alice.client.listTools()).tools.length, 6, "the owner still has it");
+      assert.equal((await alice.client.listTools()).tools.length, 7, "the owner still has it");
       await alice.client.close();
     });
 

@@ -17,6 +17,7 @@ import {
   verifyReleaseDir,
   type WorkerPlatform,
 } from "./manifest.ts";
+import { MODAL_REQUIREMENTS_FILE } from "../../app/src/tools/modal-compute.ts";
 import { TOOL_SCHEMAS_FILE } from "../../app/src/tools/tool-schemas.ts";
 
 export interface ReleaseContent {
@@ -56,8 +57,8 @@ export function assembleRelease(content: ReleaseContent, cacheDir: string, now =
   const files = new Map<string, Buffer>([[EDGE_BUNDLE_PATH, content.edgeBundle]]);
   if (content.flyServerTree) files.set(FLY_TREE_PATH, content.flyServerTree);
   for (const [name, bytes] of Object.entries(content.modalSources).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!/^[A-Za-z0-9_.-]+\.py$/.test(name) && name !== TOOL_SCHEMAS_FILE) {
-      throw new Error(`Modal source ${JSON.stringify(name)}: expected a *.py file name or ${TOOL_SCHEMAS_FILE}`);
+    if (!/^[A-Za-z0-9_.-]+\.py$/.test(name) && name !== TOOL_SCHEMAS_FILE && name !== MODAL_REQUIREMENTS_FILE) {
+      throw new Error(`Modal source ${JSON.stringify(name)}: expected a *.py file name, ${TOOL_SCHEMAS_FILE} or ${MODAL_REQUIREMENTS_FILE}`);
     }
     files.set(`${MODAL_DIR}/${name}`, bytes);
   }

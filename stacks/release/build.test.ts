@@ -33,7 +33,7 @@ test("a build of the app is a release named by its content, with a manifest of e
   // The Python side validates a Modal tool's arguments against exactly the schema clients are shown.
   const schemas = JSON.parse(readFileSync(join(dir, "modal", "tool_schemas.json"), "utf8")) as { tools: Record<string, unknown> };
   const modalTools = manifest.surface!.tools.filter((tool) => tools.find((t) => t.name === tool.name)?.placement === "modal");
-  assert.deepEqual(Object.keys(schemas.tools), ["csv_profile"]);
+  assert.deepEqual(Object.keys(schemas.tools), ["csv_cluster", "csv_profile"]);
   for (const tool of modalTools) assert.deepEqual(schemas.tools[tool.name], tool.inputSchema, `${tool.name}'s schema is the one tools/list shows`);
   assert.ok(manifest.artifacts["modal/tool_schemas.json"], "the schemas are part of the release's content");
 

@@ -25,6 +25,7 @@ import { prompts, resources, tools } from "../../app/src/tools/index.ts";
 import { summariseSchema } from "../../app/src/state/migration-kind.ts";
 import { NODE_MIGRATIONS } from "../../app/src/state/schema.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
+import { MODAL_REQUIREMENTS_FILE, modalComputeSchema } from "../../app/src/tools/modal-compute.ts";
 import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { flyInputsSha256 } from "./fly-inputs.ts";
@@ -43,7 +44,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
   const bundle = await buildEdge();
   const modalSources = Object.fromEntries(
     readdirSync(modalDir)
-      .filter((name) => name.endsWith(".py"))
+      .filter((name) => name.endsWith(".py") || name === MODAL_REQUIREMENTS_FILE)
       .map((name) => [name, readFileSync(join(modalDir, name))]),
   );
   // From the definitions being released, never from a file a runner left in app/modal.
@@ -57,7 +58,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       flyRuntimeSha256: flyRuntimeSha256(root),
       flyServerTree: packReleaseTree(root),
       worker,
-      tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement })),
+      tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement, ...("compute" in tool && tool.compute ? { compute: modalComputeSchema.parse(tool.compute) } : {}) })),
       surface: await registrySurface({ tools, prompts, resources }),
       nodeSchema: summariseSchema(NODE_MIGRATIONS),
       gitCommit: git(root, ["rev-parse", "HEAD"]),

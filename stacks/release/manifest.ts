@@ -23,6 +23,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import * as z from "zod";
+import { modalComputeSchema } from "../../app/src/tools/modal-compute.ts";
 import { surfaceSchema } from "./surface.ts";
 
 /** The git-ignored folder of built and fetched releases, under the project root. */
@@ -91,7 +92,8 @@ export const releaseManifestSchema = z.object({
     runtimeSha256: z.string().regex(SHA256).optional(),
   }),
   worker: workerPlatformSchema,
-  tools: z.array(z.object({ name: z.string(), placement: z.enum(["edge", "fly", "modal"]) })),
+  /** Each tool, and for a Modal tool with a Function of its own the compute it declares (absent in older manifests). */
+  tools: z.array(z.object({ name: z.string(), placement: z.enum(["edge", "fly", "modal"]), compute: modalComputeSchema.optional() })),
   /** What clients see (stacks/release/surface.ts); absent in manifests built before it was recorded. */
   surface: surfaceSchema.optional(),
   /** The Node database's schema (app/src/state/migration-kind.ts); absent in manifests built before it was recorded. */

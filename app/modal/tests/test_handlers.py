@@ -20,7 +20,7 @@ from call_stream import CallTarget  # noqa: E402
 
 class ToolRegistry(unittest.TestCase):
     def test_csv_profile_is_registered_by_its_decorator(self):
-        self.assertEqual(handlers.registered_tools(), ["csv_profile"])
+        self.assertEqual(handlers.registered_tools(), ["csv_cluster", "csv_profile"])
         self.assertIs(handlers.handler_for(CallTarget("tools", "csv_profile", None)).run, handlers.run_csv_profile)
 
     def test_a_handler_in_a_new_module_beside_the_others_is_registered_without_being_listed(self):
@@ -33,7 +33,7 @@ class ToolRegistry(unittest.TestCase):
             )
             script = "import json, handlers; print(json.dumps(handlers.registered_tools()))"
             listed = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, check=True)
-            self.assertEqual(json.loads(listed.stdout), ["csv_profile", "word_count"])
+            self.assertEqual(json.loads(listed.stdout), ["csv_cluster", "csv_profile", "word_count"])
 
     def test_a_registered_function_answers_calls_to_its_name_with_arguments_its_schema_accepts(self):
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
@@ -90,7 +90,7 @@ class ToolRegistry(unittest.TestCase):
     def test_fixtures_are_not_registered_tools(self):
         with mock.patch.dict("os.environ", {"MCP_FIXTURES": "conformance"}):
             self.assertIsNotNone(handlers.handler_for(CallTarget("tools", "test_error_handling", None)))
-            self.assertEqual(handlers.registered_tools(), ["csv_profile"])
+            self.assertEqual(handlers.registered_tools(), ["csv_cluster", "csv_profile"])
 
 
 if __name__ == "__main__":

@@ -25,28 +25,36 @@ class RecordingModal(types.ModuleType):
 
     def __init__(self) -> None:
         super().__init__("modal")
-        self.calls: dict = {}
+        self.calls: dict = {"functions": {}, "images": []}
         calls = self.calls
 
         class Image:
+            def __init__(self) -> None:
+                self.layers: list[str] = []
+                self.requirements: list[str] = []
+                self.local_files: dict[str, Path] = {}
+                calls["images"].append(self)
+
             @staticmethod
             def debian_slim(python_version=None):
                 calls["python_version"] = python_version
                 return Image()
 
-            def pip_install(self, *packages):
-                calls.setdefault("layers", []).append("pip")
-                calls["pip_packages"] = packages
+            def pip_install_from_requirements(self, path, extra_options=""):
+                self.layers.append("pip")
+                # read now: modal_app writes each image's file to a temporary folder
+                self.requirements = Path(path).read_text().split()
+                self.pip_options = extra_options
                 return self
 
             def add_local_python_source(self, *modules):
-                calls.setdefault("layers", []).append("local")
+                self.layers.append("local")
                 calls["local_modules"] = modules
                 return self
 
             def add_local_file(self, local_path, remote_path):
-                calls.setdefault("layers", []).append("local")
-                calls.setdefault("local_files", {})[remote_path] = Path(local_path)
+                self.layers.append("local")
+                self.local_files[remote_path] = Path(local_path)
                 return self
 
         class Secret:
@@ -60,16 +68,29 @@ class RecordingModal(types.ModuleType):
                 calls["secret_values"] = values
                 return ("secret", "from_dict")
 
+        class Function:
+            def __init__(self, fn, options):
+                self.raw, self.options = fn, options
+
+            def spawn(self, arguments):
+                raise AssertionError("not spawned in these tests")
+
         class App:
             def __init__(self, name):
                 calls["app_name"] = name
 
             def function(self, **options):
-                calls["function_options"] = options
-                return lambda fn: fn
+                def register(fn):
+                    calls["functions"][options.get("name", fn.__name__)] = options
+                    return fn if fn.__name__ == "web" else Function(fn, options)
 
-        self.App, self.Image, self.Secret = App, Image, Secret
+                return register
+
+        self.App, self.Image, self.Secret, self.Function = App, Image, Secret, Function
         self.concurrent = lambda **options: (lambda fn: fn)
+        self.is_local = lambda: True
+        self.exception = types.SimpleNamespace(TimeoutError=type("TimeoutError", (Exception,), {}), FunctionTimeoutError=type("FunctionTimeoutError", (Exception,), {}))
+
         def asgi_app(**options):
             calls["asgi_options"] = options
             return lambda fn: fn
@@ -79,11 +100,11 @@ class RecordingModal(types.ModuleType):
 
 def load_modal_app(env: dict) -> tuple[types.ModuleType, dict]:
     fake = RecordingModal()
-    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW", "MODAL_WEB_LABEL", "MCP_UPSTREAM_SECRET",
+    keys = ("MODAL_APP_NAME", "MODAL_SECRET_NAME", "MODAL_MIN_CONTAINERS", "MODAL_SCALEDOWN_WINDOW", "MODAL_WEB_LABEL", "MCP_UPSTREAM_SECRET", "MCP_MODAL_TOOL_OVERRIDES",
             "MCP_RELEASE", "MCP_COLOR", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS")
     clean = {k: v for k, v in os.environ.items() if k not in keys}
     environment = mock.patch.dict(os.environ, {**clean, **env}, clear=True)
-    with mock.patch.dict(sys.modules, {"modal": fake}), environment:
+    with mock.patch.dict(sys.modules, {"modal": fake, "modal.exception": fake.exception}), environment:
         sys.modules.pop("modal_app", None)
         module = importlib.import_module("modal_app")
     sys.modules.pop("modal_app", None)
@@ -108,7 +129,7 @@ class ModalWrapper(unittest.TestCase):
         self.assertEqual(calls["app_name"], "mcp-hosting-compute")
         self.assertEqual(calls["secret_name"], "mcp-hosting-upstream")
         self.assertEqual(calls["python_version"], "3.11")
-        options = calls["function_options"]
+        options = calls["functions"]["web"]
         self.assertEqual((options["min_containers"], options["scaledown_window"]), (0, 300))
         self.assertEqual(calls["asgi_options"], {"label": None}, "without a label Modal generates <app>-web")
 
@@ -125,9 +146,9 @@ class ModalWrapper(unittest.TestCase):
         })
         self.assertEqual(calls["app_name"], "mcp-hosting-compute-green")
         self.assertEqual(calls["secret_name"], "upstream-prod")
-        self.assertEqual(calls["function_options"]["secrets"], [("secret", "upstream-prod")])
-        self.assertEqual(calls["function_options"]["min_containers"], 1)
-        self.assertEqual(calls["function_options"]["scaledown_window"], 60)
+        self.assertEqual(calls["functions"]["web"]["secrets"], [("secret", "upstream-prod")])
+        self.assertEqual(calls["functions"]["web"]["min_containers"], 1)
+        self.assertEqual(calls["functions"]["web"]["scaledown_window"], 60)
 
     def test_the_container_gets_the_key_and_the_telemetry_settings_of_the_deploy(self):
         _, calls = load_modal_app({
@@ -173,19 +194,22 @@ class ModalWrapper(unittest.TestCase):
                 (Path(folder) / name).write_text("")
             self.assertEqual(module.image_modules(Path(folder)), ("asgi", "word_count"))
 
-    def test_the_image_validates_with_debians_jsonschema_and_carries_the_tool_schemas_beside_the_modules(self):
+    def test_the_web_image_installs_exactly_the_locked_closure_of_jsonschema_and_carries_the_tool_schemas(self):
         _, calls = load_modal_app({})
-        # bookworm's python3-jsonschema, what the local runner and CI validate with (.ci/run)
-        self.assertEqual(calls["pip_packages"], ("jsonschema==4.10.3",))
-        self.assertEqual(calls["local_files"], {"/root/tool_schemas.json": APP_DIR / "tool_schemas.json"})
+        web = calls["images"][0]
+        # bookworm's python3-jsonschema and its dependencies, what the local runner and CI validate with (.ci/run)
+        self.assertEqual(web.requirements, ["attrs==22.2.0", "jsonschema==4.10.3", "pyrsistent==0.18.1"])
+        self.assertEqual(web.pip_options, "--no-deps")
+        self.assertEqual(web.local_files, {"/root/tool_schemas.json": APP_DIR / "tool_schemas.json", "/root/requirements.txt": APP_DIR / "requirements.txt"})
         # Modal builds local files last unless copied: the pip layer must come before them
-        self.assertEqual(calls["layers"], ["pip", "local", "local"])
+        self.assertEqual(web.layers, ["pip", "local", "local", "local"])
 
     def test_a_folder_without_the_tool_schemas_is_not_deployed(self):
         with tempfile.TemporaryDirectory() as folder:
             for name in ("modal_app.py", "image_contents.py"):
                 (Path(folder) / name).write_text((APP_DIR / name).read_text())
-            with mock.patch.dict(sys.modules, {"modal": RecordingModal()}), mock.patch.object(sys, "path", [folder, *sys.path]):
+            fake = RecordingModal()
+            with mock.patch.dict(sys.modules, {"modal": fake, "modal.exception": fake.exception}), mock.patch.object(sys, "path", [folder, *sys.path]):
                 sys.modules.pop("modal_app", None)
                 with self.assertRaisesRegex(SystemExit, r"tool_schemas\.json is missing: deploy a release folder \(npm run release:build\)"):
                     importlib.import_module("modal_app")
@@ -193,7 +217,11 @@ class ModalWrapper(unittest.TestCase):
 
     def test_the_web_function_returns_an_asgi_callable(self):
         module, _ = load_modal_app({})
-        app = module.web()
+        import handlers
+
+        with mock.patch.dict(handlers.HANDLERS):  # web() hands csv_cluster to its Function: not for the other tests
+            app = module.web()
+            self.assertIsInstance(handlers.HANDLERS[("tools", "csv_cluster", None)].run, types.FunctionType)
         self.assertTrue(callable(app))
         self.assertEqual(app.__code__.co_varnames[:3], ("scope", "receive", "send"))
 

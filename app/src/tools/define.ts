@@ -4,6 +4,7 @@ import type { KnowledgeBase } from "../state/knowledge-base.ts";
 import type { NoteStore } from "../state/notes.ts";
 import type { HandlerContext } from "./context.ts";
 import { checkDefinition } from "./definition-rules.ts";
+import { computeProblem, type ModalCompute } from "./modal-compute.ts";
 
 /**
  * Where a tool runs. `edge` runs in every runtime (Worker and Node), `fly` runs
@@ -98,6 +99,13 @@ export interface ToolIsolation {
 /** A Modal tool is declared here and implemented in `app/modal/compute.py`. */
 export interface RemoteTool<Input extends z.ZodObject = z.ZodObject> extends ToolCommon<Input> {
   placement: "modal";
+  /**
+   * The Modal Function of its own that runs this tool: GPU, CPU, memory, timeout,
+   * Python packages, memory snapshot. Without it the tool runs in the web function.
+   * @default none (runs in the web function)
+   * @example { gpu: "T4", cpu: 2, memoryMb: 4096, packages: ["torch"], memorySnapshot: true }
+   */
+  compute?: ModalCompute;
 }
 
 export type ToolDefinition = LocalTool<"edge"> | LocalTool<"fly"> | RemoteTool;
@@ -116,6 +124,12 @@ export function defineTool(tool: ToolDefinition): ToolDefinition {
   const handler = (tool as { handler?: unknown }).handler;
   if (tool.placement !== "modal" && typeof handler !== "function") {
     throw new Error(`tool "${tool.name}" is placed on ${tool.placement} but has no handler: expected handler: async (input, ctx) => result in its defineTool`);
+  }
+  const compute = (tool as { compute?: unknown }).compute;
+  if (compute !== undefined) {
+    if (tool.placement !== "modal") throw new Error(`tool "${tool.name}" is placed on ${tool.placement}: only a modal-placed tool declares compute`);
+    const problem = computeProblem(tool.name, compute);
+    if (problem) throw new Error(problem);
   }
   if (tool.placement === "modal" && handler !== undefined) {
     throw new Error(`tool "${tool.name}" is placed on modal, where its handler is Python (@tool("${tool.name}") in app/modal/${tool.name}.py): remove the TypeScript handler`);

@@ -2,6 +2,7 @@ import type { PromptDefinition } from "./define-prompt.ts";
 import type { ResourceDefinition } from "./define-resource.ts";
 import type { ToolDefinition } from "./define.ts";
 import { csvProfile } from "./csv.ts";
+import { csvCluster } from "./csv-cluster.ts";
 import { echo } from "./echo.ts";
 import { kbPut, kbSearch } from "./kb.ts";
 import { kbDocument } from "./kb-document.ts";
@@ -9,7 +10,7 @@ import { kbRunbook } from "./kb-runbook.ts";
 import { noteAdd, noteList } from "./notes.ts";
 
 /** The one tool registry: every runtime serves exactly these. */
-export const tools: readonly ToolDefinition[] = [echo, noteAdd, noteList, kbPut, kbSearch, csvProfile];
+export const tools: readonly ToolDefinition[] = [echo, noteAdd, noteList, kbPut, kbSearch, csvProfile, csvCluster];
 
 /** The prompts every runtime serves. */
 export const prompts: readonly PromptDefinition[] = [kbRunbook];

@@ -15,7 +15,7 @@ function modalCopy(edit: (source: string) => string): string {
 }
 
 test("every tool placed on modal has its registered Python handler, and every handler its tool", () => {
-  assert.deepEqual(registeredPythonTools(), ["csv_profile"]);
+  assert.deepEqual(registeredPythonTools(), ["csv_cluster", "csv_profile"]);
   assert.doesNotThrow(() => assertPythonHandlers(tools));
 });
 
@@ -28,12 +28,12 @@ test("a modal tool whose @tool line is gone is refused naming the tool and the f
 
 test("a commented-out registration does not count: Python is asked, not the text searched", () => {
   const dir = modalCopy((source) => source.replace('@tool("csv_profile")\n', '# @tool("csv_profile")\n'));
-  assert.deepEqual(registeredPythonTools(dir), []);
+  assert.deepEqual(registeredPythonTools(dir), ["csv_cluster"]);
 });
 
 test("a Python handler without a tool is refused naming the definition expected", () => {
-  assert.deepEqual(pythonHandlerMismatches(tools, ["csv_profile", "word_count"]), [
+  assert.deepEqual(pythonHandlerMismatches(tools, ["csv_cluster", "csv_profile", "word_count"]), [
     'Python handler @tool("word_count") is registered but tool "word_count" has no definition: expected defineTool({ name: "word_count", placement: "modal" }) in app/src/tools/word_count.ts, listed in app/src/tools/index.ts',
   ]);
-  assert.deepEqual(pythonHandlerMismatches(tools, ["csv_profile", "echo"]), ['Python handler @tool("echo") is registered but tool "echo" is not placed on modal']);
+  assert.deepEqual(pythonHandlerMismatches(tools, ["csv_cluster", "csv_profile", "echo"]), ['Python handler @tool("echo") is registered but tool "echo" is not placed on modal']);
 });

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ToolDefinition } from "./define.ts";
+import type { ModalCompute } from "./modal-compute.ts";
 
 export const TOOL_SCHEMAS_FILE = "tool_schemas.json";
 
@@ -22,12 +23,19 @@ export function toolInputJsonSchema(tool: Pick<ToolDefinition, "input">): Record
   return z.toJSONSchema(tool.input, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
 }
 
-/** The file's text: the Modal-placed tools' input schemas by name, in name order. */
-export function toolSchemasText(tools: readonly Pick<ToolDefinition, "name" | "placement" | "input">[]): string {
+/** What the file is written from: a tool's name, placement, input and, on Modal, its declared compute. */
+export type SchemaSource = Pick<ToolDefinition, "name" | "placement" | "input"> & { compute?: ModalCompute };
+
+/**
+ * The file's text: the Modal-placed tools' input schemas by name, in name order,
+ * and the compute each declares (modal_app.py gives those a Modal Function of their own).
+ */
+export function toolSchemasText(tools: readonly SchemaSource[]): string {
   const modal = tools.filter((tool) => tool.placement === "modal").sort((a, b) => (a.name < b.name ? -1 : 1));
   const document = {
     $comment: "Generated from the zod definitions in app/src/tools/ (app/src/tools/tool-schemas.ts); do not edit.",
     tools: Object.fromEntries(modal.map((tool) => [tool.name, toolInputJsonSchema(tool)])),
+    compute: Object.fromEntries(modal.flatMap((tool) => (tool.compute ? [[tool.name, tool.compute]] : []))),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -37,7 +45,7 @@ export function toolSchemasText(tools: readonly Pick<ToolDefinition, "name" | "p
  * sees no change otherwise), by rename, so a runner starting meanwhile reads a
  * whole file. Returns the file's path.
  */
-export function writeToolSchemas(tools: readonly Pick<ToolDefinition, "name" | "placement" | "input">[], modalDir: string): string {
+export function writeToolSchemas(tools: readonly SchemaSource[], modalDir: string): string {
   const path = join(modalDir, TOOL_SCHEMAS_FILE);
   const text = toolSchemasText(tools);
   if (existsSync(path) && readFileSync(path, "utf8") === text) return path;
