@@ -16,6 +16,7 @@ import { BackupBucket } from "./components/backup-bucket.ts";
 import { EdgeWorker, type EdgeSlot } from "./components/edge-worker.ts";
 import { FlyService } from "./components/fly-service.ts";
 import { ModalApp } from "./components/modal-app.ts";
+import { assertToolOverrides, declaredCompute, toolFunctions } from "./modal-functions.ts";
 import { DIRECT_RELEASE_KEY, ReleaseTrees } from "./components/release-trees.ts";
 import { oauthVariables } from "./components/oauth-variables.ts";
 import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
@@ -131,6 +132,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   // A misspelt tool in auth.toolScopes would leave that tool unscoped; each Worker would refuse it at its first request.
   const misnamed = [...artifacts.values()].flatMap((found) => (config.auth && toolsOf(found) ? unknownToolScopes(config.auth, found.release, toolsOf(found)!) : []));
   if (misnamed.length > 0) throw new StackConfigError(`stack ${deps.stack}`, [...new Set(misnamed)]);
+  assertToolOverrides(deps.stack, config.modal, [...artifacts.values()]);
   // What the Fly machines will serve; a release they cannot run stops the program here too.
   const served = servedReleases(deps.stack, config, order, artifacts);
 
@@ -217,6 +219,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
         sourceDir: release.modalSourceDir,
         minContainers: config.modal.minContainers,
         scaledownWindow: config.modal.scaledownWindow,
+        toolFunctions: toolFunctions(declaredCompute(release), config.modal),
         tokenId: config.modalTokenId,
         tokenSecret: config.modalTokenSecret,
         deployEnvironment: { MCP_UPSTREAM_SECRET: config.upstreamSecret, MCP_API_VERSION: apiVersion, MCP_COLOR: color, ...otlpEnv, ...otlpSecret },

@@ -4,23 +4,24 @@
  * MCP surface and its Node schema. Read from the working tree for `local`, from the verified
  * release folder if it is here, else from the manifest in the artifact store.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { summariseSchema } from "../app/src/state/migration-kind.ts";
 import { NODE_MIGRATIONS } from "../app/src/state/schema.ts";
 import { prompts, resources, tools as registry } from "../app/src/tools/index.ts";
+import { MODAL_REQUIREMENTS_FILE, modalComputeSchema } from "../app/src/tools/modal-compute.ts";
 import { flyInputsSha256 } from "./release/fly-inputs.ts";
 import { flyRuntimeSha256 } from "./release/fly-runtime.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
 import { UsageError } from "./cli.ts";
 import type { SlotMigrations } from "./migrations.ts";
-import { RELEASE_CACHE, type ReleaseManifest, verifyReleaseDir } from "./release/manifest.ts";
+import { RELEASE_CACHE, type ReleaseManifest, sha256, verifyReleaseDir } from "./release/manifest.ts";
 import { registrySurface } from "./release/read-surface.ts";
 import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import type { Color, StackConfig } from "./schema.ts";
 
 /** A release as the checks see it; `surface` and `nodeSchema` are undefined for a manifest built before they were recorded. */
-export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface" | "nodeSchema"> & { fly?: ReleaseManifest["fly"] };
+export type ReleaseRecord = Pick<ReleaseManifest, "release" | "worker" | "tools" | "surface" | "nodeSchema"> & { fly?: ReleaseManifest["fly"]; artifacts?: ReleaseManifest["artifacts"] };
 
 export interface RecordSources {
   /** Read manifests from the artifact store when a release is not in `.releases/`. @default true */
@@ -31,10 +32,14 @@ export interface RecordSources {
 /** The record of `release`; throws ArtifactStoreError or ReleaseIntegrityError when it cannot be read here. */
 export async function releaseRecord(release: string, config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseRecord> {
   if (release === "local") {
-    const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement }));
+    const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement, ...("compute" in tool && tool.compute ? { compute: modalComputeSchema.parse(tool.compute) } : {}) }));
     const surface = await registrySurface({ tools: registry, prompts, resources });
     const fly = { image: "", inputsSha256: flyInputsSha256(root), runtimeSha256: flyRuntimeSha256(root) };
-    return { release, worker: workingTreePlatform(root), tools, surface, nodeSchema: summariseSchema(NODE_MIGRATIONS), fly };
+    // A tree without the lock (one made before it) compares no packages.
+    const lock = join(root, "app", "modal", MODAL_REQUIREMENTS_FILE);
+    const requirements = existsSync(lock) ? readFileSync(lock) : undefined;
+    const artifacts: ReleaseManifest["artifacts"] = requirements ? { [`modal/${MODAL_REQUIREMENTS_FILE}`]: { sha256: sha256(requirements), bytes: requirements.length } } : {};
+    return { release, worker: workingTreePlatform(root), tools, surface, nodeSchema: summariseSchema(NODE_MIGRATIONS), fly, artifacts };
   }
   const dir = join(root, RELEASE_CACHE, release);
   if (existsSync(dir)) return verifyReleaseDir(dir, release);

@@ -14,6 +14,7 @@ import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES
 import { releasePins } from "./pins.ts";
 import { telemetryBlockSchema } from "./telemetry/config.ts";
 import { int, pattern, show, strict } from "./rules.ts";
+import { GPU_CHOICES } from "../app/src/tools/modal-compute.ts";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -151,6 +152,24 @@ const settingsShape = {
     minContainers: int(0, 100).default(0),
     // Modal's client refuses <= 0; its server answers "scaledown_window must be between 2 and 3600".
     scaledownWindow: int(2, 3600).default(300),
+    /**
+     * Per tool with a Modal Function of its own (its definition declares `compute`):
+     * the GPU and the scaling in this stack, e.g. a T4 in staging and an L4 in prod.
+     */
+    tools: z
+      .record(
+        pattern(/^[a-z][a-z0-9_]{0,63}$/, "a tool name (expected snake_case, e.g. csv_cluster)"),
+        strict({
+          gpu: z.enum(GPU_CHOICES, { error: (iss) => `${show(iss.input)} is not a Modal GPU type (expected one of ${GPU_CHOICES.join(", ")}; modal.com/docs/guide/gpu)` }).optional(),
+          minContainers: int(0, 100).optional(),
+          maxContainers: int(1, 1000).optional(),
+          scaledownWindow: int(2, 3600).optional(),
+        }).refine((tool) => tool.maxContainers === undefined || tool.minContainers === undefined || tool.minContainers <= tool.maxContainers, {
+          message: "minContainers is above maxContainers (expected at most maxContainers warm containers)",
+          path: ["minContainers"],
+        }),
+      )
+      .default({}),
   }),
   rateLimit: strict({ callsPerMinute: callsPerMinute.default(120) }).default({ callsPerMinute: 120 }),
   /** Where releases are stored: an existing S3 bucket, or an S3-compatible store through `endpoint`. */

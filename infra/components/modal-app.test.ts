@@ -6,6 +6,7 @@ import { modalSourceDir } from "../../test/fixtures/releases.ts";
 import { clearStrings, isSecretValue, named, reveal } from "../../test/fixtures/registrations.ts";
 import { evaluateOffline, recordRegistrations } from "../plan/evaluate.ts";
 import { richErrorPanel, runWithFakeModal } from "../../test/fixtures/fake-modal.ts";
+import { renderTable } from "../plan/render.ts";
 import { ModalApp, type ModalAppArgs } from "./modal-app.ts";
 
 function args(sourceDir: string, overrides: Partial<ModalAppArgs> = {}): ModalAppArgs {
@@ -161,3 +162,14 @@ for (const [when, failure] of Object.entries(failures)) {
     assert.ok(run.stderr.includes(failure.stderr), run.stderr);
   });
 }
+
+test("each tool's own Function reaches modal deploy with its stack settings, and the plan shows it in a line", async () => {
+  const toolFunctions = { csv_cluster: { gpu: "L4" as const, minContainers: 1, maxContainers: 4, scaledownWindow: 600 } };
+  const { registrations } = await evaluateOffline("test", () => ({ url: new ModalApp("modal-v1-blue", args(modalSourceDir(), { toolFunctions })).url }));
+  const environment = reveal(named(registrations, "modal-v1-blue-deploy").inputs.environment) as Record<string, string>;
+  // app/modal/function_specs.py reads it; its own tests check the other half
+  assert.deepEqual(JSON.parse(environment.MCP_MODAL_TOOL_OVERRIDES!), toolFunctions);
+  assert.match(renderTable(registrations, 400), /modal function tool_csv_cluster: GPU L4, 1 warm, at most 4, scaledown 600 s/);
+  const cpuOnly = await evaluateOffline("test", () => ({ url: new ModalApp("modal-v1-blue", args(modalSourceDir(), { toolFunctions: { csv_cluster: { gpu: "none", minContainers: 0, scaledownWindow: 120 } } })).url }));
+  assert.match(renderTable(cpuOnly.registrations, 400), /modal function tool_csv_cluster: no GPU, 0 warm, scaledown 120 s/);
+});

@@ -21,7 +21,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { MODAL_REQUIREMENTS_FILE } from "../../app/src/tools/modal-compute.ts";
 import { TOOL_SCHEMAS_FILE } from "../../app/src/tools/tool-schemas.ts";
+import type { ToolFunctionSettings } from "../modal-functions.ts";
 import { checkWebUrlCommand, labelProblem, modalWebUrl, sh } from "./modal-url.ts";
 import { applyTransform, type Transform } from "./transform.ts";
 
@@ -65,6 +67,13 @@ export interface ModalAppArgs {
   minContainers?: number;
   /** Seconds an idle container lives, passed as env `MODAL_SCALEDOWN_WINDOW`. @default 300 @example 600 */
   scaledownWindow?: number;
+  /**
+   * The settings of each tool's own Function in this stack (infra/modal-functions.ts),
+   * passed as env `MCP_MODAL_TOOL_OVERRIDES` over what the release's tools declare.
+   * @default {}
+   * @example { csv_cluster: { gpu: "L4", minContainers: 1, scaledownWindow: 600 } }
+   */
+  toolFunctions?: Record<string, ToolFunctionSettings>;
   /** Modal token id (secret). @example cfg.modalTokenId */
   tokenId: pulumi.Input<string>;
   /** Modal token secret (secret). @example cfg.modalTokenSecret */
@@ -87,11 +96,11 @@ export interface ModalAppArgs {
   transform?: { command?: Transform<command.local.CommandArgs> };
 }
 
-/** sha256 over the names and bytes of the `*.py` files in `dir` and its `tool_schemas.json`, in name order. */
+/** sha256 over the names and bytes of the `*.py` files in `dir`, its `tool_schemas.json` and `requirements.txt`, in name order. */
 export function hashModalSources(dir: string): string {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((file) => file.endsWith(".py") || file === TOOL_SCHEMAS_FILE).sort();
+    files = readdirSync(dir).filter((file) => file.endsWith(".py") || file === TOOL_SCHEMAS_FILE || file === MODAL_REQUIREMENTS_FILE).sort();
   } catch {
     files = [];
   }
@@ -151,6 +160,7 @@ export class ModalApp extends pulumi.ComponentResource {
             MODAL_TOKEN_SECRET: pulumi.secret(args.tokenSecret),
             MODAL_MIN_CONTAINERS: String(args.minContainers ?? 0),
             MODAL_SCALEDOWN_WINDOW: String(args.scaledownWindow ?? 300),
+            MCP_MODAL_TOOL_OVERRIDES: JSON.stringify(args.toolFunctions ?? {}),
             MCP_RELEASE: args.release,
             MCP_MODAL_SOURCE_SHA256: sourceHash,
             MODAL_WEB_LABEL: label,

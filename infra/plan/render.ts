@@ -40,7 +40,24 @@ const rows = (value: unknown): Row[] => (Array.isArray(value) ? (value as Row[])
 
 function envLines(value: unknown): string[] {
   if (typeof value !== "object" || value === null) return [`env ${scalar(value)}`];
-  return Object.entries(value).map(([key, v]) => `env ${key}=${scalar(v)}`);
+  return Object.entries(value).flatMap(([key, v]) => (key === TOOL_FUNCTIONS_ENV && typeof v === "string" ? toolFunctionLines(v) : [`env ${key}=${scalar(v)}`]));
+}
+
+/** The Modal app's tool Functions (infra/components/modal-app.ts), one readable line each instead of clipped JSON. */
+const TOOL_FUNCTIONS_ENV = "MCP_MODAL_TOOL_OVERRIDES";
+
+function toolFunctionLines(text: string): string[] {
+  let functions: Record<string, Record<string, unknown>>;
+  try {
+    functions = JSON.parse(text) as Record<string, Record<string, unknown>>;
+  } catch {
+    return [`env ${TOOL_FUNCTIONS_ENV}=${scalar(text)}`];
+  }
+  return Object.entries(functions).map(([tool, f]) => {
+    const gpu = f.gpu === "none" ? "no GPU" : `GPU ${String(f.gpu)}`;
+    const max = f.maxContainers === undefined ? "" : `, at most ${String(f.maxContainers)}`;
+    return `modal function tool_${tool}: ${gpu}, ${String(f.minContainers)} warm${max}, scaledown ${String(f.scaledownWindow)} s`;
+  });
 }
 
 /** Inputs that deserve a readable summary instead of their raw JSON. */

@@ -25,7 +25,7 @@ function prodRepo(edit: (text: string) => string): string {
 test("the prod estimate has a subtotal per platform, a total, the assumptions and the unconfirmed prices", () => {
   const { code, stdout } = cost(["--stack", "prod"]);
   assert.equal(code, 0);
-  assert.match(stdout, /^Monthly cost estimate of stack "prod": \$\d+\.\d\d$/m);
+  assert.match(stdout, /^Monthly cost estimate of stack "prod": \$[\d,]+\.\d\d$/m);
   for (const platform of ["Cloudflare", "Fly.io", "Modal", "S3 backups"]) assert.match(stdout, new RegExp(`^${platform.replace(".", "\\.")} +-?\\$\\d`, "m"));
   assert.match(stdout, /^ {2}machine shared-cpu-2x 1024 MB in nrt, always on +2,592,000 second +\$\d+\.\d\d$/m);
   assert.match(stdout, /^Total +\$\d+\.\d\d$/m);

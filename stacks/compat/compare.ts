@@ -3,6 +3,7 @@
  * each needs to say when a surface is missing, and how a breaking change is
  * published instead (as a new API version, issue 15).
  */
+import { MODAL_REQUIREMENTS_FILE } from "../../app/src/tools/modal-compute.ts";
 import { UsageError } from "../cli.ts";
 import type { ReleaseRecord } from "../release-platform.ts";
 import type { Surface } from "../release/surface.ts";
@@ -24,7 +25,32 @@ export function surfaceOf(record: ReleaseRecord): Surface {
 
 /** The differences from `before` to `after`; a release without a recorded surface is a UsageError. */
 export function compareReleases(before: ReleaseRecord, after: ReleaseRecord): Finding[] {
-  return diffSurfaces({ release: before.release, surface: surfaceOf(before) }, { release: after.release, surface: surfaceOf(after) });
+  return [...diffSurfaces({ release: before.release, surface: surfaceOf(before) }, { release: after.release, surface: surfaceOf(after) }), ...computeFindings(before, after)];
+}
+
+const REQUIREMENTS_ARTIFACT = `modal/${MODAL_REQUIREMENTS_FILE}`;
+
+/**
+ * What clients don't see but a reviewer should: the Modal app's locked Python
+ * packages, and a tool's declared compute (GPU, size, packages). Never breaking:
+ * the tools answer the same calls; worth a look: they may answer differently or cost more.
+ */
+export function computeFindings(before: ReleaseRecord, after: ReleaseRecord): Finding[] {
+  const findings: Finding[] = [];
+  const locked = (record: ReleaseRecord) => record.artifacts?.[REQUIREMENTS_ARTIFACT]?.sha256;
+  if (locked(before) !== undefined && locked(after) !== undefined && locked(before) !== locked(after)) {
+    findings.push({ verdict: "review", tool: "(modal)", path: `$.${MODAL_REQUIREMENTS_FILE}`, reason: `the Modal app's locked Python packages changed (app/modal/${MODAL_REQUIREMENTS_FILE}): its tools run other library versions; worth a look` });
+  }
+  // Only between two declarations: a manifest from before compute was recorded has none, which says nothing.
+  const computeOf = (record: ReleaseRecord) => new Map(record.tools.flatMap((tool) => (tool.compute ? [[tool.name, JSON.stringify(tool.compute)] as const] : [])));
+  const was = computeOf(before);
+  for (const [tool, now] of computeOf(after)) {
+    const then = was.get(tool);
+    if (then !== undefined && then !== now) {
+      findings.push({ verdict: "review", tool, path: "$.compute", reason: `its declared Modal compute changed from ${then} to ${now}: its own Function is redeployed with it; worth a look (npm run cost prices it)` });
+    }
+  }
+  return findings;
 }
 
 /** The API version after the newest one: `v3` when the stack has v1 and v2. */

@@ -7,20 +7,30 @@
 import * as z from "zod";
 import { formatIssues, StackConfigError } from "../config-error.ts";
 import { decimal, int, show, strict } from "../rules.ts";
+import type { ModalGpuType } from "../../app/src/tools/modal-compute.ts";
 import { PRICE_IDS, type PriceId } from "./price-book.ts";
 
-/** GPUs a Modal function can request, and the price of each. */
+/**
+ * GPUs a Modal function can request, and the price of each: every name
+ * app/src/tools/modal-compute.ts accepts (Modal's documented names), older
+ * aliases priced as what they stand for (A10G is the A10, A100 the 40 GB one,
+ * H100! an H100 that is never upgraded, B200+ billed as a B200; modal.com/docs/guide/gpu).
+ */
 export const MODAL_GPUS = {
   T4: "modalGpuT4",
   L4: "modalGpuL4",
   A10: "modalGpuA10",
+  A10G: "modalGpuA10",
   L40S: "modalGpuL40S",
+  A100: "modalGpuA100",
   "A100-40GB": "modalGpuA100",
   "A100-80GB": "modalGpuA10080GB",
   H100: "modalGpuH100",
+  "H100!": "modalGpuH100",
   H200: "modalGpuH200",
   B200: "modalGpuB200",
-} as const satisfies Record<string, PriceId>;
+  "B200+": "modalGpuB200",
+} as const satisfies Record<ModalGpuType, PriceId>;
 
 const GPU_NAMES = ["none", ...Object.keys(MODAL_GPUS)] as ["none", ...(keyof typeof MODAL_GPUS)[]];
 export type ModalGpu = (typeof GPU_NAMES)[number];

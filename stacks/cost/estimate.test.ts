@@ -8,14 +8,15 @@ import { type Assumptions, resolveAssumptions } from "./assumptions.ts";
 import { type Estimate, estimateStack, unconfirmedPrices } from "./estimate.ts";
 import { egressPriceOf, machineUsdPerSecond } from "./fly.ts";
 import { SECONDS_PER_MONTH } from "./line.ts";
+import type { ModalTools } from "./modal.ts";
 import { PLATFORMS, priceBook, type PriceOverrides, PRICE_IDS } from "./price-book.ts";
 import file from "./prices.json" with { type: "json" };
 
 const root = join(import.meta.dirname, "..", "..");
 const stackFile = (stack: string) => parseStackFile(join(root, `Pulumi.${stack}.yaml`));
 
-function estimate(config: StackConfig, flags: Partial<Assumptions> = {}, options: { overrides?: PriceOverrides; freeTier?: boolean } = {}): Estimate {
-  return estimateStack({ stack: "test", origin: "test", config }, resolveAssumptions(config.cost, flags), priceBook(options));
+function estimate(config: StackConfig, flags: Partial<Assumptions> = {}, options: { overrides?: PriceOverrides; freeTier?: boolean; modalTools?: ModalTools } = {}): Estimate {
+  return estimateStack({ stack: "test", origin: "test", config, modalTools: options.modalTools }, resolveAssumptions(config.cost, flags), priceBook(options));
 }
 
 const driver = (e: Estimate, id: string) => e.lines.find((line) => line.driver === id);
@@ -30,7 +31,8 @@ function modalOnlyCalls(calls: number, seconds: number): Estimate {
   return estimate(
     config,
     { toolCallsPerMonth: calls, placement: { edge: 0, fly: 0, modal: 1 }, modalSeconds: seconds, modalCpuCores: 1 },
-    { overrides: { modalCpuCore: 0.000463, modalMemory: 0 }, freeTier: false },
+    // one Modal tool in the web function: every call in the standard container
+    { overrides: { modalCpuCore: 0.000463, modalMemory: 0 }, freeTier: false, modalTools: { count: 1, declared: {} } },
   );
 }
 
@@ -142,4 +144,30 @@ test("every Fly region a stack may name has a machine price markup and an egress
     assert.ok(file.flyRegionMarkup.regions[region] >= 1, `${region} markup`);
     assert.doesNotThrow(() => egressPriceOf(region));
   }
+});
+
+test("a tool's own Modal Function is priced at its declared size and the stack's GPU, warm all month in every app", () => {
+  const prod = stackFile("prod").config;
+  const config = { ...prod, modal: { ...prod.modal, tools: { csv_cluster: { ...prod.modal.tools.csv_cluster, minContainers: 1 } } } };
+  const tools: ModalTools = { count: 2, declared: { csv_cluster: { gpu: "T4", cpu: 2, memoryMb: 4096 } } };
+  const e = estimate(config, { toolCallsPerMonth: 1_000_000, placement: { edge: 0.5, fly: 0.3, modal: 0.2 }, modalSeconds: 0.2 }, { modalTools: tools, freeTier: false });
+  const book = priceBook();
+  const perSecond = 2 * book.prices.modalCpuCore.usd + 4 * book.prices.modalMemory.usd + book.prices.modalGpuL4.usd;
+  // prod puts csv_cluster on an L4; with one warm container in each of four apps: v1 and v2, blue and green
+  const warm = driver(e, "modal.fn.csv_cluster.keepWarm")!;
+  assert.equal(warm.quantity, 4 * SECONDS_PER_MONTH);
+  assert.ok(Math.abs(warm.usd - 4 * SECONDS_PER_MONTH * perSecond) < 1e-6, `got ${warm.usd}`);
+  assert.deepEqual(warm.prices, ["modalCpuCore", "modalMemory", "modalGpuL4"]);
+  assert.match(warm.label, /min_containers 1 × 4 apps, all month \(2 core, 4 GiB, L4\)/);
+  // half of the 200,000 Modal calls (two Modal tools) run in the Function, the other half in the web function
+  const calls = driver(e, "modal.fn.csv_cluster.calls")!;
+  assert.equal(calls.quantity, 100_000 * 0.2);
+  assert.equal(driver(e, "modal.calls")!.quantity, 100_000 * 0.2);
+});
+
+test("staging's csv_cluster runs without a GPU and keeps nothing warm", () => {
+  const { config } = stackFile("staging");
+  const e = estimate(config, {}, { modalTools: { count: 2, declared: { csv_cluster: { gpu: "T4", cpu: 2, memoryMb: 4096 } } } });
+  assert.deepEqual(driver(e, "modal.fn.csv_cluster.calls")!.prices, ["modalCpuCore", "modalMemory"]);
+  assert.equal(driver(e, "modal.fn.csv_cluster.keepWarm")!.usd, 0);
 });

@@ -8,7 +8,7 @@ import { backupLines } from "./backup.ts";
 import { cloudflareLines } from "./cloudflare.ts";
 import { flyLines } from "./fly.ts";
 import type { CostLine } from "./line.ts";
-import { modalLines } from "./modal.ts";
+import { modalLines, type ModalTools } from "./modal.ts";
 import { type Platform, PLATFORMS, type PriceBook, type PriceId } from "./price-book.ts";
 
 /** The config an estimate is of, and where it was read. */
@@ -17,6 +17,8 @@ export interface StackAt {
   /** @example "Pulumi.prod.yaml", "origin/main:Pulumi.prod.yaml" */
   origin: string;
   config: StackConfig;
+  /** The Modal tools priced, and the compute of those with a Function of their own. @default the working tree's */
+  modalTools?: ModalTools;
 }
 
 export interface Estimate {
@@ -30,9 +32,9 @@ export interface Estimate {
   book: PriceBook;
 }
 
-export function estimateStack({ stack, origin, config }: StackAt, assumptions: ResolvedAssumptions, book: PriceBook): Estimate {
+export function estimateStack({ stack, origin, config, modalTools }: StackAt, assumptions: ResolvedAssumptions, book: PriceBook): Estimate {
   const a = assumptions.values;
-  const lines = [...cloudflareLines(config, a, book), ...flyLines(config, a, book), ...modalLines(config, a, book), ...backupLines(config, a, book)];
+  const lines = [...cloudflareLines(config, a, book), ...flyLines(config, a, book), ...modalLines(config, a, book, modalTools), ...backupLines(config, a, book)];
   const subtotals = Object.fromEntries(PLATFORMS.map((p) => [p, 0])) as Record<Platform, number>;
   for (const line of lines) subtotals[line.platform] += line.usd;
   const total = PLATFORMS.reduce((sum, p) => sum + subtotals[p], 0);

@@ -351,7 +351,7 @@ export const STORY: Step[] = [
     async run(ctx) {
       const { world } = ctx;
       const first = ctx.releases[0]!;
-      ctx.edit("app/src/tools/index.ts", (text) => text.replace("[echo, noteAdd, noteList, kbPut, kbSearch, csvProfile]", "[echo, noteAdd, kbPut, kbSearch, csvProfile]"));
+      ctx.edit("app/src/tools/index.ts", (text) => text.replace("[echo, noteAdd, noteList, kbPut, kbSearch, csvProfile, csvCluster]", "[echo, noteAdd, kbPut, kbSearch, csvProfile, csvCluster]"));
       const versions = world.cloudflare.versions.size;
       const refused = await ctx.commitAndPush("Drop note_list");
       ctx.check("the deploy run stops at pin: the release breaks what v1 serves live (note_list removed)", refused?.status === "failure" && refused.steps.find((s) => /^Pin it/.test(s.name))?.status === "failure" && /note_list/.test(ctx.stepOutput(refused, /^Pin it/)), ctx.stepOutput(refused!, /^Pin it/).slice(-1500));
