@@ -16,6 +16,8 @@ import { openDatabase } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
 import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
+import { SqlTaskStore } from "../state/sql-tasks.ts";
+import { TaskRunner } from "../server/tasks.ts";
 import { createNodeTelemetry, type NodeTelemetry } from "../telemetry/node/node-telemetry.ts";
 import { catalog as shipped, type Catalog } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
@@ -78,6 +80,8 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
     telemetry: observed.telemetry,
     // A signed call this region forwards to the primary carries the trace context of the call it serves.
     fetch: observed.signedCalls.fetch,
+    // Tasks live in this database: a task outlives its request and its client's connection; its record outlives the process.
+    tasks: new TaskRunner(new SqlTaskStore(db), (message, error) => console.error(`[tasks] ${message}:`, error)),
   };
   const staticTokens = parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL);
   // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
@@ -174,6 +178,7 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
       primaryCopy?.close();
       await Promise.all([...routers.map((router) => router.close()), ...[...endpoints.values()].map((endpoint) => endpoint.close())]);
       await observed.close();
+      host.tasks?.close();
       sessions.flush();
       db.close();
     },

@@ -1,17 +1,19 @@
-import { McpServer, type CallToolResult, type ServerContext, type Transport } from "@modelcontextprotocol/server";
+import { McpServer, ProtocolErrorCode, type CallToolResult, type ServerContext, type Transport } from "@modelcontextprotocol/server";
 import { principalOf } from "../auth/caller.ts";
+import { SILENT } from "../tools/context.ts";
 import { McpToolResult, type ToolDefinition } from "../tools/define.ts";
 import type { Catalog } from "../tools/index.ts";
 import { observedToolCall } from "../telemetry/observed-tool.ts";
 import { CACHE_HINTS } from "./cache-hints.ts";
 import { withCachedJsonSchema } from "./cached-json-schema.ts";
 import { registerCompletions } from "./completion-handler.ts";
-import { invoke } from "./invoker.ts";
+import { invoke, isLocal, type InvokeOptions, type Outcome } from "./invoker.ts";
 import { callScope, handlerOptions } from "./mcp-call.ts";
 import { guardProgressTokens } from "./progress-tokens.ts";
 import { registerPrompts } from "./prompt-registration.ts";
 import { registerResources } from "./resource-registration.ts";
 import { registerSubscriptions } from "./resource-subscriptions.ts";
+import { declaresTasks, missingTasksCapability, registerTaskMethods, TASKS_EXTENSION, type TaskEnd } from "./tasks.ts";
 import type { ToolHost } from "./tool-host.ts";
 
 export const SERVER_INFO = { name: "mcp-hosting", version: "0.1.0" } as const;
@@ -46,6 +48,7 @@ export function buildMcpServer(catalog: Catalog, host: ToolHost): McpServer {
       ...(catalog.resources.length > 0 ? { resources: { subscribe: true } } : {}),
       // Deprecated in 2026-07-28 (SEP-2577) but still served: a 2025-11-25 session sets its level, a 2026-07-28 request asks per request.
       logging: {},
+      ...(host.tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
     },
     instructions:
       "Tools: echo (connectivity), note_add/note_list (a scratchpad kept for this session), " +
@@ -65,12 +68,18 @@ export function buildMcpServer(catalog: Catalog, host: ToolHost): McpServer {
   registerResources(server, catalog.resources, host);
   registerCompletions(server, catalog, host);
   if (catalog.resources.length > 0) registerSubscriptions(server, catalog.resources, host);
+  if (host.tasks) {
+    registerTaskMethods(server, host.tasks, (ctx) => callScope(ctx, host).principal);
+    const required = new Set(catalog.tools.filter((tool) => tool.task === "required").map((tool) => tool.name));
+    if (required.size > 0) gateTaskOnlyTools(server, required);
+  }
   return server;
 }
 
 function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): void {
   const scopeChallenge = host.scopes?.challengeFor(tool);
-  server.registerTool(
+  const taskSupport = host.tasks ? (tool.task ?? "forbidden") : "forbidden";
+  const registered = server.registerTool(
     tool.name,
     {
       description: tool.description,
@@ -80,14 +89,75 @@ function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): 
     },
     async (args: unknown, ctx: ServerContext) => {
       // Telemetry wraps the call; the host it hands on carries the call's trace context into signed calls.
-      const outcome = await observedToolCall(host, tool.name, args, ctx, (traced) =>
-        invoke({ kind: "tool", tool, args }, callScope(ctx, traced), traced, handlerOptions(ctx, traced)),
-      );
-      if (!outcome.ok) return errorResult(outcome.message);
-      if (tool.changes) host.changes.resourcesChanged(tool.changes(args as never));
-      return outcome.value instanceof McpToolResult ? outcome.value.result : toCallToolResult(outcome.value);
+      const run = (options: (traced: ToolHost) => InvokeOptions) =>
+        observedToolCall(host, tool.name, args, ctx, (traced) => invoke({ kind: "tool", tool, args }, callScope(ctx, traced), traced, options(traced)));
+      if (taskSupport !== "forbidden" && host.tasks) {
+        const declared = declaresTasks(ctx);
+        // gateTaskOnlyTools refused this call already; a tool callback's throw would become an isError result.
+        if (!declared && taskSupport === "required") return errorResult(missingTasksCapability(tool.name).message);
+        if (declared) {
+          const { principal } = callScope(ctx, host);
+          // A handler that cannot detach itself (run elsewhere, or isolated) becomes a task at once.
+          const detachAtOnce = !isLocal(tool, host) || (tool.placement !== "modal" && tool.isolation !== undefined);
+          const call = await host.tasks.call(
+            { principal, tool: tool.name },
+            ctx,
+            { detachAtOnce },
+            // A task reports nothing on the request's stream (the extension forbids progress and log notifications for tasks).
+            (task) => run((traced) => ({ ...handlerOptions(ctx, traced), reporter: SILENT, ...task })),
+            (outcome) => taskEnd(outcome, tool, args, host),
+          );
+          if (call.kind === "task") return call.result as CallToolResult;
+          return toolResult(call.outcome, tool, args, host);
+        }
+      }
+      return toolResult(await run((traced) => handlerOptions(ctx, traced)), tool, args, host);
     },
   );
+  // Listed as the 2025-11-25 vocabulary has it; the 2026-07-28 codec drops `execution` (SEP-2663: creation is server-directed).
+  if (taskSupport !== "forbidden") registered.execution = { taskSupport };
+}
+
+/**
+ * Refuses a call of a tool that runs only as a task, from a request that did
+ * not declare the extension, with -32021 before the tool runs. The SDK's
+ * tools/call turns whatever a tool callback throws into an isError result, so
+ * the check wraps its stored request handler (as `_registeredTools` above,
+ * an SDK internal; the tasks tests hold it).
+ */
+function gateTaskOnlyTools(server: McpServer, toolNames: ReadonlySet<string>): void {
+  type Handler = (request: { params?: { name?: unknown } }, ctx: ServerContext) => Promise<unknown>;
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
+  const callTool = handlers.get("tools/call");
+  if (callTool === undefined) throw new Error("the SDK's tools/call handler is not where the tasks gate expects it (Protocol._requestHandlers)");
+  handlers.set("tools/call", async (request, ctx) => {
+    const name = request.params?.name;
+    if (typeof name === "string" && toolNames.has(name) && !declaresTasks(ctx)) throw missingTasksCapability(`${name} runs only as a task: it`);
+    return callTool(request, ctx);
+  });
+}
+
+/** The CallToolResult of a call's outcome: a failure is a result the model sees (isError), not a protocol error. */
+function toolResult(outcome: Outcome, tool: ToolDefinition, args: unknown, host: ToolHost): CallToolResult {
+  if (!outcome.ok) return errorResult(outcome.message);
+  if (tool.changes) host.changes.resourcesChanged(tool.changes(args as never));
+  return outcome.value instanceof McpToolResult ? (outcome.value.result as CallToolResult) : toCallToolResult(outcome.value);
+}
+
+/**
+ * How a task's outcome is recorded: a JSON-RPC error the handler raised fails
+ * the task (`failed`, with the error); a tool failure is a result like a sync
+ * call's (`completed`, isError); a cancelled call is `cancelled`.
+ */
+function taskEnd(outcome: Outcome, tool: ToolDefinition, args: unknown, host: ToolHost): TaskEnd {
+  if (!outcome.ok && outcome.kind === "cancelled") return { status: "cancelled" };
+  if (!outcome.ok && outcome.rpc) return { status: "failed", error: { code: outcome.rpc.code, message: outcome.message, ...(outcome.rpc.data === undefined ? {} : { data: outcome.rpc.data }) } };
+  const result = toolResult(outcome, tool, args, host) as Record<string, unknown>;
+  if (result.resultType === "input_required") {
+    const message = `${tool.name} asked for input with a multi-round result after its task started; a task asks with ctx.task.ask`;
+    return { status: "failed", error: { code: ProtocolErrorCode.InternalError, message } };
+  }
+  return { status: "completed", result };
 }
 
 function toCallToolResult(result: unknown): CallToolResult {

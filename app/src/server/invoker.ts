@@ -1,5 +1,5 @@
 import { ProtocolError, type ServerContext } from "@modelcontextprotocol/server";
-import type { CallReporter, HandlerContext } from "../tools/context.ts";
+import type { CallReporter, HandlerContext, TaskControl } from "../tools/context.ts";
 import type { Placement } from "../tools/define.ts";
 import { callUpstream, UpstreamError, type UpstreamOrigin } from "../upstream/client.ts";
 import { runLocally } from "./local-handlers.ts";
@@ -31,6 +31,10 @@ export interface InvokeOptions {
   exchange?: ServerContext;
   /** For `edge` handlers that run here: HandlerContext.sealState and announceListChange. */
   protocol?: Pick<HandlerContext<unknown>, "sealState" | "announceListChange">;
+  /** For handlers that run here, when the call may become a task (HandlerContext.task). */
+  task?: TaskControl;
+  /** The deadline, when not the host's per-call one (a task's work may run longer). */
+  timeoutMs?: number;
 }
 
 /**
@@ -46,10 +50,11 @@ export async function invoke(operation: Operation, scope: CallScope, host: ToolH
   // weakly held composite signal showed in the profile (and the garbage collector) on every call.
   const stop = new AbortController();
   let timedOut = false;
+  const timeoutMs = options.timeoutMs ?? host.toolTimeoutMs;
   const timer = setTimeout(() => {
     timedOut = true;
     stop.abort(new Error("timeout"));
-  }, host.toolTimeoutMs);
+  }, timeoutMs);
   const onCancel = () => stop.abort(options.cancel.reason);
   if (options.cancel.aborted) onCancel();
   else options.cancel.addEventListener("abort", onCancel, { once: true });
@@ -57,7 +62,7 @@ export async function invoke(operation: Operation, scope: CallScope, host: ToolH
   try {
     return { ok: true, value: await untilAborted(dispatch(operation, scope, host, signal, options), signal) };
   } catch (error) {
-    if (timedOut) return { ok: false, kind: "timeout", message: `${name} timed out after ${host.toolTimeoutMs} ms` };
+    if (timedOut) return { ok: false, kind: "timeout", message: `${name} timed out after ${timeoutMs} ms` };
     if (options.cancel.aborted) return { ok: false, kind: "cancelled", message: `${name} was cancelled` };
     if (error instanceof UpstreamError) return { ok: false, kind: "failed", message: error.message, ...(error.rpc ? { rpc: error.rpc } : {}) };
     if (error instanceof ProtocolError) return { ok: false, kind: "failed", message: error.message, rpc: { code: error.code, data: error.data } };
@@ -91,7 +96,8 @@ async function dispatch(operation: Operation, scope: CallScope, host: ToolHost, 
   if (isLocal(definition, host)) {
     const state = definition.placement === "edge" ? host.local.edge : host.local.fly;
     const exchange = definition.placement === "edge" && options.exchange ? { exchange: options.exchange, ...options.protocol } : {};
-    return runLocally(operation, { ...scope, signal, state: state as never, progress: reporter.progress, log: reporter.log, ...exchange });
+    const task = options.task ? { task: options.task } : {};
+    return runLocally(operation, { ...scope, signal, state: state as never, progress: reporter.progress, log: reporter.log, ...exchange, ...task });
   }
   const origin = host.upstream[definition.placement];
   if (origin === undefined) throw new ToolError(`${definition.name}: no ${definition.placement} backend is configured for this server`);

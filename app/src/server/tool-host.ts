@@ -7,6 +7,7 @@ import type { UpstreamOrigin } from "../upstream/client.ts";
 import { ProgressTokens } from "./progress-tokens.ts";
 import { createRequestState } from "./request-state.ts";
 import { ChangeFeed } from "./change-feed.ts";
+import type { TaskRunner } from "./tasks.ts";
 import type { RegionRole } from "./writer-region.ts";
 
 /**
@@ -39,6 +40,8 @@ export interface ToolHost {
   requestState: RequestStateCodec<Record<string, unknown>>;
   /** Traces and records every tool call (app/src/telemetry/); without it calls go unobserved. */
   telemetry?: Telemetry;
+  /** Keeps tasks (io.modelcontextprotocol/tasks, server/tasks.ts); a runtime without it serves every call as an ordinary one. */
+  tasks?: TaskRunner;
 }
 
 /** Runs one call of an isolated tool away from the server's own heap and event loop. */

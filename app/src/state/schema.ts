@@ -33,7 +33,7 @@ export const SESSION_MIGRATIONS: readonly (readonly string[])[] = [
   ],
 ];
 
-/** The Node runtime's database: the sessions' tables, the knowledge base and the signatures already seen. */
+/** The Node runtime's database: the sessions' tables, the knowledge base, the signatures already seen and the tasks. */
 export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
   ...SESSION_MIGRATIONS,
   [
@@ -50,5 +50,25 @@ export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
     // Signed calls already served, kept while their timestamp is fresh: an exact replay is refused after a restart too.
     "CREATE TABLE seen_signatures (signature TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID",
     "CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at)",
+  ],
+  [
+    // Tasks (io.modelcontextprotocol/tasks, SEP-2663): a task-augmented tool call's record, read back by its principal
+    // with tasks/get. `lease_until` is renewed by the process running the work; past it, the work was lost (state/sql-tasks.ts).
+    `CREATE TABLE tasks (
+       id TEXT PRIMARY KEY,
+       principal TEXT NOT NULL,
+       tool TEXT NOT NULL,
+       status TEXT NOT NULL,
+       status_message TEXT,
+       input_requests TEXT,
+       result TEXT,
+       error TEXT,
+       ttl_ms INTEGER NOT NULL,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL,
+       lease_until INTEGER
+     ) STRICT`,
+    "CREATE INDEX tasks_expiry ON tasks(expires_at)",
   ],
 ];

@@ -52,6 +52,32 @@ export interface HandlerContext<S> extends CallReporter {
   sealState?: (state: Record<string, unknown>, exchange: ServerContext) => Promise<string>;
   /** Tells listening clients that a list changed (`notifications/<list>/list_changed`); present with `exchange`. */
   announceListChange?: (list: "tools" | "prompts" | "resources") => void;
+  /**
+   * Present when the call may run as a task (io.modelcontextprotocol/tasks):
+   * the tool declares `task` support, the client declared the extension and
+   * the handler runs here. Without it, the call is an ordinary one.
+   */
+  task?: TaskControl;
+}
+
+/**
+ * How a handler turns its call into a task and talks to the client while it
+ * runs. The call stays an ordinary one until the handler detaches: a handler
+ * may first answer a multi-round input request, or a result it has at once.
+ * Once detached, the client gets the task's id, polls it with `tasks/get`,
+ * and `ctx.signal` aborts on `tasks/cancel` (not when the HTTP request ends).
+ */
+export interface TaskControl {
+  /** Creates the task (durably) and answers the `tools/call` with it; the handler keeps running. Idempotent. */
+  detach(): Promise<void>;
+  /**
+   * Asks the client for input while the task runs (detaching first): the task
+   * shows `input_required` with these requests (`elicitation/create`,
+   * `sampling/createMessage` or `roots/list`, e.g. `inputRequired.elicit(...)`)
+   * until `tasks/update` answered every key. Resolves with the responses by
+   * the keys asked; rejects when the task is cancelled.
+   */
+  ask(requests: Record<string, { method: string; params?: unknown }>): Promise<Record<string, unknown>>;
 }
 
 /** A reporter that drops everything: for calls nobody listens to. */
