@@ -35,22 +35,47 @@ export async function runSuite(url: string, era: Era): Promise<ScenarioOutcome[]
     await run(process.execPath, args, { timeout: 300_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } }).catch((error: { code?: unknown }) => {
       if (error.code !== 1) throw error;
     });
-    return readdirSync(out)
-      .sort()
-      .map((dir) => {
-        const scenario = dir.replace(/^server-/, "").replace(/-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/, "");
-        const checks = JSON.parse(readFileSync(join(out, dir, "checks.json"), "utf8")) as { id: string; status: string; errorMessage?: string }[];
-        const describe = (check: { id: string; errorMessage?: string }) => `${check.id}: ${check.errorMessage ?? ""}`;
-        return {
-          scenario,
-          checks: checks.length,
-          failed: checks.filter((check) => check.status === "FAILURE").map(describe),
-          warned: checks.filter((check) => check.status === "WARNING").map(describe),
-        };
-      });
+    return outcomesIn(out);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs one scenario for an era, even one the era does not list
+ * (`--force`: extension scenarios such as tasks-*), and reads its checks as
+ * {@link runSuite} does. A SKIPPED check is neither failed nor warned.
+ */
+export async function runScenario(url: string, era: Era, scenario: string): Promise<ScenarioOutcome> {
+  const out = mkdtempSync(join(tmpdir(), "mcp-conformance-"));
+  try {
+    const args = [CLI, "server", "--url", url, "--scenario", scenario, "--spec-version", era, "--force", "--timeout", "60000", "-o", out];
+    await run(process.execPath, args, { timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } }).catch((error: { code?: unknown }) => {
+      if (error.code !== 1) throw error;
+    });
+    const [outcome] = outcomesIn(out);
+    if (outcome === undefined) throw new Error(`the conformance CLI saved no results for ${scenario}`);
+    return outcome;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The outcome of each scenario whose results the CLI saved in `out`. */
+function outcomesIn(out: string): ScenarioOutcome[] {
+  return readdirSync(out)
+    .sort()
+    .map((dir) => {
+      const scenario = dir.replace(/^server-/, "").replace(/-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/, "");
+      const checks = JSON.parse(readFileSync(join(out, dir, "checks.json"), "utf8")) as { id: string; status: string; errorMessage?: string }[];
+      const describe = (check: { id: string; errorMessage?: string }) => `${check.id}: ${check.errorMessage ?? ""}`;
+      return {
+        scenario,
+        checks: checks.length,
+        failed: checks.filter((check) => check.status === "FAILURE").map(describe),
+        warned: checks.filter((check) => check.status === "WARNING").map(describe),
+      };
+    });
 }
 
 /**
