@@ -151,7 +151,15 @@ export class TaskRunner {
     }
     void work
       .then((outcome) => this.#store.finish(live.id, end(outcome)))
-      .catch((error: unknown) => this.#log(`task ${live.id} (${scope.tool}) could not be recorded`, error))
+      .catch((error: unknown) => {
+        this.#log(`task ${live.id} (${scope.tool}) could not be recorded`, error);
+        const message = `${scope.tool} finished, but its result could not be recorded`;
+        try {
+          this.#store.finish(live.id, { status: "failed", statusMessage: message, error: { code: ProtocolErrorCode.InternalError, message } });
+        } catch {
+          // The database refuses writes: the lease runs out and the task reads as failed.
+        }
+      })
       .finally(() => this.#live.delete(live.id));
     return { kind: "task", result: { resultType: "task", ...taskFields(live.created) } };
   }
