@@ -167,24 +167,34 @@ describe("tasks with the SDK client, two principals, and cancellation", () => {
 });
 
 describe("tasks across a crash of the server", () => {
-  test("after SIGKILL and a restart on the same database, a finished task's result is still readable and a running one ends failed", async () => {
+  test("after SIGKILL and a restart on the same database, a finished task is still readable, a running one is run again to completion, and one that asked for input ends failed", async (t) => {
     const first = await startServer({ env: FIXTURES });
     let second: ServerProcess | undefined;
     try {
       const finished = (await callAsTask(first, undefined, "slow_compute", { seconds: 1, label: "before-crash" })).taskId as string;
-      const running = (await callAsTask(first, undefined, "slow_compute", { seconds: 60, label: "lost" })).taskId as string;
+      const running = (await callAsTask(first, undefined, "slow_compute", { seconds: 4, label: "resumed" })).taskId as string;
+      const asking = (await callAsTask(first, undefined, "confirm_delete", { filename: "kept.txt" })).taskId as string;
       const client = await connect(first, undefined);
       await settled(first, client, finished, ["completed"], 10_000);
+      await settled(first, client, asking, ["input_required"], 5_000);
+      assert.equal((await getTask(client, running)).status, "working");
       await client.close();
       await first.kill();
+      const killedAt = Date.now();
 
       second = await startServer({ dataDir: first.dataDir, env: FIXTURES });
       const again = await connect(second, undefined);
       const kept = await getTask(again, finished);
       assert.equal(kept.status, "completed");
       assert.deepEqual((kept.result as { content: unknown }).content, [{ type: "text", text: "before-crash: computed for 1 s" }]);
-      // The running task's work died with the process; once its lease (10 s) has run out it reads as failed.
-      const lost = await settled(second, again, running, ["completed", "failed", "cancelled"], 20_000);
+      // slow_compute writes nothing: once the dead process's lease (10 s) runs out, the new one claims it and runs it again.
+      const resumed = await settled(second, again, running, ["completed", "failed", "cancelled"], 30_000);
+      assert.equal(resumed.status, "completed", JSON.stringify(resumed));
+      assert.deepEqual((resumed.result as { content: unknown }).content, [{ type: "text", text: "resumed: computed for 4 s" }]);
+      assert.match(second.output(), new RegExp(`task ${running} \\(slow_compute\\) lost its process; running it again \\(attempt 2\\)`));
+      t.diagnostic(`the task killed with its server completed ${Date.now() - killedAt} ms after the kill`);
+      // Work that asked the client something is not the same work when run again: it ends failed, saying why.
+      const lost = await settled(second, again, asking, ["completed", "failed", "cancelled"], 20_000);
       assert.equal(lost.status, "failed");
       assert.match(lost.statusMessage as string, /server restarted/);
       assert.equal((lost.error as { code: number }).code, -32603);
@@ -193,5 +203,49 @@ describe("tasks across a crash of the server", () => {
       await second?.stop();
       removeDataDir(first.dataDir);
     }
+  });
+
+  test("a graceful stop hands a running task to the next process, which completes it", async () => {
+    const first = await startServer({ env: FIXTURES });
+    let second: ServerProcess | undefined;
+    try {
+      const running = (await callAsTask(first, undefined, "slow_compute", { seconds: 2, label: "handed-over" })).taskId as string;
+      await first.stop();
+      second = await startServer({ dataDir: first.dataDir, env: FIXTURES });
+      const client = await connect(second, undefined);
+      const done = await settled(second, client, running, ["completed", "failed", "cancelled"], 15_000);
+      assert.equal(done.status, "completed", JSON.stringify(done));
+      await client.close();
+    } finally {
+      await second?.stop();
+      removeDataDir(first.dataDir);
+    }
+  });
+});
+
+describe("csv_cluster as a task: the Python runner's k-means behind a task record", () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await startServer({ env: { MCP_AUTH_TOKEN: `alice=${ALICE},bob=${BOB}` } });
+  });
+  after(async () => {
+    await server.stop();
+    removeDataDir(server.dataDir);
+  });
+
+  test("a task-augmented call returns a task at once; its result is the clusters, for its principal only", async () => {
+    const rows = ["x,y"];
+    for (let i = 0; i < 30; i++) rows.push(`${i % 3},${i % 2}`, `${50 + (i % 3)},${50 + (i % 2)}`);
+    const created = await callAsTask(server, ALICE, "csv_cluster", { csv: rows.join("\n"), k: 2 });
+    const alice = await connect(server, ALICE);
+    const done = await settled(server, alice, created.taskId as string, ["completed", "failed", "cancelled"], 20_000);
+    assert.equal(done.status, "completed", JSON.stringify(done));
+    const clusters = (done.result as { structuredContent: { clusters: { size: number }[]; device: string } }).structuredContent;
+    assert.deepEqual(clusters.clusters.map((cluster) => cluster.size), [30, 30]);
+    assert.equal(clusters.device, "cpu");
+    await alice.close();
+    const bob = await connect(server, BOB);
+    assert.equal((await rejection(getTask(bob, created.taskId as string))).code, -32602);
+    await bob.close();
   });
 });

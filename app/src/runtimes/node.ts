@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
-import { buildMcpServer } from "../server/build-server.ts";
+import { buildMcpServer, resumeTasks } from "../server/build-server.ts";
 import { checkHost } from "../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
@@ -81,8 +81,11 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
     // A signed call this region forwards to the primary carries the trace context of the call it serves.
     fetch: observed.signedCalls.fetch,
     // Tasks live in this database: a task outlives its request and its client's connection; its record outlives the process.
-    tasks: new TaskRunner(new SqlTaskStore(db), (message, error) => console.error(`[tasks] ${message}:`, error)),
+    tasks: new TaskRunner(new SqlTaskStore(db), (message, error) => (error === undefined ? console.error(`[tasks] ${message}`) : console.error(`[tasks] ${message}:`, error))),
   };
+  // Tasks whose process died (a crash, a restart) are run again here when they can be.
+  const resumable = resumeTasks(catalog, host);
+  host.tasks!.resumeWith(resumable.tools, resumable.resume);
   const staticTokens = parseTokens(config.MCP_AUTH_TOKEN, config.MCP_DEFAULT_PRINCIPAL);
   // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
   // The resource server (and jose with it) is loaded only where tokens come from an issuer: it costs every other start.

@@ -13,7 +13,7 @@ import { guardProgressTokens } from "./progress-tokens.ts";
 import { registerPrompts } from "./prompt-registration.ts";
 import { registerResources } from "./resource-registration.ts";
 import { registerSubscriptions } from "./resource-subscriptions.ts";
-import { declaresTasks, missingTasksCapability, registerTaskMethods, TASKS_EXTENSION, type TaskEnd } from "./tasks.ts";
+import { declaresTasks, missingTasksCapability, registerTaskMethods, TASKS_EXTENSION, type ResumeTask, type TaskEnd } from "./tasks.ts";
 import type { ToolHost } from "./tool-host.ts";
 
 export const SERVER_INFO = { name: "mcp-hosting", version: "0.1.0" } as const;
@@ -99,8 +99,10 @@ function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): 
           const { principal } = callScope(ctx, host);
           // A handler that cannot detach itself (run elsewhere, or isolated) becomes a task at once.
           const detachAtOnce = !isLocal(tool, host) || (tool.placement !== "modal" && tool.isolation !== undefined);
+          // A tool that writes nothing can be run again if the process dies (TaskRunner.resumeWith); one that writes cannot.
+          const resumable = tool.writes ? undefined : { args, stateKey: callScope(ctx, host).stateKey };
           const call = await host.tasks.call(
-            { principal, tool: tool.name },
+            { principal, tool: tool.name, ...(resumable ? { resumable } : {}) },
             ctx,
             { detachAtOnce },
             // A task reports nothing on the request's stream (the extension forbids progress and log notifications for tasks).
@@ -169,4 +171,21 @@ function toCallToolResult(result: unknown): CallToolResult {
 
 function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
+}
+
+/**
+ * Runs a task of `catalog` again, for TaskRunner.resumeWith: the same tool,
+ * arguments, principal and state as its first run, with no client request
+ * behind it (it reports nothing and asks nothing).
+ */
+export function resumeTasks(catalog: Catalog, host: ToolHost): { tools: ReadonlySet<string>; resume: ResumeTask } {
+  const byName = new Map(catalog.tools.filter((tool) => tool.task !== undefined && tool.task !== "forbidden" && !tool.writes).map((tool) => [tool.name, tool]));
+  return {
+    tools: new Set(byName.keys()),
+    resume: async (task, run) => {
+      const tool = byName.get(task.tool)!;
+      const outcome = await invoke({ kind: "tool", tool, args: task.call.args }, { principal: task.principal, stateKey: task.call.stateKey }, host, { cancel: run.cancel, reporter: SILENT, timeoutMs: run.timeoutMs });
+      return taskEnd(outcome, tool, task.call.args, host);
+    },
+  };
 }

@@ -7,7 +7,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { SqlTaskStore, TaskRecord } from "../state/sql-tasks.ts";
+import type { OrphanTask, SqlTaskStore, TaskCall as StoredCall, TaskRecord } from "../state/sql-tasks.ts";
 import type { TaskControl } from "../tools/context.ts";
 import type { Outcome } from "./invoker.ts";
 
@@ -73,18 +73,24 @@ interface LiveTask {
   used: Set<string>;
 }
 
+/** Runs a claimed task's work again, with nobody's request behind it; how it ended, to record. */
+export type ResumeTask = (task: OrphanTask, run: { cancel: AbortSignal; timeoutMs: number }) => Promise<TaskEnd>;
+
 /**
  * Tasks on Node: their records in SQLite (state/sql-tasks.ts), their work in
  * this process. A task outlives the request that made it and any connection;
- * its record outlives the process (work that was running when the process
- * died ends `failed`, LOST_WORK_MESSAGE). Only the principal that created a
- * task can read, answer or cancel it; another's task id is "not found".
+ * its record outlives the process: work that was running when the process
+ * died is run again by a process serving the tool (resumeWith) when the task
+ * can be resumed, and ends `failed` (LOST_WORK_MESSAGE) when it cannot. Only
+ * the principal that created a task can read, answer or cancel it; another's
+ * task id is "not found".
  */
 export class TaskRunner {
   readonly #store: SqlTaskStore;
   readonly #live = new Map<string, LiveTask>();
   readonly #log: (message: string, error: unknown) => void;
   #renewer: ReturnType<typeof setInterval> | undefined;
+  #claimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(store: SqlTaskStore, log: (message: string, error: unknown) => void = () => undefined) {
     this.#store = store;
@@ -98,7 +104,7 @@ export class TaskRunner {
    * outcome is the call's (`sync`). `end` says how an outcome is recorded.
    */
   async call(
-    scope: { principal: string; tool: string },
+    scope: { principal: string; tool: string; resumable?: StoredCall },
     ctx: ServerContext,
     options: { detachAtOnce: boolean },
     start: (run: { cancel: AbortSignal; task: TaskControl; timeoutMs: number }) => Promise<Outcome>,
@@ -122,7 +128,14 @@ export class TaskRunner {
       created ??= (async () => {
         // From here on the task is the client's to cancel (tasks/cancel), not its request's.
         request.removeEventListener("abort", onRequestAbort);
-        const record = this.#store.create({ id: crypto.randomUUID(), principal: scope.principal, tool: scope.tool, ttlMs: TASK_TTL_MS, leaseUntil: Date.now() + LEASE_MS });
+        const record = this.#store.create({
+          id: crypto.randomUUID(),
+          principal: scope.principal,
+          tool: scope.tool,
+          ttlMs: TASK_TTL_MS,
+          leaseUntil: Date.now() + LEASE_MS,
+          ...(scope.resumable ? { call: scope.resumable } : {}),
+        });
         const live: LiveTask = { id: record.id, created: record, principal: scope.principal, controller, outstanding: new Map(), used: new Set() };
         this.#live.set(live.id, live);
         this.#renewLeases();
@@ -164,6 +177,45 @@ export class TaskRunner {
     return { kind: "task", result: { resultType: "task", ...taskFields(live.created) } };
   }
 
+  /**
+   * Runs again, in this process, the resumable tasks of `tools` whose process
+   * died: checked now and every few seconds (a dead process's lease runs out
+   * LEASE_MS after its last renewal).
+   */
+  resumeWith(tools: ReadonlySet<string>, resume: ResumeTask): void {
+    const claim = () => {
+      let orphans: OrphanTask[];
+      try {
+        orphans = this.#store.claimOrphans(tools, Date.now() + LEASE_MS);
+      } catch (error) {
+        this.#log("tasks whose process died could not be claimed", error);
+        return;
+      }
+      for (const orphan of orphans) this.#resume(orphan, resume);
+    };
+    claim();
+    this.#claimer = setInterval(claim, RENEW_MS);
+    (this.#claimer as { unref?: () => void }).unref?.();
+  }
+
+  #resume(orphan: OrphanTask, resume: ResumeTask): void {
+    const controller = new AbortController();
+    const now = Date.now();
+    const created: TaskRecord = { id: orphan.id, principal: orphan.principal, tool: orphan.tool, status: "working", ttlMs: TASK_TTL_MS, createdAt: now, updatedAt: now };
+    const live: LiveTask = { id: orphan.id, created, principal: orphan.principal, controller, outstanding: new Map(), used: new Set() };
+    this.#live.set(live.id, live);
+    this.#renewLeases();
+    this.#log(`task ${orphan.id} (${orphan.tool}) lost its process; running it again (attempt ${orphan.attempts})`, undefined);
+    void resume(orphan, { cancel: controller.signal, timeoutMs: TASK_RUN_LIMIT_MS })
+      .then((end) => this.#store.finish(live.id, end))
+      .catch((error: unknown) => {
+        this.#log(`task ${orphan.id} (${orphan.tool}) failed when run again`, error);
+        const message = `${orphan.tool} could not be run again after the server restarted`;
+        this.#store.finish(live.id, { status: "failed", statusMessage: message, error: { code: ProtocolErrorCode.InternalError, message } });
+      })
+      .finally(() => this.#live.delete(live.id));
+  }
+
   /** `tasks/get`: the task with its outstanding input requests, result or error. */
   get(principal: string, taskId: string): Record<string, unknown> {
     const record = this.#found(principal, taskId);
@@ -202,13 +254,18 @@ export class TaskRunner {
     this.#live.get(taskId)?.controller.abort(new Error("the task was cancelled"));
   }
 
-  /** Ends the tasks still running here as failed (a graceful stop: their work is lost) and stops their work. */
+  /** A graceful stop: hands the resumable tasks running here to the next process, fails the others, and stops their work. */
   close(): void {
     if (this.#renewer !== undefined) clearInterval(this.#renewer);
     this.#renewer = undefined;
+    if (this.#claimer !== undefined) clearInterval(this.#claimer);
+    this.#claimer = undefined;
     for (const live of this.#live.values()) {
       try {
-        this.#store.finish(live.id, { status: "failed", statusMessage: SHUTDOWN_MESSAGE, error: { code: ProtocolErrorCode.InternalError, message: SHUTDOWN_MESSAGE } });
+        // A resumable task is left to the next process, which runs it again; another one's work is lost.
+        if (!this.#store.release(live.id)) {
+          this.#store.finish(live.id, { status: "failed", statusMessage: SHUTDOWN_MESSAGE, error: { code: ProtocolErrorCode.InternalError, message: SHUTDOWN_MESSAGE } });
+        }
       } catch (error) {
         this.#log(`task ${live.id} could not be failed at shutdown`, error);
       }
@@ -226,6 +283,8 @@ export class TaskRunner {
 
   #ask(live: LiveTask, requests: Record<string, { method: string; params?: unknown }>): Promise<Record<string, unknown>> {
     const signal = live.controller.signal;
+    // Work that depends on the client's answers is not the same work when run again: it is not resumed.
+    this.#store.forgetCall(live.id);
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const asking: Asking = { remaining: new Set(), responses: {}, resolve };

@@ -53,7 +53,8 @@ export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
   ],
   [
     // Tasks (io.modelcontextprotocol/tasks, SEP-2663): a task-augmented tool call's record, read back by its principal
-    // with tasks/get. `lease_until` is renewed by the process running the work; past it, the work was lost (state/sql-tasks.ts).
+    // with tasks/get. `lease_until` is renewed by the process running the work; past it, the work was lost (state/sql-tasks.ts)
+    // and is run again from `call` (the tool's arguments) when the task can be resumed, at most `attempts` times.
     `CREATE TABLE tasks (
        id TEXT PRIMARY KEY,
        principal TEXT NOT NULL,
@@ -67,7 +68,9 @@ export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
        created_at INTEGER NOT NULL,
        updated_at INTEGER NOT NULL,
        expires_at INTEGER NOT NULL,
-       lease_until INTEGER
+       lease_until INTEGER,
+       call TEXT,
+       attempts INTEGER NOT NULL DEFAULT 1
      ) STRICT`,
     "CREATE INDEX tasks_expiry ON tasks(expires_at)",
   ],

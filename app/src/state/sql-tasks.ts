@@ -33,9 +33,31 @@ interface Row {
   created_at: number;
   updated_at: number;
   lease_until: number | null;
+  call: string | null;
+  attempts: number;
 }
 
-/** What a task whose process ended while it ran ends as. */
+/** What running a task's work again needs: the tool's arguments and the state the call was made in. */
+export interface TaskCall {
+  args: unknown;
+  stateKey: string;
+}
+
+/** A task whose process died while it ran, claimed by this process to run again. */
+export interface OrphanTask {
+  id: string;
+  principal: string;
+  tool: string;
+  call: TaskCall;
+  attempts: number;
+}
+
+/** Runs of one task's work at most: a task whose work keeps killing its process is failed, not run forever. */
+export const MAX_TASK_ATTEMPTS = 3;
+/** How long after its lease ran out a resumable task waits for a process that serves its tool before it is failed. */
+export const UNCLAIMED_GRACE_MS = 30_000;
+
+/** What a task whose process ended while it ran ends as, when its work cannot be run again. */
 export const LOST_WORK_MESSAGE = "The server restarted while this task was running; its work was lost. Call the tool again.";
 
 /**
@@ -45,9 +67,12 @@ export const LOST_WORK_MESSAGE = "The server restarted while this task was runni
  * expired tasks are deleted in sweeps once they are terminal.
  *
  * The process running a task's work renews its lease; a task still active
- * whose lease ran out lost its work (the process died or was restarted) and
- * is failed when next read. Several processes (pinned releases) may share
- * the database: each renews only its own tasks.
+ * whose lease ran out lost its work (the process died or was restarted). A
+ * resumable one (it keeps `call`: a tool that writes nothing, and work that
+ * asked the client nothing) is claimed by a process serving its tool and run
+ * again, at most MAX_TASK_ATTEMPTS times in all; any other is failed when
+ * next read. Several processes (pinned releases) may share the database:
+ * each renews only its own tasks, and a claim is one atomic update.
  */
 export class SqlTaskStore {
   readonly #sql: Sql;
@@ -57,10 +82,10 @@ export class SqlTaskStore {
     this.#sql = sql;
   }
 
-  create(task: { id: string; principal: string; tool: string; ttlMs: number; leaseUntil: number }, now = Date.now()): TaskRecord {
+  create(task: { id: string; principal: string; tool: string; ttlMs: number; leaseUntil: number; call?: TaskCall }, now = Date.now()): TaskRecord {
     if (++this.#writes % 64 === 1) this.sweep(now);
     this.#sql.run(
-      "INSERT INTO tasks (id, principal, tool, status, ttl_ms, created_at, updated_at, expires_at, lease_until) VALUES (?, ?, ?, 'working', ?, ?, ?, ?, ?)",
+      "INSERT INTO tasks (id, principal, tool, status, ttl_ms, created_at, updated_at, expires_at, lease_until, call) VALUES (?, ?, ?, 'working', ?, ?, ?, ?, ?, ?)",
       task.id,
       task.principal,
       task.tool,
@@ -69,6 +94,7 @@ export class SqlTaskStore {
       now,
       now + task.ttlMs,
       task.leaseUntil,
+      task.call === undefined ? null : JSON.stringify(task.call),
     );
     return { id: task.id, principal: task.principal, tool: task.tool, status: "working", ttlMs: task.ttlMs, createdAt: now, updatedAt: now };
   }
@@ -77,11 +103,48 @@ export class SqlTaskStore {
   get(principal: string, id: string, now = Date.now()): TaskRecord | undefined {
     const row = this.#sql.get<Row>("SELECT * FROM tasks WHERE id = ? AND principal = ? AND expires_at > ?", id, principal, now);
     if (row === undefined) return undefined;
-    if ((row.status === "working" || row.status === "input_required") && row.lease_until !== null && row.lease_until < now) {
+    if ((row.status === "working" || row.status === "input_required") && row.lease_until !== null && row.lease_until < now && !awaitingClaim(row, now)) {
       this.finish(id, { status: "failed", statusMessage: LOST_WORK_MESSAGE, error: { code: -32603, message: LOST_WORK_MESSAGE } }, now);
       return this.get(principal, id, now);
     }
     return recordOf(row);
+  }
+
+  /** Gives up this process's lease on a resumable task at once (a graceful stop), so the next process runs it; whether it could. */
+  release(id: string, now = Date.now()): boolean {
+    return this.#sql.get(`UPDATE tasks SET lease_until = ? WHERE id = ? AND status = 'working' AND call IS NOT NULL AND attempts < ? RETURNING id`, now - 1, id, MAX_TASK_ATTEMPTS) !== undefined;
+  }
+
+  /** The task's work asked the client something: running it again would not be the same work. */
+  forgetCall(id: string): void {
+    this.#sql.run("UPDATE tasks SET call = NULL WHERE id = ?", id);
+  }
+
+  /**
+   * Claims, for this process, the active tasks of `tools` whose lease ran out
+   * and that may run again: each is leased until `leaseUntil` and counts one
+   * more attempt. The update is the claim, so two processes never both run one.
+   */
+  claimOrphans(tools: ReadonlySet<string>, leaseUntil: number, now = Date.now()): OrphanTask[] {
+    const orphans = this.#sql.all<Row>(
+      `SELECT * FROM tasks WHERE status = 'working' AND call IS NOT NULL AND attempts < ? AND lease_until < ? AND expires_at > ?`,
+      MAX_TASK_ATTEMPTS,
+      now,
+      now,
+    );
+    const claimed: OrphanTask[] = [];
+    for (const row of orphans) {
+      if (!tools.has(row.tool)) continue;
+      const won = this.#sql.get<Row>(
+        `UPDATE tasks SET lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'working' AND lease_until < ? RETURNING *`,
+        leaseUntil,
+        now,
+        row.id,
+        now,
+      );
+      if (won?.call) claimed.push({ id: won.id, principal: won.principal, tool: won.tool, call: JSON.parse(won.call) as TaskCall, attempts: won.attempts });
+    }
+    return claimed;
   }
 
   /** Records the outstanding input requests of an active task (input_required when there are any, working when none). */
@@ -130,6 +193,11 @@ export class SqlTaskStore {
   sweep(now = Date.now()): void {
     this.#sql.run(`DELETE FROM tasks WHERE expires_at <= ? AND status NOT IN ${ACTIVE}`, now);
   }
+}
+
+/** A resumable task whose lease ran out lately: a process serving its tool may still claim it. */
+function awaitingClaim(row: Row, now: number): boolean {
+  return row.status === "working" && row.call !== null && row.attempts < MAX_TASK_ATTEMPTS && row.lease_until !== null && now - row.lease_until < UNCLAIMED_GRACE_MS;
 }
 
 function recordOf(row: Row): TaskRecord {

@@ -34,5 +34,7 @@ export const csvCluster = defineTool({
       message: `the header row has more than ${MAX_CSV_COLUMNS} columns`,
     }),
   example: { csv: "height,weight\n150,50\n152,52\n151,49\n180,80\n182,83\n181,79\n", k: 2 },
+  // Seconds on a cold GPU: a client that takes tasks gets a task at once and polls it (Node; docs/architecture.md, "Tasks").
+  task: "optional",
   compute: { gpu: "T4", cpu: 2, memoryMb: 4096, timeoutSeconds: 300, packages: ["torch"], memorySnapshot: true },
 });
