@@ -4,7 +4,9 @@
  * server (as a Fly machine runs it) and its Modal URL at the local Python
  * compute runner (the wiring of app/test/edge-upstreams.test.ts), one call in
  * flight. A tool of each placement is timed through the edge: `echo` (edge
- * only), `kb_search` (edge → Fly), `csv_profile` (edge → Modal runner); the
+ * only), `kb_search` (edge → Fly), `csv_profile` (edge → Modal runner), and
+ * `csv_cluster`, the tool with a Modal Function of its own (PyTorch on this
+ * machine's CPU), whose first call, which imports torch, is its cold start; the
  * same signed calls the edge makes are also timed straight to each backend,
  * and to the release's own server past the host, which gives the host's cost.
  * Hop overhead = edge → backend minus edge only.
@@ -33,6 +35,18 @@ export const PLACED_CALLS: Record<Placement, ToolCall> = {
   modal: { tool: "csv_profile", args: { csv: "city,temp\nOslo,4.5\nLima,19\nCairo,\n" } },
 };
 
+/**
+ * The tool with a Modal Function of its own (app/src/tools/csv-cluster.ts): k-means
+ * in PyTorch, on this machine's CPU, over 300 rows of two columns into 3 clusters.
+ */
+export const OWN_FUNCTION: ToolCall = {
+  tool: "csv_cluster",
+  args: { csv: ["x,y", ...Array.from({ length: 300 }, (_, i) => `${(i % 3) * 10 + (i % 7) / 7},${(i % 3) * 5 + (i % 5) / 5}`)].join("\n"), k: 3 },
+};
+
+/** Label of csv_cluster's first call through the edge, which imports torch in the runner. */
+export const COLD_FIRST_CALL = "first call through the edge (cold: the runner imports torch)";
+
 /** The seed's per-platform latency figures, in ms, that the local hops are read against. */
 export const SEED_FIGURES: Record<Placement, { lowMs: number; highMs: number; platform: string }> = {
   edge: { lowMs: 1, highMs: 5, platform: "Workers" },
@@ -41,6 +55,7 @@ export const SEED_FIGURES: Record<Placement, { lowMs: number; highMs: number; pl
 };
 
 export function placementOf(tool: string): Placement {
+  if (tool === OWN_FUNCTION.tool) return "modal";
   const found = (Object.keys(PLACED_CALLS) as Placement[]).find((placement) => PLACED_CALLS[placement].tool === tool);
   if (found === undefined) throw new Error(`no placement measured for tool ${tool}`);
   return found;
@@ -57,7 +72,8 @@ function backendTarget(placement: Placement, origin: string, secret: string, lab
     role: "backend",
     label,
     async caller(era, call) {
-      if (era !== ERAS[0] || call.tool !== PLACED_CALLS[placement].tool) return undefined;
+      const tools = placement === "modal" ? [PLACED_CALLS.modal.tool, OWN_FUNCTION.tool] : [PLACED_CALLS[placement].tool];
+      if (era !== ERAS[0] || !tools.includes(call.tool)) return undefined;
       const path = `${base.pathname.replace(/\/$/, "")}${callPath({ kind: "tools", name: call.tool })}`;
       const body = JSON.stringify(call.args);
       const bytes = new TextEncoder().encode(body) as Uint8Array<ArrayBuffer>;
@@ -89,7 +105,12 @@ export async function placementLatency(plan: LatencyPlan): Promise<LatencyRow[]>
     // One document for kb_search to find, put through the edge as a client would.
     const put = await (await viaEdge.conversation(ERAS[0]!)).call({ tool: "kb_put", args: { key: "bench/restore", title: "Restore drill", body: "Run the restore drill against the backup bucket." } });
     if (!isToolSuccess(put)) throw new Error(`kb_put through the edge failed: HTTP ${put.status} ${put.body.slice(0, 200)}`);
-    return await measureLatency("placement", targets, plan, ERAS, Object.values(PLACED_CALLS));
+    // csv_cluster's cold start: its first call, before anything imported torch in the runner.
+    const started = performance.now();
+    const first = await (await viaEdge.conversation(ERAS[0]!)).call(OWN_FUNCTION);
+    const coldMs = performance.now() - started;
+    const cold: LatencyRow = { runtime: "placement", era: ERAS[0]!, tool: OWN_FUNCTION.tool, role: "ours", label: COLD_FIRST_CALL, latency: { p50: coldMs, p95: coldMs, p99: coldMs }, calls: 1, errors: isToolSuccess(first) ? 0 : 1 };
+    return [cold, ...(await measureLatency("placement", targets, plan, ERAS, [...Object.values(PLACED_CALLS), OWN_FUNCTION]))];
   } finally {
     for (const target of targets) target.close();
     await edge?.dispose();

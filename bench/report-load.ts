@@ -6,7 +6,7 @@ import { generatorBound, GENERATOR_LAG_LIMIT_MS, P99_BUDGET_MS, rungPasses } fro
 import type { RungResult } from "./load/protocol.ts";
 import type { SweepRow } from "./load/sweep.ts";
 import { f, table } from "./markdown.ts";
-import { PAST_THE_HOST, placementOf, SEED_FIGURES } from "./placement.ts";
+import { COLD_FIRST_CALL, OWN_FUNCTION, PAST_THE_HOST, placementOf, SEED_FIGURES } from "./placement.ts";
 import { rateRatio, sweepOf } from "./targets.ts";
 
 function rungVerdict(rung: RungResult): string {
@@ -79,10 +79,11 @@ export function renderHighestRates(load: readonly SweepRow[]): string[] {
 
 export function renderPlacement(placement: readonly LatencyRow[]): string[] {
   const viaEdge = placement.filter((row) => row.role === "ours");
+  const cold = viaEdge.find((row) => row.label === COLD_FIRST_CALL);
   const edgeOnly = (era: string) => viaEdge.find((row) => row.era === era && placementOf(row.tool) === "edge");
   const backend = (tool: string) => placement.find((row) => row.role === "backend" && row.tool === tool && !row.label.includes(PAST_THE_HOST));
   const pastHost = (tool: string) => placement.find((row) => row.role === "backend" && row.tool === tool && row.label.includes(PAST_THE_HOST));
-  const rows = viaEdge.map((row) => {
+  const rows = viaEdge.filter((row) => row !== cold).map((row) => {
     const place = placementOf(row.tool);
     const seed = SEED_FIGURES[place];
     const base = edgeOnly(row.era);
@@ -92,7 +93,7 @@ export function renderPlacement(placement: readonly LatencyRow[]): string[] {
     return [
       place === "edge" ? "edge only" : `edge → ${place === "fly" ? "Fly" : "Modal runner"}`,
       row.era,
-      `\`${row.tool}\``,
+      row.tool === OWN_FUNCTION.tool ? `\`${row.tool}\` (own Function; PyTorch on this CPU)` : `\`${row.tool}\``,
       f(row.latency.p50),
       f(row.latency.p99),
       hop ? `+${f(hop.p50)} / +${f(hop.p99)}` : "–",
@@ -105,6 +106,7 @@ export function renderPlacement(placement: readonly LatencyRow[]): string[] {
   return [
     table(["placement", "era", "tool", "through the edge p50 (ms)", "p99 (ms)", "hop overhead p50 / p99 (ms)", "signed call straight to the backend p50 / p99 (ms)", "past the Fly release host p50 / p99 (ms)", "seed figure", "errors"], rows),
     "",
+    ...(cold ? [`\`csv_cluster\`'s cold start on this machine: its first call through the edge, which imports torch in the compute runner, took ${f(cold.latency.p50, 0)} ms (${cold.errors === 0 ? "answered" : "FAILED"}); on Modal, its Function's memory snapshot holds torch already imported (docs/modal.md).`, ""] : []),
     "Our Worker under workerd (Miniflare) with `FLY_ORIGIN` set to the release host in front of our Node server, as a Fly machine runs it, and `MODAL_URL` to the local Python compute runner (`app/modal/local_server.py`), calls signed with a shared `MCP_UPSTREAM_SECRET`, one call in flight. " +
       "The Fly row's straight call is also sent to the release's own server past the host; the difference is what the host's routing costs. " +
       "Hop overhead is the placement's tool through the edge minus `echo` through the edge in the same era; the straight call is the signed request the edge makes, sent from the bench. " +
