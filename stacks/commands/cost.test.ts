@@ -96,3 +96,12 @@ test("the prod estimate pasted in docs/cost.md is what a run prints", () => {
   const page = readFileSync(join(root, "docs", "cost.md"), "utf8");
   assert.ok(page.includes(`\`\`\`\n${stdout}\`\`\``), "docs/cost.md's prod estimate differs from `npm run cost -- --stack prod`; paste the new output");
 });
+
+test("--diff --markdown prices a tool Function's GPU change for the pull-request comment", () => {
+  const dir = prodRepo((text) => text.replace("gpu: L4", "gpu: A100-80GB"));
+  const { code, stdout, stderr } = cost(["--stack", "prod", "--diff", "main", "--root", dir, "--markdown", "--no-free-tier"]);
+  assert.equal(code, 0, stderr);
+  // 100,000 calls of 0.2 s: (A100 80 GB − L4) × 20,000 GPU-seconds, at prices.json's rates
+  assert.match(stdout, /^### Monthly cost delta of `prod`: \+\$9\.44 /m);
+  assert.match(stdout, /^\| Modal \| ~ csv_cluster Function calls: 100,000 × 0\.2 s \(2 core, 4 GiB, A100-80GB\) † \| \$\d+\.\d\d \| \$\d+\.\d\d \| \+\$9\.44 \|$/m);
+});
