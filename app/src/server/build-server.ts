@@ -52,7 +52,8 @@ export function buildMcpServer(catalog: Catalog, host: ToolHost): McpServer {
     },
     instructions:
       "Tools: echo (connectivity), note_add/note_list (a scratchpad kept for this session), " +
-      "kb_put/kb_search (the team's persistent knowledge base), csv_profile (statistics of CSV text). " +
+      "kb_put/kb_search (the team's persistent knowledge base), csv_profile (statistics of CSV text), " +
+      "csv_cluster (groups of similar rows in CSV text, k-means). " +
       "Resources: kb://{key}, every knowledge-base document. Prompts: kb_runbook drafts a runbook from the knowledge base.",
     cacheHints: CACHE_HINTS,
     requestState: { verify: host.requestState.verify },
