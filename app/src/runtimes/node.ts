@@ -17,7 +17,7 @@ import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
 import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
 import { SqlTaskStore } from "../state/sql-tasks.ts";
-import { TaskRunner } from "../server/tasks.ts";
+import { logTasks, TaskRunner } from "../server/tasks.ts";
 import { createNodeTelemetry, type NodeTelemetry } from "../telemetry/node/node-telemetry.ts";
 import { catalog as shipped, type Catalog } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
@@ -81,7 +81,7 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
     // A signed call this region forwards to the primary carries the trace context of the call it serves.
     fetch: observed.signedCalls.fetch,
     // Tasks live in this database: a task outlives its request and its client's connection; its record outlives the process.
-    tasks: new TaskRunner(new SqlTaskStore(db), (message, error) => (error === undefined ? console.error(`[tasks] ${message}`) : console.error(`[tasks] ${message}:`, error))),
+    tasks: new TaskRunner(new SqlTaskStore(db), logTasks),
   };
   // Tasks whose process died (a crash, a restart) are run again here when they can be.
   const resumable = resumeTasks(catalog, host);

@@ -48,7 +48,7 @@ export function buildMcpServer(catalog: Catalog, host: ToolHost): McpServer {
       ...(catalog.resources.length > 0 ? { resources: { subscribe: true } } : {}),
       // Deprecated in 2026-07-28 (SEP-2577) but still served: a 2025-11-25 session sets its level, a 2026-07-28 request asks per request.
       logging: {},
-      ...(host.tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+      ...(host.tasks || host.tasksElsewhere ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
     },
     instructions:
       "Tools: echo (connectivity), note_add/note_list (a scratchpad kept for this session), " +
@@ -174,13 +174,18 @@ function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
 }
 
+/** Whether a tool's calls may become tasks (its `task` support is `optional` or `required`). */
+export function takesTasks(tool: ToolDefinition): boolean {
+  return tool.task !== undefined && tool.task !== "forbidden";
+}
+
 /**
  * Runs a task of `catalog` again, for TaskRunner.resumeWith: the same tool,
  * arguments, principal and state as its first run, with no client request
  * behind it (it reports nothing and asks nothing).
  */
 export function resumeTasks(catalog: Catalog, host: ToolHost): { tools: ReadonlySet<string>; resume: ResumeTask } {
-  const byName = new Map(catalog.tools.filter((tool) => tool.task !== undefined && tool.task !== "forbidden" && !tool.writes).map((tool) => [tool.name, tool]));
+  const byName = new Map(catalog.tools.filter((tool) => takesTasks(tool) && !tool.writes).map((tool) => [tool.name, tool]));
   return {
     tools: new Set(byName.keys()),
     resume: async (task, run) => {

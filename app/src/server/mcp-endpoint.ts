@@ -15,6 +15,9 @@ import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
  */
 export type LegacyHandler = (request: Request, caller: Caller, parsedBody: unknown, bodyText: string | undefined) => Promise<Response>;
 
+/** Serves an admitted request elsewhere: `bodyText` is the POST body as it came. */
+export type ForwardedHandler = (request: Request, caller: Caller, bodyText: string | undefined) => Promise<Response>;
+
 export interface McpEndpointOptions {
   policy: HttpPolicy;
   /** Builds the server for one 2026-07-28 request. */
@@ -26,6 +29,12 @@ export interface McpEndpointOptions {
    * rate limit) is sent instead. That era has no session to hold the check.
    */
   admitModern?: (principal: string, parsedBody: unknown) => Promise<Response | undefined>;
+  /**
+   * Where a 2026-07-28 request is served instead of here, when it returns a
+   * handler for it (the Worker: a task's calls, served by the principal's
+   * Durable Object, which holds its tasks). Called after `admitModern`.
+   */
+  modernElsewhere?: (parsedBody: unknown) => ForwardedHandler | undefined;
   /**
    * Set when the server takes OAuth access tokens (the HTTP policy then holds
    * no tokens): admits the request's caller, or answers 401/403/503.
@@ -61,12 +70,7 @@ const CORS_HEADERS = {
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const { policy } = options;
-  const modern = createMcpHandler(() => options.createServer(), {
-    legacy: "reject",
-    maxRequestBodySize: policy.maxBodyBytes,
-    ...(options.onError ? { onerror: options.onError } : {}),
-    ...(options.bus ? { bus: options.bus } : {}),
-  });
+  const modern = createModernHandler(options.createServer, { maxBodyBytes: policy.maxBodyBytes, ...(options.onError ? { onError: options.onError } : {}), ...(options.bus ? { bus: options.bus } : {}) });
 
   async function serve(request: Request, preread: Uint8Array | undefined): Promise<Response> {
     // A browser sends a CORS preflight without credentials (Fetch standard, CORS-preflight request):
@@ -112,7 +116,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     const refused = await options.admitModern?.(caller.principal, parsedBody);
     if (refused !== undefined) return refused;
-    return modern.fetch(request, { authInfo: authInfoOf(caller), ...(parsedBody === undefined ? {} : { parsedBody }) });
+    const elsewhere = options.modernElsewhere?.(parsedBody);
+    if (elsewhere !== undefined) return elsewhere(request, caller, bodyText);
+    return modern.fetch(request, caller, parsedBody);
   }
 
   return {
@@ -121,6 +127,30 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return withCors(request, response);
     },
     close: () => modern.close(),
+  };
+}
+
+/** The 2026-07-28 (stateless) handler: a server per request, for a caller already admitted. */
+export interface ModernHandler {
+  fetch(request: Request, caller: Caller, parsedBody: unknown): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves 2026-07-28 requests of admitted callers with a new server each: the
+ * endpoint's own, and the Worker's principal object for the requests it is
+ * forwarded (runtimes/worker/principal-state.ts).
+ */
+export function createModernHandler(createServer: () => McpServer, options: { maxBodyBytes: number; onError?: (error: Error) => void; bus?: ServerEventBus }): ModernHandler {
+  const handler = createMcpHandler(() => createServer(), {
+    legacy: "reject",
+    maxRequestBodySize: options.maxBodyBytes,
+    ...(options.onError ? { onerror: options.onError } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
+  });
+  return {
+    fetch: (request, caller, parsedBody) => handler.fetch(request, { authInfo: authInfoOf(caller), ...(parsedBody === undefined ? {} : { parsedBody }) }),
+    close: () => handler.close(),
   };
 }
 

@@ -89,12 +89,15 @@ export class TaskRunner {
   readonly #store: SqlTaskStore;
   readonly #live = new Map<string, LiveTask>();
   readonly #log: (message: string, error: unknown) => void;
+  readonly #onRunning: () => void;
   #renewer: ReturnType<typeof setInterval> | undefined;
   #claimer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(store: SqlTaskStore, log: (message: string, error: unknown) => void = () => undefined) {
+  /** `onRunning`: a task's work starts here (the Worker's object arms its alarm, which wakes it after a restart). */
+  constructor(store: SqlTaskStore, log: (message: string, error: unknown) => void = () => undefined, onRunning: () => void = () => undefined) {
     this.#store = store;
     this.#log = log;
+    this.#onRunning = onRunning;
   }
 
   /**
@@ -310,6 +313,7 @@ export class TaskRunner {
 
   /** Renews the leases of the tasks running here while there are any; a task another process ended is stopped here. */
   #renewLeases(): void {
+    this.#onRunning();
     if (this.#renewer !== undefined) return;
     this.#renewer = setInterval(() => {
       if (this.#live.size === 0) {
@@ -326,6 +330,23 @@ export class TaskRunner {
     // Node: the renewal alone must not keep the process alive (workerd's timers are plain numbers).
     (this.#renewer as { unref?: () => void }).unref?.();
   }
+}
+
+/** A TaskRunner's log on the console, as both runtimes write it. */
+export function logTasks(message: string, error: unknown): void {
+  if (error === undefined) console.error(`[tasks] ${message}`);
+  else console.error(`[tasks] ${message}:`, error);
+}
+
+/**
+ * Whether a request is one the holder of its caller's tasks serves:
+ * `tasks/get`, `tasks/update`, `tasks/cancel`, or a `tools/call` of a tool in
+ * `taskTools` (one that may become a task). The Worker forwards these.
+ */
+export function isTaskRequest(body: unknown, taskTools: ReadonlySet<string>): boolean {
+  const message = body as { method?: unknown; params?: { name?: unknown } } | undefined;
+  if (message?.method === "tasks/get" || message?.method === "tasks/update" || message?.method === "tasks/cancel") return true;
+  return message?.method === "tools/call" && typeof message.params?.name === "string" && taskTools.has(message.params.name);
 }
 
 const SHUTDOWN_MESSAGE = "The server shut down while this task was running; its work was lost. Call the tool again.";

@@ -42,6 +42,12 @@ export interface ToolHost {
   telemetry?: Telemetry;
   /** Keeps tasks (io.modelcontextprotocol/tasks, server/tasks.ts); a runtime without it serves every call as an ordinary one. */
   tasks?: TaskRunner;
+  /**
+   * Set where another holder serves the tasks of this host's callers (the
+   * Worker forwards every task call to the principal's Durable Object): the
+   * extension is advertised here all the same.
+   */
+  tasksElsewhere?: boolean;
 }
 
 /** Runs one call of an isolated tool away from the server's own heap and event loop. */

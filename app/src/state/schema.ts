@@ -1,7 +1,35 @@
 /**
+ * Tasks (io.modelcontextprotocol/tasks, SEP-2663): a task-augmented tool call's record, read back by its principal
+ * with tasks/get. `lease_until` is renewed by the process running the work; past it, the work was lost (state/sql-tasks.ts)
+ * and is run again from `call` (the tool's arguments) when the task can be resumed, at most `attempts` times. In the
+ * Node database (migration 4) and in each principal's Durable Object on the Worker (migration 2).
+ */
+const TASKS_MIGRATION: readonly string[] = [
+  `CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     principal TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     status TEXT NOT NULL,
+     status_message TEXT,
+     input_requests TEXT,
+     result TEXT,
+     error TEXT,
+     ttl_ms INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     lease_until INTEGER,
+     call TEXT,
+     attempts INTEGER NOT NULL DEFAULT 1
+   ) STRICT`,
+  "CREATE INDEX tasks_expiry ON tasks(expires_at)",
+];
+
+/**
  * The app's tables, one migration per entry. Sessions, their SSE event log
  * and the scratchpad exist in both runtimes (a Durable Object's storage, the
- * Node database); the rest only in the Node database.
+ * Node database); the tasks in the Node database and in each principal's
+ * object on the Worker; the rest only in the Node database.
  */
 export const SESSION_MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -51,27 +79,8 @@ export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
     "CREATE TABLE seen_signatures (signature TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID",
     "CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at)",
   ],
-  [
-    // Tasks (io.modelcontextprotocol/tasks, SEP-2663): a task-augmented tool call's record, read back by its principal
-    // with tasks/get. `lease_until` is renewed by the process running the work; past it, the work was lost (state/sql-tasks.ts)
-    // and is run again from `call` (the tool's arguments) when the task can be resumed, at most `attempts` times.
-    `CREATE TABLE tasks (
-       id TEXT PRIMARY KEY,
-       principal TEXT NOT NULL,
-       tool TEXT NOT NULL,
-       status TEXT NOT NULL,
-       status_message TEXT,
-       input_requests TEXT,
-       result TEXT,
-       error TEXT,
-       ttl_ms INTEGER NOT NULL,
-       created_at INTEGER NOT NULL,
-       updated_at INTEGER NOT NULL,
-       expires_at INTEGER NOT NULL,
-       lease_until INTEGER,
-       call TEXT,
-       attempts INTEGER NOT NULL DEFAULT 1
-     ) STRICT`,
-    "CREATE INDEX tasks_expiry ON tasks(expires_at)",
-  ],
+  TASKS_MIGRATION,
 ];
+
+/** A principal's Durable Object on the Worker (runtimes/worker/principal-state.ts): its scratchpad, and its tasks. */
+export const PRINCIPAL_MIGRATIONS: readonly (readonly string[])[] = [...SESSION_MIGRATIONS, TASKS_MIGRATION];

@@ -189,6 +189,15 @@ export class SqlTaskStore {
     return ended;
   }
 
+  /**
+   * Whether an active task here has work running (its lease is renewed) or
+   * may still be claimed to run again: the Worker's object keeps an alarm
+   * while so, which wakes it after a restart (runtimes/worker/principal-state.ts).
+   */
+  watched(now = Date.now()): boolean {
+    return this.#sql.get(`SELECT 1 AS found FROM tasks WHERE status IN ${ACTIVE} AND lease_until >= ? LIMIT 1`, now - UNCLAIMED_GRACE_MS) !== undefined;
+  }
+
   /** Deletes terminal tasks past their time to live. */
   sweep(now = Date.now()): void {
     this.#sql.run(`DELETE FROM tasks WHERE expires_at <= ? AND status NOT IN ${ACTIVE}`, now);

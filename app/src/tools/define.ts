@@ -68,10 +68,10 @@ interface ToolCommon<Input extends z.ZodObject> {
    */
   changes?: (input: z.output<Input>) => readonly string[];
   /**
-   * Whether a call may run as a task (io.modelcontextprotocol/tasks, SEP-2663)
-   * on a runtime that keeps tasks (Node): `optional` runs as an ordinary call
-   * for a client without the extension, `required` refuses such a client
-   * (-32021). The handler decides when a call becomes a task, with
+   * Whether a call may run as a task (io.modelcontextprotocol/tasks, SEP-2663;
+   * on Node, and on the Worker in the principal's Durable Object): `optional`
+   * runs as an ordinary call for a client without the extension, `required`
+   * refuses such a client (-32021). The handler decides when a call becomes a task, with
    * `ctx.task.detach()` (tools/context.ts); a tool not run in-process is
    * detached at once. Listed in `tools/list` as `execution.taskSupport` (the
    * 2026-07-28 wire drops that field: creation is server-directed there).

@@ -3,24 +3,24 @@
  * protocol eras. 2026-07-28 requests are answered here, statelessly; each
  * 2025-11-25 session lives in its own `McpSession` Durable Object. Built
  * for a catalog: the shipped one (index.ts) or with the conformance
- * fixtures added (with-fixtures.ts).
+ * fixtures added (with-fixtures.ts). Task requests (io.modelcontextprotocol/tasks)
+ * go to the caller's `PrincipalState` object, where its tasks live and run.
  */
 import { InMemoryServerEventBus, isInitializeRequest } from "@modelcontextprotocol/server";
 import type { Caller } from "../../auth/caller.ts";
 import { createResourceServer, ResourceServer } from "../../auth/resource-server.ts";
-import { buildMcpServer } from "../../server/build-server.ts";
+import { buildMcpServer, takesTasks } from "../../server/build-server.ts";
+import { isTaskRequest } from "../../server/tasks.ts";
 import { checkHost } from "../../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, refuseOversizedHead } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
 import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
-import { hostServices, type ToolHost } from "../../server/tool-host.ts";
 import type { Catalog } from "../../tools/index.ts";
 import { workerSettings, type Env, type WorkerSettings } from "./env.ts";
 import { FORWARD_HEADERS, mcpSessionClass } from "./mcp-session.ts";
-import { PrincipalNoteStore } from "./principal-state.ts";
-import { workerTelemetry } from "./telemetry.ts";
-import { upstreamOrigins } from "./upstream.ts";
+import { PrincipalNoteStore, principalObject, principalStateClass } from "./principal-state.ts";
+import { workerHost } from "./worker-host.ts";
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -36,7 +36,7 @@ export function edgeRuntime(catalog: Catalog) {
   const handler = {
     fetch: (request: Request, env: Env) => serve(request, env, () => edgeFor(env, catalog, edges)),
   } satisfies ExportedHandler<Env>;
-  return { handler, McpSession: mcpSessionClass(catalog) };
+  return { handler, McpSession: mcpSessionClass(catalog), PrincipalState: principalStateClass(catalog) };
 }
 
 async function serve(request: Request, env: Env, edgeOf: () => Edge): Promise<Response> {
@@ -76,16 +76,9 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
   const oauth = settings.oauth && createResourceServer({ settings: settings.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
   // This isolate's `subscriptions/listen` streams hear the changes its requests announce.
   const bus = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
-  const host: ToolHost = {
-    local: { edge: { notes: new PrincipalNoteStore(env.PRINCIPAL_STATE) } },
-    upstream: upstreamOrigins(settings),
-    toolTimeoutMs: settings.MCP_TOOL_TIMEOUT_MS,
-    defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
-    logError: (message, error) => console.error(`[tool] ${message}:`, error),
-    ...(oauth ? { scopes: oauth.scopes } : {}),
-    ...hostServices(settings.MCP_UPSTREAM_SECRET, settings.MCP_DEFAULT_PRINCIPAL, bus),
-    telemetry: workerTelemetry(env, settings),
-  };
+  // Task requests are served by the principal's object, which holds its tasks (principal-state.ts); the extension is advertised here.
+  const host = workerHost(env, settings, catalog, new PrincipalNoteStore(env.PRINCIPAL_STATE), { ...(oauth ? { scopes: oauth.scopes } : {}), bus, tasksElsewhere: true });
+  const taskTools = new Set(catalog.tools.filter(takesTasks).map((tool) => tool.name));
   const policy = {
     allowedOrigins: settings.MCP_ALLOWED_ORIGINS,
     // With an issuer, the resource server checks every token (static ones too).
@@ -106,6 +99,7 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
           ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, ResourceServer.resourceOf(publicOrigin(settings, request), apiVersion)) }
           : {}),
         admitModern: (principal, body) => limitPrincipal(env, settings.RATE_LIMIT_PER_MINUTE, principal, body),
+        modernElsewhere: (body) => (isTaskRequest(body, taskTools) ? (request, caller, bodyText) => forwardToPrincipal(env, apiVersion, request, caller, bodyText) : undefined),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
         bus,
       }),
@@ -119,7 +113,7 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
 /** The session-less era's rate limit: tool calls per principal, counted in its PrincipalState object. */
 async function limitPrincipal(env: Env, limit: number, principal: string, body: unknown): Promise<Response | undefined> {
   if (!isToolCall(body)) return undefined;
-  const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(`principal:${principal}`));
+  const stub = principalObject(env.PRINCIPAL_STATE, `principal:${principal}`);
   const retryAfter = await stub.takeToolCall(limit);
   return retryAfter > 0 ? rateLimitedResponse(limit, retryAfter, body.id, "principal") : undefined;
 }
@@ -130,12 +124,7 @@ async function limitPrincipal(env: Env, limit: number, principal: string, body: 
  * answered 404 without waking any object.
  */
 async function forwardToSession(env: Env, apiVersion: string, request: Request, caller: Caller, body: unknown, bodyText: string | undefined): Promise<Response> {
-  const headers = new Headers(request.headers);
-  for (const name of Object.values(FORWARD_HEADERS)) headers.delete(name);
-  // The token was checked here; the object gets what it granted, never the token itself.
-  headers.delete("authorization");
-  headers.set(FORWARD_HEADERS.caller, JSON.stringify(caller));
-  headers.set(FORWARD_HEADERS.apiVersion, apiVersion);
+  const headers = forwardedHeaders(request, caller, apiVersion);
   let sessionId = request.headers.get("mcp-session-id");
   if (sessionId === null) {
     if (request.method !== "POST" || !isInitializeRequest(body)) {
@@ -146,7 +135,26 @@ async function forwardToSession(env: Env, apiVersion: string, request: Request, 
   } else if (!SESSION_ID.test(sessionId)) {
     return jsonRpcErrorResponse(404, JsonRpcCode.invalidRequest, "Session not found: it expired, was deleted, or never existed; initialize a new one");
   }
-  const stub = env.MCP_SESSION.get(env.MCP_SESSION.idFromName(sessionId));
+  return forwardTo(env.MCP_SESSION.get(env.MCP_SESSION.idFromName(sessionId)), request, headers, bodyText);
+}
+
+/** Sends a 2026-07-28 task request (tasks.ts isTaskRequest) to the object of its caller's principal, which holds its tasks. */
+function forwardToPrincipal(env: Env, apiVersion: string, request: Request, caller: Caller, bodyText: string | undefined): Promise<Response> {
+  return forwardTo(principalObject(env.PRINCIPAL_STATE, `principal:${caller.principal}`), request, forwardedHeaders(request, caller, apiVersion), bodyText);
+}
+
+/** The request's headers as an object gets them: with the caller this Worker admitted, and without the token. */
+function forwardedHeaders(request: Request, caller: Caller, apiVersion: string): Headers {
+  const headers = new Headers(request.headers);
+  for (const name of Object.values(FORWARD_HEADERS)) headers.delete(name);
+  // The token was checked here; the object gets what it granted, never the token itself.
+  headers.delete("authorization");
+  headers.set(FORWARD_HEADERS.caller, JSON.stringify(caller));
+  headers.set(FORWARD_HEADERS.apiVersion, apiVersion);
+  return headers;
+}
+
+function forwardTo(stub: { fetch(url: string, init: RequestInit): Promise<Response> }, request: Request, headers: Headers, bodyText: string | undefined): Promise<Response> {
   return stub.fetch(request.url, {
     method: request.method,
     headers,

@@ -6,4 +6,4 @@ const runtime = edgeRuntime(catalog);
 
 export default runtime.handler;
 export const McpSession = runtime.McpSession;
-export { PrincipalState } from "./principal-state.ts";
+export const PrincipalState = runtime.PrincipalState;

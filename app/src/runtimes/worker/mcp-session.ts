@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Caller } from "../../auth/caller.ts";
-import { ToolScopes } from "../../auth/tool-scopes.ts";
 import { buildMcpServer } from "../../server/build-server.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { isToolCall, rateLimitedResponse, RateLimiter } from "../../server/rate-limit.ts";
@@ -9,12 +8,10 @@ import { SqlSessionStore } from "../../sessions/sql.ts";
 import { SESSION_MIGRATIONS } from "../../state/schema.ts";
 import { migrate } from "../../state/sql.ts";
 import { SqlNoteStore } from "../../state/sql-notes.ts";
-import { hostServices } from "../../server/tool-host.ts";
 import type { Catalog } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
 import { workerSettings, type Env } from "./env.ts";
-import { workerTelemetry } from "./telemetry.ts";
-import { upstreamOrigins } from "./upstream.ts";
+import { workerHost } from "./worker-host.ts";
 
 /** Headers only the Worker sets on a request it forwards here; clients' copies are stripped. */
 export const FORWARD_HEADERS = {
@@ -80,17 +77,7 @@ export abstract class McpSession extends DurableObject<Env> {
     if (this.#router !== undefined) return this.#router;
     const settings = workerSettings(this.env);
     migrate(this.#sql, SESSION_MIGRATIONS);
-    const notes = new SqlNoteStore(this.#sql);
-    const host = {
-      local: { edge: { notes } },
-      upstream: upstreamOrigins(settings),
-      toolTimeoutMs: settings.MCP_TOOL_TIMEOUT_MS,
-      defaultPrincipal: settings.MCP_DEFAULT_PRINCIPAL,
-      logError: (message: string, error: unknown) => console.error(`[tool] ${message}:`, error),
-      ...(settings.oauth ? { scopes: new ToolScopes(this.catalog.tools, settings.oauth) } : {}),
-      ...hostServices(settings.MCP_UPSTREAM_SECRET, settings.MCP_DEFAULT_PRINCIPAL),
-      telemetry: workerTelemetry(this.env, settings),
-    };
+    const host = workerHost(this.env, settings, this.catalog, new SqlNoteStore(this.#sql));
     this.#router = new SessionRouter({
       store: new SqlSessionStore(this.#sql),
       createServer: () => buildMcpServer(this.catalog, host),
@@ -130,7 +117,7 @@ export abstract class McpSession extends DurableObject<Env> {
 }
 
 /** The caller the Worker forwarded; the Worker strips any copy a client sent, so this one is its own. */
-function callerOf(header: string | null): Caller | undefined {
+export function callerOf(header: string | null): Caller | undefined {
   if (header === null) return undefined;
   const caller = JSON.parse(header) as Caller;
   return typeof caller.principal === "string" ? caller : undefined;

@@ -1,26 +1,76 @@
 import { DurableObject } from "cloudflare:workers";
+import { buildMcpServer, resumeTasks } from "../../server/build-server.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "../../server/http-policy.ts";
+import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
+import { createModernHandler, type ModernHandler } from "../../server/mcp-endpoint.ts";
 import { RateLimiter } from "../../server/rate-limit.ts";
+import { logTasks, TaskRunner } from "../../server/tasks.ts";
 import type { Note, NoteStore } from "../../state/notes.ts";
-import { SESSION_MIGRATIONS } from "../../state/schema.ts";
+import { PRINCIPAL_MIGRATIONS } from "../../state/schema.ts";
 import { migrate } from "../../state/sql.ts";
 import { SqlNoteStore } from "../../state/sql-notes.ts";
+import { SqlTaskStore } from "../../state/sql-tasks.ts";
+import type { Catalog } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
-import type { Env } from "./env.ts";
+import { workerSettings, type Env } from "./env.ts";
+import { callerOf, FORWARD_HEADERS } from "./mcp-session.ts";
+import { workerHost } from "./worker-host.ts";
+
+/** How often the object's alarm looks at its tasks while one is active: after a restart, the alarm is what wakes it. */
+const WATCH_MS = 5_000;
+
+/** The class of the principal objects serving `catalog` (their tasks run its tools). */
+export function principalStateClass(catalog: Catalog) {
+  return class extends PrincipalState {
+    protected override readonly catalog = catalog;
+  };
+}
+
+/** What the object builds once it serves tasks: the server for the requests forwarded to it, and its tasks. */
+interface Tasks {
+  modern: ModernHandler;
+  store: SqlTaskStore;
+}
 
 /**
  * State of the session-less 2026-07-28 era: one object per principal
- * (`idFromName("principal:<subject>")`), holding that principal's scratchpad
- * and its tool-call rate limit (the era has no session to hold one).
+ * (`idFromName("principal:<subject>")`), holding that principal's scratchpad,
+ * its tool-call rate limit (the era has no session to hold one) and its
+ * tasks (io.modelcontextprotocol/tasks). The Worker forwards every task
+ * request here (a `tools/call` of a tool that may become a task, and
+ * `tasks/get`, `tasks/update`, `tasks/cancel`): the task's record is in this
+ * object's SQLite and its work runs in this object, as Node runs it in its
+ * process (server/tasks.ts), so it outlives the request. While a task is
+ * active an alarm is kept set; after a restart or an eviction it wakes the
+ * object, which runs again the tasks that can be (resumeTasks) and fails the
+ * others, as Node does.
  */
-export class PrincipalState extends DurableObject<Env> {
+export abstract class PrincipalState extends DurableObject<Env> {
+  protected abstract readonly catalog: Catalog;
+  readonly #sql: DurableObjectSql;
   readonly #notes: SqlNoteStore;
   #limiter: RateLimiter | undefined;
+  #tasks: Tasks | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const sql = new DurableObjectSql(ctx.storage);
-    migrate(sql, SESSION_MIGRATIONS);
-    this.#notes = new SqlNoteStore(sql);
+    this.#sql = new DurableObjectSql(ctx.storage);
+    migrate(this.#sql, PRINCIPAL_MIGRATIONS);
+    this.#notes = new SqlNoteStore(this.#sql);
+  }
+
+  /** A 2026-07-28 task request the Worker forwarded, served as the Worker would serve any request (mcp-endpoint.ts). */
+  override async fetch(request: Request): Promise<Response> {
+    const caller = callerOf(request.headers.get(FORWARD_HEADERS.caller));
+    if (caller === undefined) return jsonRpcErrorResponse(400, JsonRpcCode.invalidRequest, "Bad Request: not forwarded by the Worker");
+    const body = request.method === "POST" ? await request.json() : undefined;
+    return this.#served().modern.fetch(request, caller, body);
+  }
+
+  /** Wakes the object while a task is active: its tasks are claimed again once the lost work's lease runs out. */
+  override async alarm(): Promise<void> {
+    this.#served();
+    await this.#watch();
   }
 
   /** Records a tool call; 0 when allowed, else the seconds until one is. */
@@ -39,6 +89,31 @@ export class PrincipalState extends DurableObject<Env> {
 
   noteClear(stateKey: string): Promise<void> {
     return this.#notes.clear(stateKey);
+  }
+
+  #served(): Tasks {
+    if (this.#tasks !== undefined) return this.#tasks;
+    const settings = workerSettings(this.env);
+    const store = new SqlTaskStore(this.#sql);
+    const runner = new TaskRunner(store, logTasks, () => void this.#watch().catch((error: unknown) => logTasks("the tasks' alarm could not be set", error)));
+    // The object serves only its own principal's state key (`principal:<subject>`): its scratchpad is its own.
+    const host = workerHost(this.env, settings, this.catalog, this.#notes, { tasks: runner });
+    const modern = createModernHandler(() => buildMcpServer(this.catalog, host), {
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      onError: (error) => console.error("[mcp principal]", error.message),
+    });
+    this.#tasks = { modern, store };
+    // Tasks whose work was lost (workerd restarted, the object was evicted) are run again here when they can be.
+    const resumable = resumeTasks(this.catalog, host);
+    runner.resumeWith(resumable.tools, resumable.resume);
+    return this.#tasks;
+  }
+
+  /** Keeps an alarm set while a task is active here, and none once none is. */
+  async #watch(): Promise<void> {
+    if (!this.#tasks?.store.watched()) return;
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at > Date.now() + WATCH_MS) await this.ctx.storage.setAlarm(Date.now() + WATCH_MS);
   }
 }
 
@@ -63,6 +138,11 @@ export class PrincipalNoteStore implements NoteStore {
   }
 
   #stub(stateKey: string) {
-    return this.#namespace.get(this.#namespace.idFromName(stateKey));
+    return principalObject(this.#namespace, stateKey);
   }
+}
+
+/** The object holding a state key's state (`principal:<subject>` in the 2026-07-28 era). */
+export function principalObject(namespace: DurableObjectNamespace<PrincipalState>, stateKey: string) {
+  return namespace.get(namespace.idFromName(stateKey));
 }

@@ -8,4 +8,4 @@ const runtime = edgeRuntime(mergeCatalogs(catalog, conformanceFixtures));
 
 export default runtime.handler;
 export const McpSession = runtime.McpSession;
-export { PrincipalState } from "./principal-state.ts";
+export const PrincipalState = runtime.PrincipalState;
