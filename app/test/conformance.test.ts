@@ -8,12 +8,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { runScript } from "../../test/fixtures/commands.ts";
-import { spawnServing, type ServingProcess } from "../scripts/serving-process.ts";
+import type { ServingProcess } from "../scripts/serving-process.ts";
 import { ERAS, readExpectedFailures, runSuite, type Era, type ScenarioOutcome } from "./support/conformance.ts";
-import { freePort } from "./support/free-port.ts";
+import { startDevEdge } from "./support/dev-edge.ts";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.ts";
 
-const DEV_EDGE = fileURLToPath(new URL("../scripts/dev-edge.ts", import.meta.url));
 const EXPECTED = readExpectedFailures(fileURLToPath(new URL("./conformance-expected-failures.yaml", import.meta.url)));
 
 describe("the conformance suite, both eras, on Node and on the Worker, with the fixtures", () => {
@@ -22,16 +21,7 @@ describe("the conformance suite, both eras, on Node and on the Worker, with the 
   const edgeData = mkdtempSync(join(tmpdir(), "dev-edge-"));
 
   before(async () => {
-    const [port, nodePort] = await Promise.all([freePort(), freePort()]);
-    [node, edge] = await Promise.all([
-      startServer({ env: { MCP_FIXTURES: "conformance" } }),
-      spawnServing(process.execPath, [DEV_EDGE, "--port", String(port), "--node-port", String(nodePort), "--state", join(edgeData, "edge-state")], {
-        env: { ...process.env, MCP_DATA_DIR: edgeData, MCP_FIXTURES: "conformance", PORT: "" },
-        detached: true,
-        timeoutMs: 90_000,
-        ready: /edge listening on (http:\/\/[^/\s]+)/,
-      }),
-    ]);
+    [node, edge] = await Promise.all([startServer({ env: { MCP_FIXTURES: "conformance" } }), startDevEdge(edgeData, { MCP_FIXTURES: "conformance" })]);
   });
   after(async () => {
     await Promise.all([node?.stop(), edge?.stop()]);
