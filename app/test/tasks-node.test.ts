@@ -41,22 +41,13 @@ describe("tasks across a crash of the server", () => {
     let second: ServerProcess | undefined;
     try {
       const killed = await tasksToKill(first);
-      const asking = (await callAsTask(first, undefined, "confirm_delete", { filename: "kept.txt" })).taskId as string;
-      const client = await connect(first, undefined);
-      await settled(first, client, asking, ["input_required"], 5_000);
-      await client.close();
       await first.kill();
       const killedAt = Date.now();
 
       second = await startServer({ dataDir: first.dataDir, env: FIXTURES });
       const again = await connect(second, undefined);
-      await assertKillSurvived(second, again, killed, 30_000);
-      t.diagnostic(`the task killed with its server completed ${Date.now() - killedAt} ms after the kill`);
-      // Work that asked the client something is not the same work when run again: it ends failed, saying why.
-      const lost = await settled(second, again, asking, ENDED, 20_000);
-      assert.equal(lost.status, "failed");
-      assert.match(lost.statusMessage as string, /server restarted/);
-      assert.equal((lost.error as { code: number }).code, -32603);
+      const completedAt = await assertKillSurvived(second, again, killed, 30_000);
+      t.diagnostic(`the task killed with its server completed ${completedAt - killedAt} ms after the kill`);
       await again.close();
     } finally {
       await second?.stop();

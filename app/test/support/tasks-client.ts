@@ -166,22 +166,35 @@ export function sharedClientTests(server: () => TaskServer): void {
   });
 }
 
-/**
- * Before a kill: a slow_compute task that has finished, and one still running (4 s). The running one writes
- * nothing and asks nothing, so a restarted server runs it again ({@link assertKillSurvived}).
- */
-export async function tasksToKill(server: TaskServer): Promise<{ finished: string; running: string }> {
-  const finished = (await callAsTask(server, undefined, "slow_compute", { seconds: 1, label: "before-crash" })).taskId as string;
-  const running = (await callAsTask(server, undefined, "slow_compute", { seconds: 4, label: "resumed" })).taskId as string;
-  const client = await connect(server, undefined);
-  await settled(server, client, finished, ["completed"], 10_000);
-  assert.equal((await getTask(client, running)).status, "working");
-  await client.close();
-  return { finished, running };
+/** The tasks a kill interrupts (see {@link tasksToKill}). */
+export interface KilledTasks {
+  finished: string;
+  running: string;
+  asking: string;
 }
 
-/** After the kill and a restart on the same state: the finished task is still readable, the running one was run again to completion. */
-export async function assertKillSurvived(server: TaskServer, client: Client, tasks: { finished: string; running: string }, timeoutMs: number): Promise<void> {
+/**
+ * Before a kill: a slow_compute task that has finished, one still running (4 s), and a confirm_delete task
+ * waiting for the client's answer. The running one writes nothing and asks nothing, so a restarted server runs
+ * it again; the asking one cannot be run again ({@link assertKillSurvived}).
+ */
+export async function tasksToKill(server: TaskServer): Promise<KilledTasks> {
+  const finished = (await callAsTask(server, undefined, "slow_compute", { seconds: 1, label: "before-crash" })).taskId as string;
+  const running = (await callAsTask(server, undefined, "slow_compute", { seconds: 4, label: "resumed" })).taskId as string;
+  const asking = (await callAsTask(server, undefined, "confirm_delete", { filename: "kept.txt" })).taskId as string;
+  const client = await connect(server, undefined);
+  await settled(server, client, finished, ["completed"], 10_000);
+  await settled(server, client, asking, ["input_required"], 5_000);
+  assert.equal((await getTask(client, running)).status, "working");
+  await client.close();
+  return { finished, running, asking };
+}
+
+/**
+ * After the kill and a restart on the same state: the finished task is still readable, the running one was run
+ * again to completion, and the one that asked for input ends failed, saying why. Returns when the running one completed.
+ */
+export async function assertKillSurvived(server: TaskServer, client: Client, tasks: KilledTasks, timeoutMs: number): Promise<number> {
   const kept = await getTask(client, tasks.finished);
   assert.equal(kept.status, "completed");
   assert.deepEqual((kept.result as { content: unknown }).content, [{ type: "text", text: "before-crash: computed for 1 s" }]);
@@ -190,4 +203,11 @@ export async function assertKillSurvived(server: TaskServer, client: Client, tas
   assert.equal(resumed.status, "completed", JSON.stringify(resumed));
   assert.deepEqual((resumed.result as { content: unknown }).content, [{ type: "text", text: "resumed: computed for 4 s" }]);
   assert.match(server.output(), new RegExp(`task ${tasks.running} \\(slow_compute\\) lost its process; running it again \\(attempt 2\\)`));
+  const completedAt = Date.now();
+  // Work that asked the client something is not the same work when run again: it ends failed, saying why.
+  const lost = await settled(server, client, tasks.asking, ENDED, 20_000);
+  assert.equal(lost.status, "failed");
+  assert.match(lost.statusMessage as string, /server restarted/);
+  assert.equal((lost.error as { code: number }).code, -32603);
+  return completedAt;
 }
