@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ServingProcess } from "../scripts/serving-process.ts";
 import { startDevEdge } from "./support/dev-edge.ts";
-import { assertKillSurvived, connect, PRINCIPAL_TOKENS, scenarioTest, sharedClientTests, tasksToKill } from "./support/tasks-client.ts";
+import { assertKillSurvived, connect, csvClusterTaskTest, PRINCIPAL_TOKENS, scenarioTest, sharedClientTests, tasksToKill } from "./support/tasks-client.ts";
 
 const FIXTURES = { MCP_FIXTURES: "conformance" };
 
@@ -32,7 +32,10 @@ describe("the tasks-* conformance scenarios against dev:edge with the fixtures",
 });
 
 describe("tasks on the Worker with the SDK client, two principals, and cancellation", () => {
-  sharedClientTests(devEdge({ MCP_AUTH_TOKEN: PRINCIPAL_TOKENS }));
+  const edge = devEdge({ MCP_AUTH_TOKEN: PRINCIPAL_TOKENS });
+  sharedClientTests(edge);
+  // Through the edge to the Python runner (Modal's stand-in), from the principal's Durable Object.
+  csvClusterTaskTest(edge);
 });
 
 describe("tasks on the Worker across a kill of workerd", () => {

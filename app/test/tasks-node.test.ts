@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.ts";
-import { ALICE, assertKillSurvived, BOB, callAsTask, connect, ENDED, getTask, PRINCIPAL_TOKENS, rejection, scenarioTest, settled, sharedClientTests, tasksToKill } from "./support/tasks-client.ts";
+import { assertKillSurvived, callAsTask, connect, csvClusterTaskTest, ENDED, PRINCIPAL_TOKENS, scenarioTest, settled, sharedClientTests, tasksToKill } from "./support/tasks-client.ts";
 
 const FIXTURES = { MCP_FIXTURES: "conformance", MCP_START_COMPUTE: "0" };
 
@@ -83,19 +83,5 @@ describe("csv_cluster as a task: the Python runner's k-means behind a task recor
     removeDataDir(server.dataDir);
   });
 
-  test("a task-augmented call returns a task at once; its result is the clusters, for its principal only", async () => {
-    const rows = ["x,y"];
-    for (let i = 0; i < 30; i++) rows.push(`${i % 3},${i % 2}`, `${50 + (i % 3)},${50 + (i % 2)}`);
-    const created = await callAsTask(server, ALICE, "csv_cluster", { csv: rows.join("\n"), k: 2 });
-    const alice = await connect(server, ALICE);
-    const done = await settled(server, alice, created.taskId as string, ENDED, 20_000);
-    assert.equal(done.status, "completed", JSON.stringify(done));
-    const clusters = (done.result as { structuredContent: { clusters: { size: number }[]; device: string } }).structuredContent;
-    assert.deepEqual(clusters.clusters.map((cluster) => cluster.size), [30, 30]);
-    assert.equal(clusters.device, "cpu");
-    await alice.close();
-    const bob = await connect(server, BOB);
-    assert.equal((await rejection(getTask(bob, created.taskId as string))).code, -32602);
-    await bob.close();
-  });
+  csvClusterTaskTest(() => server);
 });

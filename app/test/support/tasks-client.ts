@@ -211,3 +211,35 @@ export async function assertKillSurvived(server: TaskServer, client: Client, tas
   assert.equal((lost.error as { code: number }).code, -32603);
   return completedAt;
 }
+
+/**
+ * csv_cluster (a Modal-placed tool with a Function of its own) as a task: the call returns a task at once, the
+ * k-means runs in the Python compute runner behind it, and the clusters are the result, for its principal only.
+ * Also called plainly by a client that did not declare the extension: the same tool answers at once.
+ */
+export function csvClusterTaskTest(server: () => TaskServer): void {
+  test("csv_cluster: a plain call answers the clusters; a task-augmented one returns a task whose result they are, for its principal only", async () => {
+    const rows = ["x,y"];
+    for (let i = 0; i < 30; i++) rows.push(`${i % 3},${i % 2}`, `${50 + (i % 3)},${50 + (i % 2)}`);
+    const args = { csv: rows.join("\n"), k: 2 };
+    const sizes = (result: { structuredContent?: unknown }) => (result.structuredContent as { clusters: { size: number }[] }).clusters.map((cluster) => cluster.size);
+
+    const plain = await connect(server(), ALICE, false);
+    const answered = await plain.callTool({ name: "csv_cluster", arguments: args });
+    assert.equal(answered.isError, undefined, JSON.stringify(answered.content));
+    assert.deepEqual(sizes(answered), [30, 30]);
+    await plain.close();
+
+    const created = await callAsTask(server(), ALICE, "csv_cluster", args);
+    const alice = await connect(server(), ALICE);
+    const done = await settled(server(), alice, created.taskId as string, ENDED, 30_000);
+    assert.equal(done.status, "completed", JSON.stringify(done));
+    const result = done.result as { structuredContent: { device: string } };
+    assert.deepEqual(sizes(result), [30, 30]);
+    assert.equal(result.structuredContent.device, "cpu", "no CUDA here: the same code runs on the CPU");
+    await alice.close();
+    const bob = await connect(server(), BOB);
+    assert.equal((await rejection(getTask(bob, created.taskId as string))).code, -32602);
+    await bob.close();
+  });
+}
