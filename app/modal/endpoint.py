@@ -137,7 +137,7 @@ def _route(
         return error_response(400, str(exc))
     except SchemasMissing as exc:  # the deploy's fault, not the caller's
         return error_response(500, f"cannot check the arguments: {exc}")
-    deadline = time.monotonic() + WORK_TIMEOUT_SECONDS
+    deadline = time.monotonic() + handler.timeout_seconds
     gone = [False]  # set when a streamed write finds the caller gone
 
     def should_stop() -> bool:

@@ -16,6 +16,8 @@ from typing import Any
 DEFAULT_TIMEOUT_SECONDS = 300
 """A Function's timeout when its tool declares none; the same as Modal's own default (py/modal/app.py)."""
 OVERRIDABLE = ("gpu", "minContainers", "maxContainers", "scaledownWindow")
+WAIT_SLACK_SECONDS = 10
+"""How much longer the web function waits than a tool's Function may run, so the Function's own timeout is what ends it."""
 
 
 class SpecError(ValueError):

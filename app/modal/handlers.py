@@ -55,6 +55,8 @@ class Report(Protocol):
 class Handler:
     parse: Callable[[Any], Any]
     run: Callable[[Any, Report], Any]
+    timeout_seconds: float = WORK_TIMEOUT_SECONDS
+    """Longest a call may run here: a tool with a Modal Function of its own waits as long as that Function may run."""
 
 
 HANDLERS: dict[tuple[str, str, str | None], Handler] = {}

@@ -18,7 +18,7 @@ import modal.exception
 
 from pathlib import Path
 
-from function_specs import FunctionSpec, SpecError, function_specs
+from function_specs import WAIT_SLACK_SECONDS, FunctionSpec, SpecError, function_specs
 from image_contents import SCHEMAS_FILE, image_modules
 from locked_requirements import BASE_PACKAGES, REQUIREMENTS_FILE, LockError, closure, read_lock
 
@@ -108,7 +108,8 @@ image = _image(())
     secrets=[_upstream_secret()],  # provides MCP_UPSTREAM_SECRET and the telemetry settings
     min_containers=MIN_CONTAINERS,
     scaledown_window=SCALEDOWN_WINDOW,
-    timeout=120,
+    # As long as its longest call may wait: a tool's own Function, plus the slack the wait keeps.
+    timeout=int(max([120, *(spec.timeout_seconds + WAIT_SLACK_SECONDS for spec in SPECS)])),
 )
 @modal.concurrent(max_inputs=4)  # CPU-bound work runs in a thread; this keeps /health answering
 @modal.asgi_app(label=WEB_LABEL)
@@ -129,6 +130,7 @@ def web():
                 ran_too_long=modal.exception.FunctionTimeoutError,
                 timeout_seconds=spec.timeout_seconds,
             ),
+            spec.timeout_seconds,
         )
     return asgi.make_asgi_app()
 

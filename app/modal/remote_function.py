@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, Protocol
 
 from call_stream import CallTarget
+from function_specs import WAIT_SLACK_SECONDS
 from handlers import HANDLERS, CallFailed, Handler, McpResult, Report, handler_for
 
 POLL_SECONDS = 0.5
@@ -100,9 +101,12 @@ def handler_calling(
     return run
 
 
-def run_elsewhere(name: str, run: Callable[[Any, Report], Any]) -> None:
-    """Serves tool `name` with `run` instead of its own function; its arguments are still checked here."""
+def run_elsewhere(name: str, run: Callable[[Any, Report], Any], timeout_seconds: float) -> None:
+    """Serves tool `name` with `run` instead of its own function, waiting as long as its Function may run.
+
+    Its arguments are still checked here.
+    """
     handler = handler_for(CallTarget("tools", name))
     if handler is None:
         raise ValueError(f'tool "{name}" has no Python handler to run elsewhere (expected @tool("{name}") in app/modal/)')
-    HANDLERS[("tools", name, None)] = Handler(handler.parse, run)
+    HANDLERS[("tools", name, None)] = Handler(handler.parse, run, timeout_seconds + WAIT_SLACK_SECONDS)

@@ -6,6 +6,7 @@ import tempfile
 import threading
 import time
 import unittest
+import unittest.mock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -169,3 +170,15 @@ class ModalApp(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Deadlines(unittest.TestCase):
+    def test_the_web_function_waits_as_long_as_the_tools_function_may_run(self):
+        module, calls = load_modal_app({})
+        import handlers
+
+        self.assertEqual(calls["functions"]["web"]["timeout"], 310, "csv_cluster's 300 s and the wait's 10 s of slack")
+        with unittest.mock.patch.dict(handlers.HANDLERS):
+            module.web()
+            self.assertEqual(handlers.HANDLERS[("tools", "csv_cluster", None)].timeout_seconds, 310)
+            self.assertEqual(handlers.HANDLERS[("tools", "csv_profile", None)].timeout_seconds, handlers.WORK_TIMEOUT_SECONDS)

@@ -13,7 +13,7 @@ import { guardProgressTokens } from "./progress-tokens.ts";
 import { registerPrompts } from "./prompt-registration.ts";
 import { registerResources } from "./resource-registration.ts";
 import { registerSubscriptions } from "./resource-subscriptions.ts";
-import { declaresTasks, missingTasksCapability, registerTaskMethods, TASKS_EXTENSION, type ResumeTask, type TaskEnd } from "./tasks.ts";
+import { declaresTasks, missingTasksCapability, registerTaskMethods, TASK_RUN_LIMIT_MS, TASKS_EXTENSION, type ResumeTask, type TaskEnd } from "./tasks.ts";
 import type { ToolHost } from "./tool-host.ts";
 
 export const SERVER_INFO = { name: "mcp-hosting", version: "0.1.0" } as const;
@@ -107,7 +107,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): 
             ctx,
             { detachAtOnce },
             // A task reports nothing on the request's stream (the extension forbids progress and log notifications for tasks).
-            (task) => run((traced) => ({ ...handlerOptions(ctx, traced), reporter: SILENT, ...task })),
+            (task) => run((traced) => ({ ...handlerOptions(ctx, traced), reporter: SILENT, ...task, timeoutMs: Math.min(task.timeoutMs, taskLimitMs(tool)) })),
             (outcome) => taskEnd(outcome, tool, args, host),
           );
           if (call.kind === "task") return call.result as CallToolResult;
@@ -190,8 +190,21 @@ export function resumeTasks(catalog: Catalog, host: ToolHost): { tools: Readonly
     tools: new Set(byName.keys()),
     resume: async (task, run) => {
       const tool = byName.get(task.tool)!;
-      const outcome = await invoke({ kind: "tool", tool, args: task.call.args }, { principal: task.principal, stateKey: task.call.stateKey }, host, { cancel: run.cancel, reporter: SILENT, timeoutMs: run.timeoutMs });
+      const outcome = await invoke({ kind: "tool", tool, args: task.call.args }, { principal: task.principal, stateKey: task.call.stateKey }, host, { cancel: run.cancel, reporter: SILENT, timeoutMs: Math.min(run.timeoutMs, taskLimitMs(tool)) });
       return taskEnd(outcome, tool, task.call.args, host);
     },
   };
+}
+
+/** Slack past a Modal tool's own timeout, for its Function to stop and the web function to say so. */
+const FUNCTION_TIMEOUT_SLACK_MS = 30_000;
+
+/**
+ * How long a task of `tool` may run: a Modal tool with a Function of its own is
+ * bounded by the timeout it declares (its Function stops there, and the wait
+ * with it); any other by the task limit (TASK_RUN_LIMIT_MS).
+ */
+export function taskLimitMs(tool: ToolDefinition): number {
+  const declared = tool.placement === "modal" ? tool.compute?.timeoutSeconds : undefined;
+  return declared === undefined ? TASK_RUN_LIMIT_MS : declared * 1000 + FUNCTION_TIMEOUT_SLACK_MS;
 }

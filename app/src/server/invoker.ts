@@ -84,7 +84,8 @@ async function dispatch(operation: Operation, scope: CallScope, host: ToolHost, 
   const definition = definitionOf(operation);
   const remote = (origin: UpstreamOrigin) => {
     const { target, body } = wireCall(operation);
-    return callUpstream(origin, target, body, { timeoutMs: host.toolTimeoutMs, signal, reporter: options.reporter, ...(host.fetch ? { fetch: host.fetch } : {}) });
+    // A task's call waits as long as the task may run (InvokeOptions.timeoutMs), not a request's limit.
+    return callUpstream(origin, target, body, { timeoutMs: options.timeoutMs ?? host.toolTimeoutMs, signal, reporter: options.reporter, ...(host.fetch ? { fetch: host.fetch } : {}) });
   };
   // Fly state lives in the primary region's SQLite: a region without a fresh copy forwards the call itself.
   if (host.region?.kind === "replica" && runsInPrimary(definition, host.region)) return remote(host.region.primary);
