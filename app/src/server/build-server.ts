@@ -80,7 +80,7 @@ export function buildMcpServer(catalog: Catalog, host: ToolHost): McpServer {
 function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): void {
   const scopeChallenge = host.scopes?.challengeFor(tool);
   const taskSupport = host.tasks ? (tool.task ?? "forbidden") : "forbidden";
-  const registered = server.registerTool(
+  server.registerTool(
     tool.name,
     {
       description: tool.description,
@@ -117,8 +117,8 @@ function registerTool(server: McpServer, tool: ToolDefinition, host: ToolHost): 
       return toolResult(await run((traced) => handlerOptions(ctx, traced)), tool, args, host);
     },
   );
-  // Listed as the 2025-11-25 vocabulary has it; the 2026-07-28 codec drops `execution` (SEP-2663: creation is server-directed).
-  if (taskSupport !== "forbidden") registered.execution = { taskSupport };
+  // Not listed as `execution.taskSupport`: a 2025-11-25 session would read it as the 2025 task protocol
+  // (tasks/result, tasks/list), which is not served here; the 2026-07-28 wire has no such field (SEP-2663).
 }
 
 /**

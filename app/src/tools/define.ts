@@ -73,8 +73,8 @@ interface ToolCommon<Input extends z.ZodObject> {
    * runs as an ordinary call for a client without the extension, `required`
    * refuses such a client (-32021). The handler decides when a call becomes a task, with
    * `ctx.task.detach()` (tools/context.ts); a tool not run in-process is
-   * detached at once. Listed in `tools/list` as `execution.taskSupport` (the
-   * 2026-07-28 wire drops that field: creation is server-directed there).
+   * detached at once. Not listed in `tools/list`: creation is server-directed
+   * on the 2026-07-28 wire, and 2025-11-25 sessions are served no tasks.
    * @default "forbidden" (never a task)
    */
   task?: TaskSupport;
