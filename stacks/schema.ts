@@ -12,6 +12,7 @@ import { awsRegion } from "./aws.ts";
 import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
 import { releasePins } from "./pins.ts";
+import { registryBlockSchema } from "./registry/block.ts";
 import { telemetryBlockSchema } from "./telemetry/config.ts";
 import { int, pattern, show, strict } from "./rules.ts";
 import { GPU_CHOICES } from "../app/src/tools/modal-compute.ts";
@@ -187,6 +188,8 @@ const settingsShape = {
   auth: authBlockSchema.optional(),
   /** Spans, the Analytics Engine dataset, the guard's thresholds (stacks/telemetry/config.ts). */
   telemetry: telemetryBlockSchema.optional(),
+  /** The stack's entry in the official MCP registry (`npm run registry`, stacks/registry/server-json.ts). */
+  registry: registryBlockSchema.optional(),
 };
 
 const secretsShape = {
