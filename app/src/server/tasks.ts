@@ -92,6 +92,7 @@ export class TaskRunner {
   readonly #onRunning: () => void;
   #renewer: ReturnType<typeof setInterval> | undefined;
   #claimer: ReturnType<typeof setInterval> | undefined;
+  #claim: (() => void) | undefined;
 
   /** `onRunning`: a task's work starts here (the Worker's object arms its alarm, which wakes it after a restart). */
   constructor(store: SqlTaskStore, log: (message: string, error: unknown) => void = () => undefined, onRunning: () => void = () => undefined) {
@@ -182,11 +183,11 @@ export class TaskRunner {
 
   /**
    * Runs again, in this process, the resumable tasks of `tools` whose process
-   * died: checked now and every few seconds (a dead process's lease runs out
-   * LEASE_MS after its last renewal).
+   * died: checked now and, with `poll`, every few seconds (a dead process's
+   * lease runs out LEASE_MS after its last renewal); without it, at each claimNow.
    */
-  resumeWith(tools: ReadonlySet<string>, resume: ResumeTask): void {
-    const claim = () => {
+  resumeWith(tools: ReadonlySet<string>, resume: ResumeTask, options: { poll: boolean } = { poll: true }): void {
+    this.#claim = () => {
       let orphans: OrphanTask[];
       try {
         orphans = this.#store.claimOrphans(tools, Date.now() + LEASE_MS);
@@ -196,9 +197,16 @@ export class TaskRunner {
       }
       for (const orphan of orphans) this.#resume(orphan, resume);
     };
-    claim();
-    this.#claimer = setInterval(claim, RENEW_MS);
+    this.#claim();
+    // A Durable Object is woken by its alarm instead (claimNow): a timer would keep every such object awake.
+    if (!options.poll) return;
+    this.#claimer = setInterval(this.#claim, RENEW_MS);
     (this.#claimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Claims now the tasks resumeWith would claim at its next poll (a Durable Object's alarm). */
+  claimNow(): void {
+    this.#claim?.();
   }
 
   #resume(orphan: OrphanTask, resume: ResumeTask): void {

@@ -30,6 +30,7 @@ export function principalStateClass(catalog: Catalog) {
 interface Tasks {
   modern: ModernHandler;
   store: SqlTaskStore;
+  runner: TaskRunner;
 }
 
 /**
@@ -69,7 +70,7 @@ export abstract class PrincipalState extends DurableObject<Env> {
 
   /** Wakes the object while a task is active: its tasks are claimed again once the lost work's lease runs out. */
   override async alarm(): Promise<void> {
-    this.#served();
+    this.#served().runner.claimNow();
     await this.#watch();
   }
 
@@ -102,10 +103,10 @@ export abstract class PrincipalState extends DurableObject<Env> {
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       onError: (error) => console.error("[mcp principal]", error.message),
     });
-    this.#tasks = { modern, store };
+    this.#tasks = { modern, store, runner };
     // Tasks whose work was lost (workerd restarted, the object was evicted) are run again here when they can be.
     const resumable = resumeTasks(this.catalog, host);
-    runner.resumeWith(resumable.tools, resumable.resume);
+    runner.resumeWith(resumable.tools, resumable.resume, { poll: false });
     return this.#tasks;
   }
 
