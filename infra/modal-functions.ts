@@ -23,7 +23,8 @@ export function declaredCompute(found: ReleaseArtifacts): Record<string, ModalCo
   return found.manifest ? computeOf(found.manifest.tools) : workingTreeCompute();
 }
 
-function workingTreeCompute(): Record<string, ModalCompute> {
+/** The compute each tool of the working tree declares. */
+export function workingTreeCompute(): Record<string, ModalCompute> {
   return computeOf(workingTreeTools);
 }
 

@@ -9,13 +9,13 @@ import { join } from "node:path";
 import { summariseSchema } from "../app/src/state/migration-kind.ts";
 import { NODE_MIGRATIONS } from "../app/src/state/schema.ts";
 import { prompts, resources, tools as registry } from "../app/src/tools/index.ts";
-import { MODAL_REQUIREMENTS_FILE, modalComputeSchema } from "../app/src/tools/modal-compute.ts";
+import { MODAL_REQUIREMENTS_FILE } from "../app/src/tools/modal-compute.ts";
 import { flyInputsSha256 } from "./release/fly-inputs.ts";
 import { flyRuntimeSha256 } from "./release/fly-runtime.ts";
 import { workingTreePlatform } from "../infra/releases.ts";
 import { UsageError } from "./cli.ts";
 import type { SlotMigrations } from "./migrations.ts";
-import { RELEASE_CACHE, type ReleaseManifest, sha256, verifyReleaseDir } from "./release/manifest.ts";
+import { manifestTools, RELEASE_CACHE, type ReleaseManifest, sha256, verifyReleaseDir } from "./release/manifest.ts";
 import { registrySurface } from "./release/read-surface.ts";
 import { ArtifactStore, ArtifactStoreError } from "./release/store.ts";
 import type { Color, StackConfig } from "./schema.ts";
@@ -32,7 +32,7 @@ export interface RecordSources {
 /** The record of `release`; throws ArtifactStoreError or ReleaseIntegrityError when it cannot be read here. */
 export async function releaseRecord(release: string, config: StackConfig, root: string, sources: RecordSources = {}): Promise<ReleaseRecord> {
   if (release === "local") {
-    const tools = registry.map((tool) => ({ name: tool.name, placement: tool.placement, ...("compute" in tool && tool.compute ? { compute: modalComputeSchema.parse(tool.compute) } : {}) }));
+    const tools = manifestTools(registry);
     const surface = await registrySurface({ tools: registry, prompts, resources });
     const fly = { image: "", inputsSha256: flyInputsSha256(root), runtimeSha256: flyRuntimeSha256(root) };
     // A tree without the lock (one made before it) compares no packages.

@@ -7,7 +7,7 @@
  */
 import { tools as workingTreeTools } from "../../app/src/tools/index.ts";
 import type { ModalCompute } from "../../app/src/tools/modal-compute.ts";
-import { toolFunctions } from "../../infra/modal-functions.ts";
+import { toolFunctions, workingTreeCompute } from "../../infra/modal-functions.ts";
 import { COLORS, type StackConfig } from "../schema.ts";
 import { type Assumptions, MODAL_GPUS } from "./assumptions.ts";
 import { type CostLine, SECONDS_PER_MONTH } from "./line.ts";
@@ -28,7 +28,7 @@ export interface ModalTools {
 /** The working tree's Modal tools; a pinned release may differ, which `cost` does not read. */
 function modalTools(): ModalTools {
   const modal = workingTreeTools.filter((tool) => tool.placement === "modal");
-  return { count: modal.length, declared: Object.fromEntries(modal.flatMap((tool) => ("compute" in tool && tool.compute ? [[tool.name, tool.compute]] : []))) };
+  return { count: modal.length, declared: workingTreeCompute() };
 }
 
 export function modalLines(config: StackConfig, a: Assumptions, book: PriceBook, tools: ModalTools = modalTools()): CostLine[] {

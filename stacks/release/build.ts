@@ -25,12 +25,12 @@ import { prompts, resources, tools } from "../../app/src/tools/index.ts";
 import { summariseSchema } from "../../app/src/state/migration-kind.ts";
 import { NODE_MIGRATIONS } from "../../app/src/state/schema.ts";
 import { assertPythonHandlers } from "../../app/src/tools/python-handlers.ts";
-import { MODAL_REQUIREMENTS_FILE, modalComputeSchema } from "../../app/src/tools/modal-compute.ts";
+import { MODAL_REQUIREMENTS_FILE } from "../../app/src/tools/modal-compute.ts";
 import { TOOL_SCHEMAS_FILE, toolSchemasText } from "../../app/src/tools/tool-schemas.ts";
 import { assembleRelease, type AssembledRelease } from "./assemble.ts";
 import { flyInputsSha256 } from "./fly-inputs.ts";
 import { flyRuntimeSha256 } from "./fly-runtime.ts";
-import { RELEASE_CACHE, workerPlatformSchema } from "./manifest.ts";
+import { manifestTools, RELEASE_CACHE, workerPlatformSchema } from "./manifest.ts";
 import { registrySurface } from "./read-surface.ts";
 
 function git(root: string, args: string[]): string {
@@ -58,7 +58,7 @@ export async function buildRelease(root: string, cacheDir = join(root, RELEASE_C
       flyRuntimeSha256: flyRuntimeSha256(root),
       flyServerTree: packReleaseTree(root),
       worker,
-      tools: tools.map((tool) => ({ name: tool.name, placement: tool.placement, ...("compute" in tool && tool.compute ? { compute: modalComputeSchema.parse(tool.compute) } : {}) })),
+      tools: manifestTools(tools),
       surface: await registrySurface({ tools, prompts, resources }),
       nodeSchema: summariseSchema(NODE_MIGRATIONS),
       gitCommit: git(root, ["rev-parse", "HEAD"]),

@@ -190,3 +190,8 @@ export function verifyReleaseDir(dir: string, expected?: string): ReleaseManifes
   }
   return manifest;
 }
+
+/** The manifest's `tools` of a registry: each tool's name and placement, and the compute a Modal tool declares. */
+export function manifestTools(tools: readonly { name: string; placement: ReleaseManifest["tools"][number]["placement"]; compute?: unknown }[]): ReleaseManifest["tools"] {
+  return tools.map((tool) => ({ name: tool.name, placement: tool.placement, ...(tool.compute ? { compute: modalComputeSchema.parse(tool.compute) } : {}) }));
+}
