@@ -8,7 +8,15 @@
  * build goes on serving. With `MCP_OAUTH_ISSUER` (and its
  * companions) set, both take OAuth access tokens from that issuer.
  *
- *   [PORT=8788] [MCP_FIXTURES=conformance] npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state]
+ * With `--auth builtin` the edge is its own authorization server, as a stack
+ * with `auth.mode: builtin` deploys it (app/src/auth/builtin/): its origin is
+ * the issuer, its clients and grants live in a local KV namespace, and users
+ * sign in at a local OpenID Connect provider (dev-auth/upstream-provider.ts)
+ * as whoever the client's `login_hint` names. `MCP_AUTH_UPSTREAM_SECRET` set
+ * gives the Worker that secret instead of the provider's, as a misconfigured
+ * stack would.
+ *
+ *   [PORT=8788] [MCP_FIXTURES=conformance] npm run dev:edge -- [--port 8788] [--node-port 8787] [--state .data/edge-state] [--auth builtin]
  *
  * With `MCP_FIXTURES=conformance` the Worker is built with the conformance
  * suite's fixtures (app/src/runtimes/worker/with-fixtures.ts), and the Node
@@ -30,6 +38,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "../src/runtimes/command-line.ts";
 import { watchParent } from "../src/runtimes/parent-lifeline.ts";
+import { CIMD_COMPATIBILITY_FLAG, OAUTH_KV_BINDING } from "../src/auth/builtin/contract.ts";
+import { startDevUpstream } from "./dev-auth/upstream-provider.ts";
 import { startLocalTelemetry } from "./telemetry/local-telemetry.ts";
 import { buildEdge, EDGE_ENTRY, FIXTURES_ENTRY } from "./build-edge.ts";
 import { EdgeRebuilder } from "./edge-rebuilder.ts";
@@ -40,7 +50,7 @@ const LIFELINE = fileURLToPath(new URL("./lifeline.ts", import.meta.url));
 const HOST = "127.0.0.1";
 
 const USAGE =
-  "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state] [--telemetry-port 0]   " +
+  "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state] [--telemetry-port 0] [--auth builtin]   " +
   "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal, and a local telemetry store; MCP_OAUTH_ISSUER, MCP_AUTH_TOKEN and MCP_FIXTURES are passed on)";
 const flags = commandLine(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "8788" },
@@ -48,6 +58,8 @@ const flags = commandLine(USAGE, {
   state: { type: "string", default: `${ROOT}.data/edge-state` },
   /** Where the local telemetry store listens; 0 picks a free port. */
   "telemetry-port": { type: "string", default: "0" },
+  /** `builtin`: the edge is its own authorization server, with a local sign-in provider. */
+  auth: { type: "string", default: "" },
   /** The Worker module to build; the tests point it at a module of their own. */
   entry: { type: "string", default: process.env.MCP_FIXTURES === "conformance" ? FIXTURES_ENTRY : EDGE_ENTRY },
 });
@@ -67,6 +79,9 @@ function fail(line: string): never {
 }
 
 const port = portNumber(flags.port, "PORT (or --port)");
+if (flags.auth !== "" && flags.auth !== "builtin") fail(`--auth ${flags.auth} is not an auth mode here (expected builtin; an outside issuer is set with MCP_OAUTH_ISSUER)`);
+const builtinAuth = flags.auth === "builtin";
+if (builtinAuth && process.env.MCP_OAUTH_ISSUER) fail("--auth builtin makes the edge its own issuer: unset MCP_OAUTH_ISSUER");
 const nodePort = portNumber(flags["node-port"], "--node-port");
 
 /** Whether something already listens on the port, found by trying to listen there. */
@@ -158,10 +173,29 @@ const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? telemetry.url;
 
 const node = await start("node", [`${ROOT}app/src/runtimes/node-main.ts`], {
   // MCP_PUBLIC_URL names the Worker's origin; the Node service's own endpoint is where it listens.
-  env: { PORT: String(nodePort), MCP_UPSTREAM_SECRET: secret, MCP_DATA_DIR: dataDir, MCP_PUBLIC_URL: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint },
+  env: {
+    PORT: String(nodePort),
+    MCP_UPSTREAM_SECRET: secret,
+    MCP_DATA_DIR: dataDir,
+    MCP_PUBLIC_URL: undefined,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    // With the built-in server the Node service takes only the edge's signed calls, as Fly does (it cannot read the edge's tokens).
+    ...(builtinAuth ? { MCP_OAUTH_SCOPES: undefined, MCP_OAUTH_TOOL_SCOPES: undefined } : {}),
+  },
   ready: /listening on (http:\/\/[^/\s]+)\S*.*compute (http:\/\/[\d.:]+)/,
 });
 const [, flyOrigin, modalUrl] = node!;
+
+// The built-in mode's sign-in provider, and what the Worker is told of it (the bindings infra/ gives it in the cloud).
+const upstream = builtinAuth ? await startDevUpstream({ clientId: "mcp-hosting-dev", clientSecret: randomBytes(24).toString("hex") }) : undefined;
+if (upstream) console.log(`[dev:edge] sign-in provider (OpenID Connect) at ${upstream.issuer}; sign in as any user with login_hint=<user> or <user>@<org>`);
+const builtinVars = upstream
+  ? {
+      MCP_AUTH_MODE: "builtin",
+      MCP_OAUTH_ISSUER: `http://${HOST}:${port}`,
+      MCP_AUTH_UPSTREAM: JSON.stringify({ provider: "oidc", clientId: upstream.clientId, issuer: upstream.issuer }),
+    }
+  : {};
 
 // wrangler reads secrets from a `.dev.vars` file beside its config; both are made per run.
 mkdirSync(devDir, { recursive: true });
@@ -171,7 +205,8 @@ writeFileSync(
     {
       name: "mcp-hosting-edge",
       compatibility_date: workerPlatform.compatibilityDate,
-      compatibility_flags: workerPlatform.compatibilityFlags,
+      compatibility_flags: builtinAuth ? [...workerPlatform.compatibilityFlags, CIMD_COMPATIBILITY_FLAG] : workerPlatform.compatibilityFlags,
+      ...(builtinAuth ? { kv_namespaces: [{ binding: OAUTH_KV_BINDING, id: "oauth-dev" }] } : {}),
       durable_objects: { bindings: workerPlatform.durableObjects.map(({ binding, className }) => ({ name: binding, class_name: className })) },
       migrations: workerPlatform.migrations.map((step) => ({ tag: step.tag, ...migrationStepOnTheWire(step) })),
       vars: {
@@ -185,6 +220,7 @@ writeFileSync(
         MCP_CALLS_URL: telemetry.callsUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
         ...oauthVars(),
+        ...builtinVars,
       },
       observability: { enabled: false },
     },
@@ -193,7 +229,8 @@ writeFileSync(
   ),
 );
 const secrets = ["MCP_AUTH_TOKEN", "OTEL_EXPORTER_OTLP_HEADERS"].flatMap((name) => (process.env[name] ? [`${name}=${process.env[name]}`] : []));
-const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...secrets];
+const upstreamSecret = upstream ? [`MCP_AUTH_UPSTREAM_SECRET=${process.env.MCP_AUTH_UPSTREAM_SECRET ?? upstream.clientSecret}`] : [];
+const devVars = [`MCP_UPSTREAM_SECRET=${secret}`, ...secrets, ...upstreamSecret];
 writeFileSync(`${devDir}/.dev.vars`, `${devVars.join("\n")}\n`, { mode: 0o600 });
 
 // wrangler exports no bin path; its package root is resolved from its main entry.
@@ -211,6 +248,7 @@ const rebuilder = new EdgeRebuilder({ entry: flags.entry, bundlePath, stagingDir
 const entryDir = dirname(resolve(flags.entry));
 await rebuilder.watch(entryDir.startsWith(`${ROOT}app/src`) ? [`${ROOT}app/src`] : [`${ROOT}app/src`, entryDir]);
 const fixtures = process.env.MCP_FIXTURES ? `, fixtures ${process.env.MCP_FIXTURES}` : "";
+if (builtinAuth) console.log(`authorization server: http://${HOST}:${port}  (metadata at /.well-known/oauth-authorization-server)`);
 console.log(`edge listening on http://${HOST}:${port}/v1/mcp  (fly → ${flyOrigin}, modal → ${modalUrl}, state ${flags.state}${fixtures})`);
 // Fly scrapes every 15 s; locally every 5 s, so a short watch sees its calls.
 telemetry.scrape(`${flyOrigin}/metrics`, { app: "local", region: "local", instance: "node" }, 5000);

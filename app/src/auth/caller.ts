@@ -9,6 +9,8 @@ export interface Caller {
   principal: string;
   /** Set when an OAuth access token admitted the request; only then do tool scopes apply. */
   grant?: OAuthGrant;
+  /** What the sign-in said of the user (the built-in server's upstream claims, e.g. `org_id`), when known. */
+  claims?: Readonly<Record<string, string>>;
 }
 
 /** What a verified access token granted. */

@@ -17,6 +17,7 @@ import {
   oauthMetadataResponse,
   verifyBearerToken,
   type OAuthMetadata,
+  type OAuthTokenVerifier,
 } from "@modelcontextprotocol/server";
 import { JsonRpcCode, jsonRpcErrorResponse } from "../server/json-rpc-error.ts";
 import { authenticate as staticPrincipal } from "../server/http-policy.ts";
@@ -29,7 +30,8 @@ import { ToolScopes } from "./tool-scopes.ts";
 
 export interface ResourceServerOptions {
   settings: OAuthSettings;
-  keys: IssuerKeys;
+  /** How a token for one endpoint is verified: a JWT against the issuer's keys, or the built-in server's records. */
+  verifierFor: (resource: URL) => OAuthTokenVerifier;
   /** `scopes_supported`: the base scopes and every tool's (ToolScopes.supported). */
   scopesSupported: readonly string[];
   /** Static bearer tokens, still accepted beside OAuth (machine clients, the deploy pipeline's `verify`). */
@@ -70,10 +72,11 @@ export class ResourceServer {
       if (principal !== undefined) return { principal };
     }
     try {
-      const verifier = accessTokenVerifier(this.#options.keys, resource);
+      const verifier = this.#options.verifierFor(resource);
       const authInfo = await verifyBearerToken(header, { verifier, expectedResource: resource, ...challenge });
       const grant = { scopes: authInfo.scopes, resourceMetadataUrl, ...(authInfo.extra?.clientId ? { clientId: String(authInfo.extra.clientId) } : {}) };
-      return { principal: String(authInfo.extra?.sub), grant };
+      const claims = authInfo.extra?.claims as Record<string, string> | undefined;
+      return { principal: String(authInfo.extra?.sub), grant, ...(claims ? { claims } : {}) };
     } catch (error) {
       if (!(error instanceof IssuerUnavailable)) return bearerAuthChallengeResponse(error, challenge);
       this.#options.log?.(`cannot verify access tokens from ${settings.issuer}: ${error.message}`);
@@ -121,10 +124,17 @@ export function createResourceServer(options: {
   tools: readonly ToolDefinition[];
   staticTokens: ReadonlyMap<string, string>;
   log?: (message: string) => void;
+  /** The built-in authorization server's verifier; JWTs from `settings.issuer` otherwise. */
+  verifierFor?: (resource: URL) => OAuthTokenVerifier;
 }): { resourceServer: ResourceServer; scopes: ToolScopes } {
   const { settings, tools, staticTokens, log } = options;
   const scopes = new ToolScopes(tools, settings);
-  const keys = new IssuerKeys(settings.issuer);
-  const resourceServer = new ResourceServer({ settings, keys, scopesSupported: scopes.supported, staticTokens, ...(log ? { log } : {}) });
+  const verifierFor = options.verifierFor ?? jwtVerifiers(new IssuerKeys(settings.issuer));
+  const resourceServer = new ResourceServer({ settings, verifierFor, scopesSupported: scopes.supported, staticTokens, ...(log ? { log } : {}) });
   return { resourceServer, scopes };
+}
+
+/** JWT access tokens checked against the issuer's published keys (access-token.ts), one cache of keys for every endpoint. */
+function jwtVerifiers(keys: IssuerKeys): (resource: URL) => OAuthTokenVerifier {
+  return (resource) => accessTokenVerifier(keys, resource);
 }

@@ -35,6 +35,11 @@ export class ToolScopes {
     return [...new Set([...this.#base, ...[...this.#byTool.values()].flat()])];
   }
 
+  /** The tools whose calls need `scope`, for the consent page's account of what a scope allows. */
+  toolsNeeding(scope: string): string[] {
+    return [...this.#byTool].filter(([, scopes]) => scopes.includes(scope)).map(([name]) => name);
+  }
+
   /**
    * The challenge of one tool, or `undefined` for a tool without scopes. It
    * names the base scopes too: a client that re-authorizes with the challenged

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,12 +61,44 @@ export async function runScenario(url: string, era: Era, scenario: string): Prom
   }
 }
 
+/**
+ * Runs the suite's authorization-server scenarios against `issuer`
+ * (`conformance authorization`). The code grant needs a browser: when the CLI
+ * prints the authorization URL, `open` completes the sign-in there and
+ * delivers the redirect to the CLI's callback on `port`.
+ */
+export async function runAuthorizationScenarios(options: { issuer: string; clientId: string; resource: string; port: number; open: (url: URL) => Promise<void> }): Promise<ScenarioOutcome[]> {
+  const out = mkdtempSync(join(tmpdir(), "mcp-conformance-"));
+  try {
+    const args = [CLI, "authorization", "--url", options.issuer, "--client-id", options.clientId, "--resource", options.resource, "--port", String(options.port), "-o", out];
+    const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let opened: Promise<void> | undefined;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /^(https?:\/\/\S+\/authorize\?\S+)$/m.exec(output)?.[1];
+      if (url && opened === undefined) opened = options.open(new URL(url));
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    await new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    clearTimeout(killer);
+    await opened;
+    const outcomes = outcomesIn(out);
+    if (outcomes.length === 0) throw new Error(`the conformance CLI saved no results:\n${output}`);
+    return outcomes;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 /** The outcome of each scenario whose results the CLI saved in `out`. */
 function outcomesIn(out: string): ScenarioOutcome[] {
   return readdirSync(out)
     .sort()
     .map((dir) => {
-      const scenario = dir.replace(/^server-/, "").replace(/-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/, "");
+      const scenario = dir.replace(/^(authorization-)?server-/, "").replace(/-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/, "");
       const checks = JSON.parse(readFileSync(join(out, dir, "checks.json"), "utf8")) as { id: string; status: string; errorMessage?: string }[];
       const describe = (check: { id: string; errorMessage?: string }) => `${check.id}: ${check.errorMessage ?? ""}`;
       return {

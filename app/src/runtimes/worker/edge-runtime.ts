@@ -17,6 +17,7 @@ import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.t
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
 import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
 import type { Catalog } from "../../tools/index.ts";
+import { builtinAuthFor, oauthEnv } from "./builtin-auth.ts";
 import { workerSettings, type Env, type WorkerSettings } from "./env.ts";
 import { FORWARD_HEADERS, mcpSessionClass } from "./mcp-session.ts";
 import { PrincipalNoteStore, principalObject, principalStateClass } from "./principal-state.ts";
@@ -34,12 +35,12 @@ interface Edge {
 export function edgeRuntime(catalog: Catalog) {
   const edges = new WeakMap<Env, Edge>();
   const handler = {
-    fetch: (request: Request, env: Env) => serve(request, env, () => edgeFor(env, catalog, edges)),
+    fetch: (request: Request, env: Env, ctx: ExecutionContext) => serve(request, env, ctx, catalog, () => edgeFor(env, catalog, edges)),
   } satisfies ExportedHandler<Env>;
   return { handler, McpSession: mcpSessionClass(catalog), PrincipalState: principalStateClass(catalog) };
 }
 
-async function serve(request: Request, env: Env, edgeOf: () => Edge): Promise<Response> {
+async function serve(request: Request, env: Env, ctx: ExecutionContext, catalog: Catalog, edgeOf: () => Edge): Promise<Response> {
   const settings = workerSettings(env);
   // The same Host rule as Node's, first: a malformed Host would not even make a URL.
   const refused = checkHost(request.headers.get("host"), settings.MCP_ALLOWED_HOSTS) ?? refuseOversizedHead(request);
@@ -50,6 +51,9 @@ async function serve(request: Request, env: Env, edgeOf: () => Edge): Promise<Re
     const devRun = settings.DEV_RUN_ID === undefined ? {} : { devRun: settings.DEV_RUN_ID };
     return Response.json({ ok: true, apiVersions: settings.API_VERSIONS, release: settings.RELEASE, color: settings.COLOR, ...devRun });
   }
+  // The built-in authorization server's paths, on the first version's Worker in the cloud (auth/builtin/contract.ts).
+  const builtin = builtinAuthFor(env, catalog);
+  if (builtin?.serves(request)) return builtin.fetch(request, oauthEnv(env), ctx);
   const edge = edgeOf();
   const metadata = edge.resourceServer?.metadataResponse(request, publicOrigin(settings, request), settings.API_VERSIONS);
   if (metadata) return metadata;
@@ -73,7 +77,16 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
   if (built !== undefined) return built;
   const settings = workerSettings(env);
   const staticTokens = parseTokens(settings.MCP_AUTH_TOKEN, settings.MCP_DEFAULT_PRINCIPAL);
-  const oauth = settings.oauth && createResourceServer({ settings: settings.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
+  const builtin = builtinAuthFor(env, catalog);
+  const oauth =
+    settings.oauth &&
+    createResourceServer({
+      settings: settings.oauth,
+      tools: catalog.tools,
+      staticTokens,
+      log: (line) => console.error(`[auth] ${line}`),
+      ...(builtin ? { verifierFor: (resource: URL) => builtin.verifierFor(oauthEnv(env), resource) } : {}),
+    });
   // This isolate's `subscriptions/listen` streams hear the changes its requests announce.
   const bus = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
   // Task requests are served by the principal's object, which holds its tasks (principal-state.ts); the extension is advertised here.

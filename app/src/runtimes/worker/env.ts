@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { builtinAuthOf, type UpstreamSettings } from "../../auth/builtin/settings.ts";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf, type OAuthSettings } from "../../auth/settings.ts";
 import { parseAllowedHosts } from "../../server/host-rule.ts";
 import { OtlpHeadersError, parseOtlpHeaders } from "../../telemetry/otlp-headers.ts";
@@ -66,6 +67,14 @@ export interface Env {
   OTEL_EXPORTER_OTLP_HEADERS?: string;
   /** `1` records tool arguments and results on spans (opt-in, as the conventions say). */
   MCP_TELEMETRY_CONTENT?: string;
+  /** `builtin`: this edge is its own authorization server (app/src/auth/builtin/); MCP_OAUTH_ISSUER is then its origin. */
+  MCP_AUTH_MODE?: string;
+  /** JSON: the provider users sign in with, `{"provider","clientId","issuer"?}`. */
+  MCP_AUTH_UPSTREAM?: string;
+  /** Secret: that provider's client secret. */
+  MCP_AUTH_UPSTREAM_SECRET?: string;
+  /** The built-in server's clients, grants and tokens, one namespace per stack (both colors, every version). */
+  OAUTH_KV?: KVNamespace;
 }
 
 const WorkerSettings = z.object({
@@ -101,6 +110,8 @@ const WorkerSettings = z.object({
 
 export type WorkerSettings = Omit<z.output<typeof WorkerSettings>, "OTEL_EXPORTER_OTLP_HEADERS"> & {
   oauth: OAuthSettings | undefined;
+  /** The built-in authorization server's provider, when `MCP_AUTH_MODE` is `builtin`. */
+  builtin: UpstreamSettings | undefined;
   /** Where spans are exported, with the parsed headers; undefined without an endpoint. */
   otlp: { endpoint: string; headers: Record<string, string> } | undefined;
 };
@@ -118,7 +129,7 @@ export function workerSettings(env: Env): WorkerSettings {
     const { OTEL_EXPORTER_OTLP_HEADERS: headers, ...data } = parsed.data;
     try {
       const otlp = data.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : { endpoint: data.OTEL_EXPORTER_OTLP_ENDPOINT, headers: parseOtlpHeaders(headers) };
-      settings = { ...data, oauth: oauthSettingsOf(data), otlp };
+      settings = { ...data, oauth: oauthSettingsOf(data), builtin: builtinOf(env), otlp };
     } catch (error) {
       if (error instanceof OtlpHeadersError) throw new Error(`invalid Worker bindings: OTEL_EXPORTER_OTLP_HEADERS: ${error.message}`);
       throw error instanceof AuthSettingsError ? new Error(`invalid Worker bindings: ${error.message}`) : error;
@@ -126,4 +137,13 @@ export function workerSettings(env: Env): WorkerSettings {
     cache.set(env, settings);
   }
   return settings;
+}
+
+/** The built-in mode needs its origin as the issuer and its KV namespace; without them it could not issue a token. */
+function builtinOf(env: Env): UpstreamSettings | undefined {
+  const upstream = builtinAuthOf(env);
+  if (upstream === undefined) return undefined;
+  if (env.MCP_OAUTH_ISSUER === undefined) throw new AuthSettingsError("MCP_OAUTH_ISSUER: is required with MCP_AUTH_MODE=builtin (expected the edge's own origin, e.g. https://mcp.example.com)");
+  if (env.OAUTH_KV === undefined) throw new AuthSettingsError("OAUTH_KV: is not bound (expected the stack's OAuth KV namespace with MCP_AUTH_MODE=builtin)");
+  return upstream;
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { RefreshSerializer } from "../../auth/builtin/refresh-serializer.ts";
 import { buildMcpServer, resumeTasks } from "../../server/build-server.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
@@ -12,6 +13,7 @@ import { SqlNoteStore } from "../../state/sql-notes.ts";
 import { SqlTaskStore } from "../../state/sql-tasks.ts";
 import type { Catalog } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
+import { builtinAuthFor, oauthEnv } from "./builtin-auth.ts";
 import { workerSettings, type Env } from "./env.ts";
 import { callerOf, FORWARD_HEADERS } from "./mcp-session.ts";
 import { workerHost } from "./worker-host.ts";
@@ -52,6 +54,7 @@ export abstract class PrincipalState extends DurableObject<Env> {
   readonly #notes: SqlNoteStore;
   #limiter: RateLimiter | undefined;
   #tasks: Tasks | undefined;
+  #refresh: RefreshSerializer | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,6 +81,17 @@ export abstract class PrincipalState extends DurableObject<Env> {
   takeToolCall(limitPerMinute: number): number {
     if (this.#limiter?.limit !== limitPerMinute) this.#limiter = new RateLimiter(limitPerMinute);
     return this.#limiter.take();
+  }
+
+  /**
+   * A refresh_token request of this principal's grants, at the built-in authorization server:
+   * rotations run here one at a time, and a repeat within seconds gets the same answer (refresh-serializer.ts).
+   */
+  rotateRefreshToken(request: Request): Promise<Response> {
+    const server = builtinAuthFor(this.env, this.catalog);
+    if (server === undefined) return Promise.resolve(Response.json({ error: "unsupported_grant_type" }, { status: 400 }));
+    this.#refresh ??= new RefreshSerializer();
+    return this.#refresh.run(request, (rotation) => server.rotate(rotation, oauthEnv(this.env), this.ctx as unknown as ExecutionContext));
   }
 
   noteAdd(stateKey: string, text: string): Promise<Note> {
