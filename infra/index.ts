@@ -46,3 +46,5 @@ export const urls = stack.urls;
 export const edge = stack.edge;
 export const flyApp = stack.flyApp;
 export const backupBucket = stack.backupBucket;
+/** With `auth.mode: builtin`: the issuer, account and KV namespace of the edge's authorization server (`npm run auth` reads them). */
+export const oauth = stack.oauth;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
-import { clone, type RawStack, setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
+import { builtinAuthBlock, clone, type RawStack, setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
 import { testReleases } from "../test/fixtures/releases.ts";
 import { recordRegistrations } from "./plan/evaluate.ts";
 import { buildStack } from "./stack.ts";
@@ -28,6 +28,16 @@ async function runProgram(raw: RawStack, source = releases) {
 }
 
 type Edit = (raw: any) => void;
+
+/** A built-in mode block whose upstream has `changes` (undefined removes a key). */
+function builtinAuthWith(changes: Record<string, unknown>) {
+  const auth = builtinAuthBlock() as { upstream: Record<string, unknown> };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) delete auth.upstream[key];
+    else auth.upstream[key] = value;
+  }
+  return auth;
+}
 const corpus: [string, Edit, string][] = [
   ["an unknown Fly region", (r) => (r.fly.regions = ["iad", "lax", "xyz"]), 'fly.regions[2]: "xyz" is not a Fly region (expected one of ams, arn, bom,'],
   ["a route without its slash", (r) => (r.apiVersions.v2 = { ...r.apiVersions.v1, route: "v2" }), "apiVersions.v2.route: must start with /"],
@@ -62,7 +72,18 @@ const corpus: [string, Edit, string][] = [
   ["an issuer over plain HTTP", (r) => (r.auth = { issuer: "http://auth.example.com" }), 'auth.issuer: "http://auth.example.com" is not an issuer URL (expected https://…'],
   ["offline_access as a resource scope", (r) => (r.auth = { issuer: "https://auth.example.com/", scopes: ["mcp", "offline_access"] }), "auth.scopes[1]: offline_access is for clients to ask the authorization server"],
   ["a tool scope list left empty", (r) => (r.auth = { issuer: "https://auth.example.com/", toolScopes: { kb_put: [] } }), "auth.toolScopes.kb_put: must list at least one scope"],
-  ["a misspelt auth key", (r) => (r.auth = { issuer: "https://auth.example.com/", scope: ["mcp"] }), "auth.scope: unknown key (expected one of issuer, scopes, toolScopes)"],
+  ["a misspelt auth key", (r) => (r.auth = { issuer: "https://auth.example.com/", scope: ["mcp"] }), "auth.scope: unknown key (expected one of mode, issuer, upstream, scopes, toolScopes)"],
+  ["an auth mode that does not exist", (r) => (r.auth = { mode: "internal", issuer: "https://auth.example.com/" }), 'auth.mode: "internal" is not an auth mode (expected issuer or builtin)'],
+  ["an outside issuer's block without its issuer", (r) => (r.auth = { scopes: ["mcp"] }), "auth.issuer: is required (expected https://…, exactly as in the tokens' iss; or mode: builtin"],
+  ["an upstream beside an outside issuer", (r) => (r.auth = { issuer: "https://auth.example.com/", upstream: builtinAuthBlock().upstream }), "auth.upstream: is for mode: builtin"],
+  ["an issuer in the built-in mode", (r) => (r.auth = { ...builtinAuthBlock(), issuer: "https://auth.example.com/" }), "auth.issuer: is the edge's own origin in mode builtin (expected no issuer: tokens are issued at https://<domain>)"],
+  ["the built-in mode without an upstream", (r) => (r.auth = { mode: "builtin" }), "auth.upstream: is required in mode builtin (expected provider, clientId and clientSecret"],
+  ["an upstream provider there is no sign-in for", (r) => (r.auth = builtinAuthWith({ provider: "gitlab" })), 'auth.upstream.provider: "gitlab" is not an upstream provider (expected one of github, google, oidc)'],
+  ["an OpenID Connect provider without its issuer", (r) => (r.auth = builtinAuthWith({ provider: "oidc" })), "auth.upstream.issuer: is required for provider oidc (expected the provider's https:// issuer URL)"],
+  ["an OpenID Connect issuer with a query", (r) => (r.auth = builtinAuthWith({ provider: "oidc", issuer: "https://login.acme.com/?tenant=1" })), 'auth.upstream.issuer: "https://login.acme.com/?tenant=1" is not an OpenID Connect issuer URL (expected https://…, no query or fragment'],
+  ["an issuer for GitHub, whose issuer is known", (r) => (r.auth = builtinAuthWith({ issuer: "https://github.com" })), "auth.upstream.issuer: is for provider oidc only (github's issuer is known; expected no issuer)"],
+  ["an upstream without its client id", (r) => (r.auth = builtinAuthWith({ clientId: undefined })), "auth.upstream.clientId: is required"],
+  ["an upstream without its client secret", (r) => (r.auth = builtinAuthWith({ clientSecret: undefined })), "auth.upstream.clientSecret: secret is missing (set it with: pulumi config set --secret --path auth.upstream.clientSecret <value>)"],
   ["a collector over plain HTTP", (r) => (r.telemetry = { otlpEndpoint: "http://otlp.example.com" }), 'telemetry.otlpEndpoint: "http://otlp.example.com" is not a collector URL (expected https://…'],
   ["export headers without a collector", (r) => (r.telemetry = {}), "otlpHeaders: is set but telemetry.otlpEndpoint is not (expected both, or neither"],
   ["a dataset name SQL cannot name", (r) => (r.telemetry.dataset = "mcp-calls"), 'telemetry.dataset: "mcp-calls" is not a dataset name (expected a-z, 0-9 and _'],

@@ -18,7 +18,9 @@ import { FlyService } from "./components/fly-service.ts";
 import { ModalApp } from "./components/modal-app.ts";
 import { assertToolOverrides, declaredCompute, toolFunctions } from "./modal-functions.ts";
 import { DIRECT_RELEASE_KEY, ReleaseTrees } from "./components/release-trees.ts";
+import { OAuthStore } from "./components/builtin-auth.ts";
 import { oauthVariables } from "./components/oauth-variables.ts";
+import { EDGE_ONLY_ENV } from "../app/src/auth/builtin/contract.ts";
 import type { ReleaseArtifacts, ReleaseSource } from "./releases.ts";
 import { datasetOf } from "../stacks/telemetry/config.ts";
 
@@ -51,6 +53,16 @@ export interface StackOutputs {
   edge: Record<string, EdgeColors>;
   flyApp: pulumi.Output<string>;
   backupBucket: pulumi.Output<string>;
+  /** The built-in authorization server's store, for `npm run auth` (absent without `auth.mode: builtin`). */
+  oauth?: BuiltinAuthOutputs;
+}
+
+export interface BuiltinAuthOutputs {
+  /** Its issuer, the edge's origin. @example "https://mcp.example.com" */
+  issuer: string;
+  accountId: string;
+  /** The KV namespace holding clients, grants and tokens. */
+  kvNamespaceId: pulumi.Output<string>;
 }
 
 /**
@@ -191,8 +203,10 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       LITESTREAM_BUCKET: backup.bucketName,
       LITESTREAM_REGION: backup.region,
       LITESTREAM_PREFIX: backup.prefix,
-      // A call straight to a Fly region checks the user's token itself, for the Fly hostname (the edge's calls are signed instead).
-      ...(config.auth ? oauthVariables(config.auth, `https://${config.fly.app}.fly.dev`) : {}),
+      // A call straight to a Fly region checks the user's token itself, for the Fly hostname (the edge's calls are signed instead);
+      // the built-in server's tokens live in the edge's KV, which Fly cannot read: there Fly takes MCP only from the edge.
+      ...(config.auth?.mode === "issuer" ? oauthVariables(config.auth, `https://${config.fly.app}.fly.dev`) : {}),
+      ...(config.auth?.mode === "builtin" ? { [EDGE_ONLY_ENV]: `https://${config.domain}` } : {}),
     },
     secrets: {
       MCP_UPSTREAM_SECRET: config.upstreamSecret,
@@ -201,6 +215,10 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       LITESTREAM_SECRET_ACCESS_KEY: backup.secretAccessKey,
     },
   });
+
+  // One store for every API version and both colors: clients and grants outlive a cutover.
+  const builtinAuth = config.auth?.mode === "builtin" ? config.auth : undefined;
+  const oauthStore = builtinAuth ? new OAuthStore("oauth", { accountId: config.cloudflareAccountId, title: `mcp-${deps.stack}-oauth` }) : undefined;
 
   const urls: Record<string, pulumi.Output<string>> = {};
   const edges: Record<string, EdgeColors> = {};
@@ -243,7 +261,21 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       flyOrigin: fly.origin,
       upstreamSecret: config.upstreamSecret,
       authToken: config.authToken,
-      ...(config.auth ? { auth: config.auth } : {}),
+      ...(config.auth?.mode === "issuer" ? { auth: config.auth } : {}),
+      ...(builtinAuth && oauthStore
+        ? {
+            auth: {
+              mode: "builtin" as const,
+              upstream: builtinAuth.upstream,
+              upstreamClientSecret: builtinAuth.upstream.clientSecret,
+              kvNamespaceId: oauthStore.namespaceId,
+              // The authorization server's paths are on the hostname, which the first version claims.
+              serveAuthorizationServer: index === 0,
+              scopes: builtinAuth.scopes,
+              toolScopes: builtinAuth.toolScopes,
+            },
+          }
+        : {}),
       rateLimitPerMinute: version.rateLimit?.callsPerMinute ?? config.rateLimit.callsPerMinute,
       telemetry: {
         dataset: datasetOf(telemetry, deps.stack),
@@ -258,5 +290,6 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     edges[apiVersion] = { scriptName: edge.scriptName, versionIds: edge.versionIds, releases, live: version.live, canaryPercent: version.canaryPercent };
   });
 
-  return { urls, edge: edges, flyApp: fly.appName, backupBucket: backup.bucketName };
+  const oauth = oauthStore ? { issuer: `https://${config.domain}`, accountId: config.cloudflareAccountId, kvNamespaceId: oauthStore.namespaceId } : undefined;
+  return { urls, edge: edges, flyApp: fly.appName, backupBucket: backup.bucketName, ...(oauth ? { oauth } : {}) };
 }

@@ -47,7 +47,26 @@ test("a secret written in plain text in a stack file is refused", () => {
 
 test("a secure value where plain config belongs is refused with its path", () => {
   const path = stackFileWith((text) => text.replace("    org: acme", "    org:\n      secure: v1:abc"));
-  assert.ok(issuesOf(() => parseStackFile(path)).includes("fly.org: is a secure value (expected plain config; secrets are upstreamSecret, authToken, modalTokenId, modalTokenSecret, otlpHeaders)"));
+  assert.ok(issuesOf(() => parseStackFile(path)).includes("fly.org: is a secure value (expected plain config; secrets are upstreamSecret, authToken, modalTokenId, modalTokenSecret, otlpHeaders, auth.upstream.clientSecret)"));
+});
+
+const BUILTIN_AUTH = (clientSecret: string) =>
+  `  mcp-hosting:auth:\n    mode: builtin\n    upstream:\n      provider: google\n      clientId: 123.apps.googleusercontent.com\n      clientSecret:${clientSecret}\n`;
+
+test("the upstream client secret of the built-in mode is the one secure value a settings block may hold, and stays a secret Output", async () => {
+  const path = stackFileWith((text) => text.replace("  mcp-hosting:upstreamSecret:", `${BUILTIN_AUTH("\n        secure: v1:abc")}  mcp-hosting:upstreamSecret:`));
+  const { config } = parseStackFile(path);
+  assert.equal(config.auth?.mode, "builtin");
+  const secret = config.auth?.mode === "builtin" ? config.auth.upstream.clientSecret : undefined;
+  assert.ok(pulumi.Output.isInstance(secret));
+  assert.equal(await pulumi.isSecret(secret!), true);
+});
+
+test("an upstream client secret written in plain text in a stack file is refused, with the command that stores it", () => {
+  const path = stackFileWith((text) => text.replace("  mcp-hosting:upstreamSecret:", `${BUILTIN_AUTH(" s3cr3t")}  mcp-hosting:upstreamSecret:`));
+  assert.deepEqual(issuesOf(() => parseStackFile(path)), [
+    "auth.upstream.clientSecret: is stored in plain text (expected a secure: value; run pulumi config set --secret --path auth.upstream.clientSecret <value>)",
+  ]);
 });
 
 test("a stack file that is not YAML names the file and the problem", () => {

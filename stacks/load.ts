@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { UPSTREAM_SECRET_PATH } from "./auth.ts";
 import { providerSettingIssues } from "./aws.ts";
 import { formatIssues, formatPath, StackConfigError } from "./config-error.ts";
 import { stackNotFound } from "./stack-name.ts";
@@ -21,12 +22,38 @@ export const SECRET_PLACEHOLDER = "[secret]";
 
 const isSecretKey = (key: string): key is SecretKey => (SECRET_KEYS as readonly string[]).includes(key);
 
+/** Secrets nested inside a settings block (`pulumi config set --secret --path …`), each set by its full path. */
+const NESTED_SECRET_PATHS: readonly (readonly string[])[] = [UPSTREAM_SECRET_PATH];
+
+const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length === b.length && a.every((part, i) => part === b[i]);
+
+/** The object holding the leaf at `path` (`[key, …parents, leaf]`) inside `raw`, with the leaf's name. */
+function holderOf(raw: Record<string, unknown>, path: readonly string[]): { holder: Record<string, unknown>; leaf: string } | undefined {
+  let holder: unknown = raw;
+  for (const part of path.slice(0, -1)) {
+    holder = typeof holder === "object" && holder !== null && !Array.isArray(holder) ? (holder as Record<string, unknown>)[part] : undefined;
+  }
+  const leaf = path[path.length - 1]!;
+  if (typeof holder !== "object" || holder === null || Array.isArray(holder) || !(leaf in holder)) return undefined;
+  return { holder: holder as Record<string, unknown>, leaf };
+}
+
 /** Validates raw settings; `earlier` holds problems found before the schema ran. */
 export function validateStack(raw: Record<string, unknown>, source: string, earlier: string[] = []): StackConfig {
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
   const issues = [...earlier, ...(result.success ? [] : formatIssues(result.error.issues))];
   if (issues.length > 0 || !result.success) throw new StackConfigError(source, issues);
   return result.data;
+}
+
+/**
+ * Whether the engine marked a config key secret (PULUMI_CONFIG_SECRET_KEYS; a structured value is marked as a
+ * whole when it holds any secure: value). The SDK's `runtime.isConfigSecret` does exactly this but is typed
+ * internal; without it (another SDK), the value is taken as secret and the offline parse is what refuses plain text.
+ */
+function isSecretConfigKey(fullKey: string): boolean {
+  const check = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  return check ? check(fullKey) : true;
 }
 
 /** Pulumi hands structured config over as JSON text and scalars as plain text. */
@@ -53,6 +80,14 @@ export function loadStackConfig(config: pulumi.Config, source = `stack ${pulumi.
   for (const key of SECRET_KEYS) {
     const value = config.getSecret(key);
     if (value !== undefined) raw[key] = value;
+  }
+  // A block holding a secure: value is a secret key as a whole (the CLI marks the key, not the leaf): the leaf becomes
+  // a secret Output; in a block that is not secret, the leaf was written in plain text and the schema refuses it.
+  for (const path of NESTED_SECRET_PATHS) {
+    const found = holderOf(raw, path);
+    if (found && typeof found.holder[found.leaf] === "string" && isSecretConfigKey(`${prefix}${path[0]}`)) {
+      found.holder[found.leaf] = pulumi.secret(found.holder[found.leaf] as string);
+    }
   }
   return validateStack(raw, source, providerSettingIssues(pulumi.runtime.allConfig()));
 }
@@ -133,8 +168,14 @@ export function parseStackText(text: string, { stack, source }: StackText): Stac
     if (!isSecretKey(key)) {
       const found: PropertyKey[][] = [];
       findSecureValues(value, [key], found);
-      for (const at of found) earlier.push(`${formatPath(at)}: is a secure value (expected plain config; secrets are ${SECRET_KEYS.join(", ")})`);
-      raw[key] = value;
+      const misplaced = found.filter((at) => !NESTED_SECRET_PATHS.some((path) => samePath(path, at)));
+      for (const at of misplaced) earlier.push(`${formatPath(at)}: is a secure value (expected plain config; secrets are ${[...SECRET_KEYS, ...NESTED_SECRET_PATHS.map((path) => path.join("."))].join(", ")})`);
+      raw[key] = structuredClone(value);
+      // A nested secret is opaque here as the top-level ones are; written in plain text, it stays text and the schema refuses it.
+      for (const path of NESTED_SECRET_PATHS) {
+        const holder = path[0] === key ? holderOf(raw, path) : undefined;
+        if (holder && isSecure(holder.holder[holder.leaf])) holder.holder[holder.leaf] = pulumi.secret(SECRET_PLACEHOLDER);
+      }
     } else if (value !== null && value !== undefined) {
       if (!isSecure(value)) {
         earlier.push(`${key}: is stored in plain text (expected a secure: value; run pulumi config set --secret ${key} <value>)`);

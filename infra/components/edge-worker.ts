@@ -23,6 +23,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { type DurableObjectMigrationStep, workerPlatform } from "../../app/scripts/worker-platform.ts";
 import { type Color, COLORS } from "../../stacks/schema.ts";
 import { ScriptMigrations, type ScriptMigrationsArgs } from "../providers/cloudflare/resources.ts";
+import { CIMD_COMPATIBILITY_FLAG } from "../../app/src/auth/builtin/contract.ts";
+import { authServerRoutes, builtinAuthBindings, type BuiltinAuthArgs } from "./builtin-auth.ts";
 import { oauthVariables, type OAuthArgs } from "./oauth-variables.ts";
 import { type EdgeTelemetryArgs, observabilityOf, observabilityOnTheWire, telemetryBindings } from "./edge-telemetry.ts";
 import { type Binding, bindingsOnTheWire, plain, secretText } from "./worker-bindings.ts";
@@ -91,13 +93,15 @@ export interface EdgeWorkerArgs {
   /** Optional bearer token clients must send, bound as secret `MCP_AUTH_TOKEN`. @default undefined @example cfg.authToken */
   authToken?: pulumi.Input<string>;
   /**
-   * The identity provider whose access tokens both versions accept, bound as
+   * The authorization server whose access tokens both versions accept, bound as
    * `MCP_OAUTH_*` with `MCP_PUBLIC_URL` `https://<hostname>`; a route sends this
    * version's Protected Resource Metadata (`/.well-known/oauth-protected-resource<route>/mcp`) here.
+   * Either the team's identity provider, or (`mode: "builtin"`) the edge's own at
+   * `https://<hostname>`, with its KV namespace, upstream sign-in and compatibility flag (builtin-auth.ts).
    * @default undefined (no OAuth)
    * @example { issuer: "https://acme.us.auth0.com/", scopes: ["mcp"] }
    */
-  auth?: OAuthArgs;
+  auth?: OAuthArgs | BuiltinAuthArgs;
   /**
    * Telemetry of both versions: the Analytics Engine dataset (always bound),
    * span export and Cloudflare's own trace export.
@@ -140,6 +144,8 @@ export interface EdgeWorkerArgs {
     deployment?: Transform<cloudflare.WorkersDeploymentArgs>;
     route?: Transform<cloudflare.WorkersRouteArgs>;
     metadataRoute?: Transform<cloudflare.WorkersRouteArgs>;
+    /** Each route of the built-in authorization server's paths. */
+    authServerRoute?: Transform<cloudflare.WorkersRouteArgs>;
     customDomain?: Transform<cloudflare.WorkersCustomDomainArgs>;
   };
 }
@@ -177,7 +183,13 @@ export class EdgeWorker extends pulumi.ComponentResource {
     const durableObjects = args.durableObjects ?? workerPlatform.durableObjects;
     const migrations = args.migrations ?? workerPlatform.migrations;
     const compatibilityDate = args.compatibilityDate ?? workerPlatform.compatibilityDate;
-    const compatibilityFlags = args.compatibilityFlags ?? workerPlatform.compatibilityFlags;
+    const builtin = args.auth && "mode" in args.auth && args.auth.mode === "builtin" ? args.auth : undefined;
+    const platformFlags = args.compatibilityFlags ?? workerPlatform.compatibilityFlags;
+    // The library fetches clients' metadata documents only with this flag (SSRF protection); it changes only fetches to
+    // this zone's own hostnames, and FLY_ORIGIN and MODAL_URL are not on it. Other stacks keep their versions unchanged.
+    const compatibilityFlags = builtin && !platformFlags.includes(CIMD_COMPATIBILITY_FLAG) ? [...platformFlags, CIMD_COMPATIBILITY_FLAG] : platformFlags;
+    // The issuer of the built-in mode is the edge's own origin.
+    const oauth = builtin ? { issuer: `https://${args.hostname}`, scopes: builtin.scopes, toolScopes: builtin.toolScopes } : (args.auth as OAuthArgs | undefined);
     const telemetry = args.telemetry ?? { dataset: "mcp_calls" };
     const observability = observabilityOf(telemetry);
 
@@ -203,7 +215,8 @@ export class EdgeWorker extends pulumi.ComponentResource {
       // The Host rule refuses any other host (DNS rebinding); without it the Worker would allow only localhost.
       plain("MCP_ALLOWED_HOSTS", args.hostname),
       ...telemetryBindings(telemetry),
-      ...Object.entries(args.auth ? oauthVariables(args.auth, `https://${args.hostname}`) : {}).map(([name, text]) => plain(name, text)),
+      ...Object.entries(oauth ? oauthVariables(oauth, `https://${args.hostname}`) : {}).map(([name, text]) => plain(name, text)),
+      ...(builtin ? builtinAuthBindings(builtin) : []),
     ];
 
     // The live slot's Worker, whole, is what a pending migration uploads: it takes 100% of the traffic until the deployment below.
@@ -308,6 +321,15 @@ export class EdgeWorker extends pulumi.ComponentResource {
           { parent: this, dependsOn: [deployment] },
         ),
       );
+    }
+
+    // The authorization server's own paths on the edge's origin (its issuer) go to the Worker that serves them.
+    if (builtin?.serveAuthorizationServer) {
+      for (const { name: path, pattern } of authServerRoutes(args.hostname)) {
+        new cloudflare.WorkersRoute(
+          ...applyTransform(t.authServerRoute, `${name}-as-${path}`, { zoneId: args.zoneId, pattern, script: worker.name }, { parent: this, dependsOn: [deployment] }),
+        );
+      }
     }
 
     this.url = route.id.apply(() => `https://${args.hostname}${args.route}/mcp`);

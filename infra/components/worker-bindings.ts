@@ -18,15 +18,21 @@ export function analyticsEngine(name: string, dataset: string): Binding {
   return { type: "analytics_engine", name, dataset };
 }
 
-/** Bindings as the script upload API spells them (`class_name`, not `className`); secrets stay secret. */
+/** A Workers KV namespace, by id. */
+export function kvNamespace(name: string, namespaceId: pulumi.Input<string>): Binding {
+  return { type: "kv_namespace", name, namespaceId };
+}
+
+/** Bindings as the script upload API spells them (`class_name`, `namespace_id`, not camelCase); secrets stay secret. */
 export function bindingsOnTheWire(bindings: Binding[]): pulumi.Output<Record<string, unknown>[]> {
   return pulumi.output(bindings).apply((resolved) =>
-    resolved.map(({ type, name, className, text, dataset }): Record<string, unknown> => ({
+    resolved.map(({ type, name, className, text, dataset, namespaceId }): Record<string, unknown> => ({
       type,
       name,
       ...(className === undefined ? {} : { class_name: className }),
       ...(text === undefined ? {} : { text }),
       ...(dataset === undefined ? {} : { dataset }),
+      ...(namespaceId === undefined ? {} : { namespace_id: namespaceId }),
     })),
   ) as pulumi.Output<Record<string, unknown>[]>;
 }

@@ -68,7 +68,9 @@ const SUMMARIES: Record<string, (value: unknown) => string[]> = {
         ? `binding ${String(b.name)} → Durable Object ${String(b.className)}`
         : b.type === "analytics_engine"
           ? `binding ${String(b.name)} → Analytics Engine dataset ${String(b.dataset)}`
-          : `binding ${String(b.name)} = ${scalar(b.text)}${b.type === "secret_text" ? " (secret_text)" : ""}`,
+          : b.type === "kv_namespace"
+            ? `binding ${String(b.name)} → KV namespace ${String(b.namespaceId ?? b.namespace_id)}`
+            : `binding ${String(b.name)} = ${scalar(b.text)}${b.type === "secret_text" ? " (secret_text)" : ""}`,
     ),
   modules: (value) =>
     rows(value).map((m) => `module ${String(m.name)} (${String(m.contentType)}, ${Math.round((String(m.contentBase64 ?? "").length * 3) / 4)} bytes)`),

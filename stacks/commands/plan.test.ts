@@ -89,3 +89,21 @@ test("in the plan of both stacks, the migration upload carries exactly the obser
   assert.ok(compared.some((line) => line.startsWith("prod:") && line.includes("honeycomb-traces")), compared.join("\n"));
   assert.equal(compared.length, 3, "staging v1, prod v1 and v2");
 });
+
+test("the plan of a stack with the built-in authorization server shows its mode, its KV namespace and routes, and its client secret only as [secret]", () => {
+  const dir = projectWith("Pulumi.builtin.yaml", readFileSync(join(root, "test", "fixtures", "stacks", "Pulumi.builtin.yaml"), "utf8"));
+  const { code, stdout, stderr } = plan(["--stack", "builtin", "--root", dir]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /cloudflare:WorkersKvNamespace\s+oauth-kv\s+oauth\s+accountId=/);
+  assert.match(stdout, /title=mcp-builtin-oauth/);
+  assert.match(stdout, /binding MCP_AUTH_MODE = builtin/);
+  assert.match(stdout, /binding OAUTH_KV → KV namespace oauth-kv-id/);
+  assert.match(stdout, /binding MCP_AUTH_UPSTREAM_SECRET = \[secret\] \(secret_text\)/);
+  assert.match(stdout, /pattern=mcp-builtin\.example\.com\/authorize\*/);
+  assert.match(stdout, /env MCP_EDGE_ORIGIN=https:\/\/mcp-builtin\.example\.com/);
+
+  const json = plan(["--stack", "builtin", "--root", dir, "--json"]);
+  const report = JSON.parse(json.stdout) as { outputs: { oauth: { kvNamespaceId: string } } };
+  assert.equal(report.outputs.oauth.kvNamespaceId, "oauth-kv-id");
+  assert.ok(!json.stdout.includes("v1:cGxhY2Vob2xkZXI="), "the ciphertext of the client secret is not in the plan");
+});
