@@ -20,3 +20,14 @@ test("another region without the shared key or a way to reach the primary is ref
   assert.throws(() => loadNodeConfig({ FLY_REGION: "lax", PRIMARY_REGION: "iad", MCP_UPSTREAM_SECRET: SECRET }), /FLY_APP_NAME or MCP_PRIMARY_ORIGIN: required/);
   assert.throws(() => loadNodeConfig({ PRIMARY_REGION: "Virginia" }), /PRIMARY_REGION: expected a Fly region code/);
 });
+
+test("the edge's origin is read as an origin; a path, another scheme, or an issuer beside it is refused, naming the variable", () => {
+  assert.equal(loadNodeConfig({ MCP_EDGE_ORIGIN: "https://mcp.example.com/" }).edgeOrigin, "https://mcp.example.com");
+  assert.equal(loadNodeConfig({}).edgeOrigin, undefined);
+  assert.throws(() => loadNodeConfig({ MCP_EDGE_ORIGIN: "https://mcp.example.com/v1/mcp" }), /MCP_EDGE_ORIGIN: expected an origin only/);
+  assert.throws(() => loadNodeConfig({ MCP_EDGE_ORIGIN: "ftp://mcp.example.com" }), /MCP_EDGE_ORIGIN: expected the edge's origin/);
+  assert.throws(
+    () => loadNodeConfig({ MCP_EDGE_ORIGIN: "https://mcp.example.com", MCP_OAUTH_ISSUER: "https://auth.example.com/" }),
+    /MCP_EDGE_ORIGIN: set beside MCP_OAUTH_ISSUER/,
+  );
+});

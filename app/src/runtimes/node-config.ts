@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { EDGE_ONLY_ENV } from "../auth/builtin/contract.ts";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf } from "../auth/settings.ts";
 import { OtlpHeadersError, parseOtlpHeaders } from "../telemetry/otlp-headers.ts";
 
@@ -55,6 +56,15 @@ const NodeEnv = z.object({
   MCP_FIXTURES: z.enum(["conformance"]).optional(),
   /** OAuth: the issuer, base and per-tool scopes, the public origin (app/src/auth/settings.ts). */
   ...oauthEnvShape,
+  /**
+   * The edge's origin when the edge is its own authorization server (`auth.mode: builtin`): MCP is then taken
+   * only as the edge's signed calls, and a direct request to `/<version>/mcp` is answered 403 naming the edge's URL.
+   */
+  [EDGE_ONLY_ENV]: z
+    .url({ protocol: /^https?$/, error: "expected the edge's origin, e.g. https://mcp.example.com" })
+    .refine((value) => new URL(value).origin === value.replace(/\/$/, ""), "expected an origin only (https://host, no path, query or fragment)")
+    .transform((value) => new URL(value).origin)
+    .optional(),
   /** The release this server runs (the Fly component sets it); on every span and metric. */
   MCP_RELEASE: z.string().min(1).default("local"),
   /** The color recorded for calls that do not come through an edge color (the edge names its own in the call's baggage). */
@@ -88,6 +98,9 @@ export function loadNodeConfig(env: Record<string, string | undefined> = process
     if (error instanceof AuthSettingsError) throw new Error(`invalid environment:\n  ${error.message}`);
     throw error;
   }
+  if (oauth && value[EDGE_ONLY_ENV] !== undefined) {
+    throw new Error(`invalid environment:\n  ${EDGE_ONLY_ENV}: set beside MCP_OAUTH_ISSUER (expected one: the edge's origin takes MCP at the edge only, an issuer lets this service check tokens itself)`);
+  }
   // Tokens are issued for the URL clients use; 0.0.0.0 (on Fly, say) is no such URL.
   if (oauth && value.MCP_PUBLIC_URL === undefined && !["127.0.0.1", "localhost", "::1"].includes(value.HOST)) {
     throw new Error(`invalid environment:\n  MCP_PUBLIC_URL: required with MCP_OAUTH_ISSUER when HOST=${value.HOST} (the origin clients reach, e.g. https://mcp.example.com)`);
@@ -100,7 +113,7 @@ export function loadNodeConfig(env: Record<string, string | undefined> = process
     throw error;
   }
   const otlp = value.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : { endpoint: value.OTEL_EXPORTER_OTLP_ENDPOINT, headers: otlpHeaders, timeoutMs: value.OTEL_EXPORTER_OTLP_TIMEOUT };
-  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value), oauth, otlp };
+  return { ...value, databasePath: resolve(value.MCP_DATA_DIR, "mcp.sqlite"), writer: writerOf(value), oauth, otlp, edgeOrigin: value[EDGE_ONLY_ENV] };
 }
 
 /**

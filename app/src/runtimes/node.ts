@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
 import { buildMcpServer, resumeTasks } from "../server/build-server.ts";
+import { edgeOnlyResponse } from "../server/edge-only.ts";
 import { checkHost } from "../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
@@ -163,6 +164,8 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
       const metadata = oauth?.resourceServer.metadataResponse(request, publicOrigin(), config.MCP_API_VERSIONS);
       if (metadata) return metadata;
       const endpoint = endpoints.get(pathname.replace(/\/$/, ""));
+      // Behind an edge that issues its own tokens, MCP arrives only as signed calls; a client that came here directly is sent there.
+      if (endpoint && config.edgeOrigin) return edgeOnlyResponse(config.edgeOrigin, pathname.split("/")[1]!);
       if (endpoint) return endpoint.fetch(request, body);
       if (pathname === "/metrics" && config.MCP_METRICS_PORT === undefined) return metrics();
       if (signedTools && isSignedCallPath(pathname)) {
