@@ -10,7 +10,7 @@ import { runScript } from "./fixtures/commands.ts";
 
 const root = join(import.meta.dirname, "..");
 const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-const COMMANDS = ["start", "dev", "dev:edge", "build:edge", "dev:auth", "dev:sign-in", "plan", "cutover", "rollback", "promote", "pin", "verify", "status", "cost", "compat", "api:add", "release:build", "release:publish", "release:fetch", "drill:restore", "bench", "rehearse", "eval", "tool:new"];
+const COMMANDS = ["start", "dev", "dev:edge", "build:edge", "dev:auth", "dev:sign-in", "plan", "cutover", "rollback", "promote", "pin", "verify", "status", "cost", "compat", "api:add", "release:build", "release:publish", "release:fetch", "drill:restore", "bench", "rehearse", "eval", "tool:new", "auth"];
 
 test("every command prints its usage for --help and exits 0", async () => {
   await Promise.all(

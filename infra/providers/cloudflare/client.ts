@@ -67,7 +67,7 @@ export interface ScriptUpload {
   modules: WorkerModule[];
 }
 
-interface Envelope<T> {
+export interface Envelope<T> {
   success?: boolean;
   errors?: { code?: number; message?: string }[];
   result?: T;
@@ -151,7 +151,8 @@ export class CloudflareClient {
   }
 }
 
-function parseEnvelope<T>(text: string): Envelope<T> {
+/** An answer's v4 envelope; a body that is not JSON becomes an error naming its start. */
+export function parseEnvelope<T>(text: string): Envelope<T> {
   try {
     const parsed = JSON.parse(text) as unknown;
     return typeof parsed === "object" && parsed !== null ? (parsed as Envelope<T>) : {};
