@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { encodeUserId } from "../../app/src/auth/builtin/contract.ts";
 import { runScript } from "../../test/fixtures/commands.ts";
 import { type FakeKv, startFakeKv } from "../../test/fixtures/fake-cloudflare-kv.ts";
 import { loadOAuthLibrary } from "../oauth-grants/library.ts";
@@ -90,6 +91,8 @@ before(async () => {
   }
   for (const name of ["claude", "cursor", "inspector"]) tokens[`alice-${name}`] = await signIn(clients[name]!, "alice");
   tokens["bob-claude"] = await signIn(clients.claude!, "bob");
+  // A provider whose subjects hold ":", stored as the sign-in stores them (escaped, contract.ts encodeUserId).
+  tokens["carol-claude"] = await signIn(clients.claude!, encodeUserId("tenant:carol"));
 });
 
 after(() => kvApi.close());
@@ -117,6 +120,13 @@ test("revoking a user's grants removes what the library wrote for them, says how
   assert.equal(await valid(tokens["bob-claude"]!), true, "bob is still signed in");
   assert.deepEqual(kvApi.keys().filter((key) => key.includes("alice")), [], "no grant or token of alice is left in the namespace");
   assert.equal(kvApi.keys().filter((key) => key.startsWith("client:")).length, 3, "the clients stay registered");
+});
+
+test("a subject holding \":\" is revoked by the subject the provider gave, as the sign-in recorded it", async () => {
+  const run = await revoke(["--subject", "tenant:carol"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^revoked 1 grant/);
+  assert.equal(await valid(tokens["carol-claude"]!), false);
 });
 
 test("a user with no grants is told so, and the command succeeds", async () => {

@@ -37,8 +37,6 @@ await runCommand(USAGE, async () => {
   if (action !== "revoke" || extra.length > 0) throw new UsageError(`${action === undefined ? "no action given" : `unknown action ${JSON.stringify(positionals.join(" "))}`} (expected revoke)`, 1, true);
   if (!values.stack) throw missingFlag("--stack");
   if (!values.subject) throw missingFlag("--subject", "the user id whose grants to revoke");
-  // The library keys grants by `grant:<user>:<grant>` and refuses a user id with ":" when it makes one.
-  if (values.subject.includes(":")) throw new UsageError(`--subject ${JSON.stringify(values.subject)} holds ":", which no user id of the authorization server can (expected the id its sign-in recorded)`);
   const root = values.root ?? ".";
   const { config } = readStack(root, values.stack);
   if (config.auth?.mode !== "builtin") {

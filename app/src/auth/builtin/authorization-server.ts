@@ -21,7 +21,7 @@ import {
 } from "@cloudflare/workers-oauth-provider";
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from "@modelcontextprotocol/server";
 import type { ToolScopes } from "../tool-scopes.ts";
-import { AUTH_SERVER_PATHS, CIMD_COMPATIBILITY_FLAG, OAUTH_KV_BINDING } from "./contract.ts";
+import { AUTH_SERVER_PATHS, CIMD_COMPATIBILITY_FLAG, encodeUserId, OAUTH_KV_BINDING } from "./contract.ts";
 import { consentPage, signInErrorPage } from "./pages.ts";
 import { nonPublicClientId } from "./public-client-id.ts";
 import { refreshTokenUser } from "./refresh-serializer.ts";
@@ -259,10 +259,6 @@ async function refreshingUser(request: Request): Promise<string | undefined> {
   return refreshTokenUser(String(form.get("refresh_token") ?? ""));
 }
 
-/** The library's tokens are `<userId>:<grantId>:<secret>`: a subject's own `:` (and `%`) are escaped. */
-export function encodeUserId(subject: string): string {
-  return subject.replace(/%/g, "%25").replace(/:/g, "%3A");
-}
 
 function hasCompatibilityFlag(flag: string): boolean {
   const flags = (globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare?.compatibilityFlags;

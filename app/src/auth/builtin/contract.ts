@@ -41,3 +41,11 @@ export const BUILTIN_BINDINGS = {
 
 /** Fly env in the built-in mode: the edge's origin; the Node service then takes MCP only as edge-signed calls. */
 export const EDGE_ONLY_ENV = "MCP_EDGE_ORIGIN";
+
+/**
+ * The library's user id of a subject. Its tokens are `<userId>:<grantId>:<secret>` and it
+ * refuses a user id holding `:`, which some providers' subjects do: `:` (and `%`) are escaped.
+ */
+export function encodeUserId(subject: string): string {
+  return subject.replace(/%/g, "%25").replace(/:/g, "%3A");
+}
