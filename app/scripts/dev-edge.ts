@@ -51,7 +51,7 @@ const HOST = "127.0.0.1";
 
 const USAGE =
   "usage: npm run dev:edge [-- --port 8788] [--node-port 8787] [--state .data/edge-state] [--telemetry-port 0] [--auth builtin]   " +
-  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal, and a local telemetry store; MCP_OAUTH_ISSUER, MCP_AUTH_TOKEN and MCP_FIXTURES are passed on)";
+  "(the Worker under wrangler dev, offline, with the local Node service and Python runner as its Fly and Modal, and a local telemetry store; MCP_OAUTH_ISSUER, MCP_AUTH_TOKEN, MCP_QUOTAS and MCP_FIXTURES are passed on)";
 const flags = commandLine(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "8788" },
   "node-port": { type: "string", default: "8787" },
@@ -221,6 +221,8 @@ writeFileSync(
         OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
         ...oauthVars(),
         ...builtinVars,
+        // The same quotas as the Node service's (which inherits the variable), counted at the edge.
+        ...(process.env.MCP_QUOTAS ? { MCP_QUOTAS: process.env.MCP_QUOTAS } : {}),
       },
       observability: { enabled: false },
     },

@@ -15,8 +15,9 @@ export const CLOCK_SKEW_SECONDS = 30;
  * `resource`: signature with the issuer's keys and an allowed algorithm,
  * `iss`, `aud` holding `resource` (a token for another server, or another API
  * version of this one, is refused), `exp` and `nbf`, and a `sub` to act for.
+ * With `tenantClaim` (quotas), that claim's value is reported as `extra.tenant`.
  */
-export function accessTokenVerifier(keys: IssuerKeys, resource: URL): OAuthTokenVerifier {
+export function accessTokenVerifier(keys: IssuerKeys, resource: URL, tenantClaim?: string): OAuthTokenVerifier {
   return {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       let payload: JWTPayload;
@@ -33,6 +34,7 @@ export function accessTokenVerifier(keys: IssuerKeys, resource: URL): OAuthToken
         throw new OAuthError(OAuthErrorCode.InvalidToken, refusal(error, resource));
       }
       const clientId = stringClaim(payload.client_id) ?? stringClaim(payload.azp);
+      const tenant = tenantClaim === undefined ? undefined : tenantOf(payload[tenantClaim]);
       return {
         token: "",
         clientId: clientId ?? payload.sub!,
@@ -40,7 +42,7 @@ export function accessTokenVerifier(keys: IssuerKeys, resource: URL): OAuthToken
         // The SDK checks `expiresAt` again with no leeway; the skew jose allowed is carried over so both agree.
         expiresAt: payload.exp! + CLOCK_SKEW_SECONDS,
         resource,
-        extra: { sub: payload.sub, ...(clientId ? { clientId } : {}) },
+        extra: { sub: payload.sub, ...(clientId ? { clientId } : {}), ...(tenant ? { tenant } : {}) },
       };
     },
   };
@@ -52,6 +54,11 @@ export function scopesOf(payload: JWTPayload): string[] {
   if (typeof claim === "string") return claim.split(" ").filter(Boolean);
   if (Array.isArray(claim)) return claim.filter((scope): scope is string => typeof scope === "string");
   return [];
+}
+
+/** A tenant claim's value: a string or a number (some issuers number their organizations); anything else names no tenant. */
+function tenantOf(value: unknown): string | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? String(value) : stringClaim(value);
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -7,10 +7,13 @@ export interface Caller {
    * static token's subject, or the local default principal.
    */
   principal: string;
+  /**
+   * The value of the quotas' tenant claim (`tenantClaim`, e.g. `org_id`) in
+   * the access token, when the token has it: the key of the caller's quota.
+   */
+  tenant?: string;
   /** Set when an OAuth access token admitted the request; only then do tool scopes apply. */
   grant?: OAuthGrant;
-  /** What the sign-in said of the user (the built-in server's upstream claims, e.g. `org_id`), when known. */
-  claims?: Readonly<Record<string, string>>;
 }
 
 /** What a verified access token granted. */

@@ -75,8 +75,8 @@ export class ResourceServer {
       const verifier = this.#options.verifierFor(resource);
       const authInfo = await verifyBearerToken(header, { verifier, expectedResource: resource, ...challenge });
       const grant = { scopes: authInfo.scopes, resourceMetadataUrl, ...(authInfo.extra?.clientId ? { clientId: String(authInfo.extra.clientId) } : {}) };
-      const claims = authInfo.extra?.claims as Record<string, string> | undefined;
-      return { principal: String(authInfo.extra?.sub), grant, ...(claims ? { claims } : {}) };
+      const tenant = typeof authInfo.extra?.tenant === "string" ? { tenant: authInfo.extra.tenant } : {};
+      return { principal: String(authInfo.extra?.sub), ...tenant, grant };
     } catch (error) {
       if (!(error instanceof IssuerUnavailable)) return bearerAuthChallengeResponse(error, challenge);
       this.#options.log?.(`cannot verify access tokens from ${settings.issuer}: ${error.message}`);
@@ -124,17 +124,19 @@ export function createResourceServer(options: {
   tools: readonly ToolDefinition[];
   staticTokens: ReadonlyMap<string, string>;
   log?: (message: string) => void;
-  /** The built-in authorization server's verifier; JWTs from `settings.issuer` otherwise. */
+  /** The quotas' tenant claim (MCP_QUOTAS tenantClaim): its value in a token groups subjects. */
+  tenantClaim?: string;
+  /** The built-in authorization server's verifier (it reads the tenant claim itself); JWTs from `settings.issuer` otherwise. */
   verifierFor?: (resource: URL) => OAuthTokenVerifier;
 }): { resourceServer: ResourceServer; scopes: ToolScopes } {
-  const { settings, tools, staticTokens, log } = options;
+  const { settings, tools, staticTokens, log, tenantClaim } = options;
   const scopes = new ToolScopes(tools, settings);
-  const verifierFor = options.verifierFor ?? jwtVerifiers(new IssuerKeys(settings.issuer));
+  const verifierFor = options.verifierFor ?? jwtVerifiers(new IssuerKeys(settings.issuer), tenantClaim);
   const resourceServer = new ResourceServer({ settings, verifierFor, scopesSupported: scopes.supported, staticTokens, ...(log ? { log } : {}) });
   return { resourceServer, scopes };
 }
 
 /** JWT access tokens checked against the issuer's published keys (access-token.ts), one cache of keys for every endpoint. */
-function jwtVerifiers(keys: IssuerKeys): (resource: URL) => OAuthTokenVerifier {
-  return (resource) => accessTokenVerifier(keys, resource);
+function jwtVerifiers(keys: IssuerKeys, tenantClaim: string | undefined): (resource: URL) => OAuthTokenVerifier {
+  return (resource) => accessTokenVerifier(keys, resource, tenantClaim);
 }

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { EDGE_ONLY_ENV } from "../auth/builtin/contract.ts";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf } from "../auth/settings.ts";
+import { quotasEnvValue } from "../server/quota-settings.ts";
 import { OtlpHeadersError, parseOtlpHeaders } from "../telemetry/otlp-headers.ts";
 
 const flyRegion = z.string().regex(/^[a-z]{3}$/, "expected a Fly region code such as iad");
@@ -65,6 +66,8 @@ const NodeEnv = z.object({
     .refine((value) => new URL(value).origin === value.replace(/\/$/, ""), "expected an origin only (https://host, no path, query or fragment)")
     .transform((value) => new URL(value).origin)
     .optional(),
+  /** JSON: the quotas block (app/src/server/quota-settings.ts), as the stack's `quotas`; unset means no quotas. */
+  MCP_QUOTAS: quotasEnvValue.optional(),
   /** The release this server runs (the Fly component sets it); on every span and metric. */
   MCP_RELEASE: z.string().min(1).default("local"),
   /** The color recorded for calls that do not come through an edge color (the edge names its own in the call's baggage). */

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { Caller } from "../auth/caller.ts";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import { InMemoryServerEventBus } from "@modelcontextprotocol/server";
@@ -8,18 +9,22 @@ import { checkHost } from "../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, type HttpPolicy } from "../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../server/mcp-endpoint.ts";
+import { unknownQuotaTools, type QuotaSettings } from "../server/quota-settings.ts";
+import { QuotaGate, type ToolCallRequest } from "../server/quotas.ts";
 import { SessionRouter } from "../server/session-router.ts";
 import { createSignedCallEndpoint, isSignedCallPath } from "../server/signed-call-endpoint.ts";
 import { hostServices, type ToolHost } from "../server/tool-host.ts";
 import type { RegionRole } from "../server/writer-region.ts";
 import { SqlSessionStore } from "../sessions/sql.ts";
-import { openDatabase } from "../state/sqlite-database.ts";
+import { openDatabase, type NodeSql } from "../state/sqlite-database.ts";
 import { SqlKnowledgeBase } from "../state/sql-knowledge-base.ts";
 import { SqlNoteStore } from "../state/sql-notes.ts";
+import { SqlQuotaLedger } from "../state/sql-quotas.ts";
 import { SqlReplayGuard } from "../state/sql-replay-guard.ts";
 import { SqlTaskStore } from "../state/sql-tasks.ts";
 import { logTasks, TaskRunner } from "../server/tasks.ts";
 import { createNodeTelemetry, type NodeTelemetry } from "../telemetry/node/node-telemetry.ts";
+import { QuotaDecisionCount } from "../telemetry/node/quota-decisions.ts";
 import { catalog as shipped, type Catalog } from "../tools/index.ts";
 import type { ToolDefinition } from "../tools/define.ts";
 import type { NodeConfig } from "./node-config.ts";
@@ -60,6 +65,8 @@ const SWEEP_INTERVAL_MS = 60_000;
  * the Worker.
  */
 export async function createNodeApp({ config, modal, upstreamSecret, catalog = shipped }: NodeAppOptions): Promise<NodeApp> {
+  const misnamed = config.MCP_QUOTAS ? unknownQuotaTools(config.MCP_QUOTAS, "MCP_QUOTAS", "this server", catalog.tools.map((tool) => tool.name)) : [];
+  if (misnamed.length > 0) throw new Error(`invalid environment:\n  ${misnamed.join("\n  ")}`);
   const db = openDatabase(config.databasePath);
   const notes = new SqlNoteStore(db);
   // Each SQLite commit is a WAL append: SSE events are written within 10 ms of being sent, many per commit (event-log.ts).
@@ -91,7 +98,9 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
   // With an issuer, the resource server checks every token (static ones too); the policy keeps the origin rule.
   // The resource server (and jose with it) is loaded only where tokens come from an issuer: it costs every other start.
   const auth = config.oauth ? await import("../auth/resource-server.ts") : undefined;
-  const oauth = config.oauth && auth?.createResourceServer({ settings: config.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`) });
+  const tenantClaim = config.MCP_QUOTAS?.tenantClaim;
+  const oauth =
+    config.oauth && auth?.createResourceServer({ settings: config.oauth, tools: catalog.tools, staticTokens, log: (line) => console.error(`[auth] ${line}`), ...(tenantClaim ? { tenantClaim } : {}) });
   if (oauth) host.scopes = oauth.scopes;
   let origin = config.MCP_PUBLIC_URL === undefined ? undefined : new URL(config.MCP_PUBLIC_URL);
   const publicOrigin = () => {
@@ -105,6 +114,8 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
     bodyTimeoutMs: config.MCP_REQUEST_TIMEOUT_MS,
     defaultPrincipal: config.MCP_DEFAULT_PRINCIPAL,
   };
+  const quotaDecisions = new QuotaDecisionCount();
+  const quotas = config.MCP_QUOTAS && nodeQuotas(config.MCP_QUOTAS, db, catalog, quotaDecisions);
   const loopback = ["127.0.0.1", "localhost", "::1"].includes(config.HOST);
   const createServer = () => buildMcpServer(catalog, host);
   const routers: SessionRouter[] = [];
@@ -128,6 +139,7 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
         policy,
         createServer,
         legacy: (request, caller, body) => router.handle(request, caller, body),
+        ...(quotas ? { admitToolCall: (caller: Caller, call: ToolCallRequest) => quotas.admit(caller, call) } : {}),
         ...(oauth && auth ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, auth.ResourceServer.resourceOf(publicOrigin(), apiVersion)) } : {}),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
         bus: events,
@@ -141,7 +153,7 @@ export async function createNodeApp({ config, modal, upstreamSecret, catalog = s
   // Sessions that expire within minutes (a test's) are swept as often as their lifetime needs.
   const sweepMs = Math.min(SWEEP_INTERVAL_MS, Math.max(100, (config.MCP_SESSION_IDLE_HOURS * 3_600_000) / 2));
   const metrics = async () =>
-    new Response(await observed.metric.exposition(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
+    new Response((await observed.metric.exposition()) + quotaDecisions.exposition(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
   const sweeper = setInterval(() => routers.forEach((router) => router.sweep()), sweepMs).unref();
 
   return {
@@ -202,6 +214,25 @@ function nodeTelemetry(config: NodeConfig, tools: readonly ToolDefinition[]): Pr
     },
     tools.map((tool) => tool.name),
   );
+}
+
+/**
+ * Quotas on Node count in this region's own database, per region. Counting
+ * in the primary would put a round trip to it (over Fly's private network,
+ * up to a few hundred ms from another continent) in front of every call, and
+ * make every region's calls fail while the primary is down. Per region is
+ * good enough here because Node is not the front door: deployed, clients
+ * reach the edge, which counts each key in one Durable Object wherever the
+ * call came in, and the calls it signs to Fly are not counted again (they
+ * never pass this endpoint). What Node counts is the clients that call a
+ * Fly region's MCP endpoint directly; Fly's proxy sends a client to its
+ * nearest region, so its calls count in one place. A client that spreads its
+ * calls on purpose (`fly-prefer-region`) gets at most the quota once per
+ * region, the bound the docs state.
+ */
+function nodeQuotas(settings: QuotaSettings, db: NodeSql, catalog: Catalog, sink: QuotaDecisionCount): QuotaGate {
+  const ledger = new SqlQuotaLedger(db);
+  return new QuotaGate({ settings, take: (key, counters) => ledger.take(key, counters), sink, tools: catalog.tools.map((tool) => tool.name) });
 }
 
 /** In a region that is not the primary, the copy of the primary's database that reads are served from. */

@@ -6,6 +6,7 @@ import { initializeParamsProblem } from "./initialize-params.ts";
 import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.ts";
 import { plainEra } from "./plain-era.ts";
 import { JsonRpcCode, jsonRpcErrorResponse } from "./json-rpc-error.ts";
+import { toolCallOf, type ToolCallRequest } from "./quotas.ts";
 
 /**
  * Serves a 2025-11-25 (sessionful) request for an authenticated caller.
@@ -29,6 +30,11 @@ export interface McpEndpointOptions {
    * rate limit) is sent instead. That era has no session to hold the check.
    */
   admitModern?: (principal: string, parsedBody: unknown) => Promise<Response | undefined>;
+  /**
+   * Checked before a tool call of either era is served (quotas.ts): an answer
+   * here is sent instead. In the 2026-07-28 era it runs after `admitModern`.
+   */
+  admitToolCall?: (caller: Caller, call: ToolCallRequest) => Promise<Response | undefined>;
   /**
    * Where a 2026-07-28 request is served instead of here, when it returns a
    * handler for it (the Worker: a task's calls, served by the principal's
@@ -111,10 +117,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
     }
     const era = plainEra(request.method, parsedBody, request.headers.get("mcp-protocol-version")) ?? ((await isLegacyRequest(request, parsedBody, { maxRequestBodySize: policy.maxBodyBytes })) ? "legacy" : "modern");
+    const call = options.admitToolCall && toolCallOf(parsedBody, era !== "legacy");
     if (era === "legacy") {
-      return refuseBadInitialize(parsedBody) ?? options.legacy(request, caller, parsedBody, bodyText);
+      const refused = refuseBadInitialize(parsedBody) ?? (call ? await options.admitToolCall!(caller, call) : undefined);
+      return refused ?? options.legacy(request, caller, parsedBody, bodyText);
     }
-    const refused = await options.admitModern?.(caller.principal, parsedBody);
+    const refused = (await options.admitModern?.(caller.principal, parsedBody)) ?? (call ? await options.admitToolCall!(caller, call) : undefined);
     if (refused !== undefined) return refused;
     const elsewhere = options.modernElsewhere?.(parsedBody);
     if (elsewhere !== undefined) return elsewhere(request, caller, bodyText);

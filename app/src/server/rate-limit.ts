@@ -28,19 +28,30 @@ export class RateLimiter {
   }
 }
 
+/** Whose limit a call went over, and what it counts, as the refusal's message says them (quotas.ts). */
+export interface LimitScope {
+  /** e.g. "you", "your organization (org_id \"acme\")". */
+  who: string;
+  /** e.g. "tool calls", "calls to csv_cluster". */
+  calls: string;
+  /** Added to the error's `data`. */
+  data?: Record<string, unknown>;
+}
+
 /** The answer to a call over the limit: 429 with `Retry-After` and a JSON-RPC error saying when to retry. */
 export function rateLimitedResponse(
   limit: number,
   retryAfterSeconds: number,
   id: string | number | null,
-  scope: "session" | "principal" = "session",
+  scope: "session" | "principal" | LimitScope = "session",
 ): Response {
-  const who = scope === "session" ? "this session" : "this principal";
+  const { who, calls, data } = typeof scope === "object" ? scope : { who: scope === "session" ? "this session" : "this principal", calls: "tool calls", data: {} };
+  const limited = typeof scope === "object" ? "Quota exceeded" : "Rate limit exceeded";
   return jsonRpcErrorResponse(
     429,
     JsonRpcCode.rateLimited,
-    `Rate limit exceeded: ${who} may make ${limit} tool calls per minute; retry in ${retryAfterSeconds} s`,
-    { id, data: { retryAfterSeconds, limitPerMinute: limit }, headers: { "retry-after": String(retryAfterSeconds) } },
+    `${limited}: ${who} may make ${limit} ${calls} per minute; retry in ${retryAfterSeconds} s`,
+    { id, data: { retryAfterSeconds, limitPerMinute: limit, ...data }, headers: { "retry-after": String(retryAfterSeconds) } },
   );
 }
 

@@ -26,6 +26,23 @@ const TASKS_MIGRATION: readonly string[] = [
 ];
 
 /**
+ * Quota counters (state/sql-quotas.ts): per key (a principal or a tenant) and per tool with limits of its own, the
+ * per-minute rate and the UTC day's calls. In the Node database (migration 5) and in the Durable Object holding
+ * each key's quota on the Worker (migration 3).
+ */
+const QUOTAS_MIGRATION: readonly string[] = [
+  `CREATE TABLE quota_counters (
+     key TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     minute_at REAL NOT NULL DEFAULT 0,
+     day INTEGER NOT NULL DEFAULT 0,
+     day_calls INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (key, tool)
+   ) STRICT, WITHOUT ROWID`,
+  "CREATE INDEX quota_counters_day ON quota_counters(day)",
+];
+
+/**
  * The app's tables, one migration per entry. Sessions, their SSE event log
  * and the scratchpad exist in both runtimes (a Durable Object's storage, the
  * Node database); the tasks in the Node database and in each principal's
@@ -61,7 +78,7 @@ export const SESSION_MIGRATIONS: readonly (readonly string[])[] = [
   ],
 ];
 
-/** The Node runtime's database: the sessions' tables, the knowledge base, the signatures already seen and the tasks. */
+/** The Node runtime's database: the sessions' tables, the knowledge base, the signatures already seen, the tasks and the quota counters. */
 export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
   ...SESSION_MIGRATIONS,
   [
@@ -80,7 +97,8 @@ export const NODE_MIGRATIONS: readonly (readonly string[])[] = [
     "CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at)",
   ],
   TASKS_MIGRATION,
+  QUOTAS_MIGRATION,
 ];
 
-/** A principal's Durable Object on the Worker (runtimes/worker/principal-state.ts): its scratchpad, and its tasks. */
-export const PRINCIPAL_MIGRATIONS: readonly (readonly string[])[] = [...SESSION_MIGRATIONS, TASKS_MIGRATION];
+/** A principal's Durable Object on the Worker (runtimes/worker/principal-state.ts): its scratchpad, its tasks and its quota counters. */
+export const PRINCIPAL_MIGRATIONS: readonly (readonly string[])[] = [...SESSION_MIGRATIONS, TASKS_MIGRATION, QUOTAS_MIGRATION];

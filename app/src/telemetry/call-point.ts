@@ -55,6 +55,18 @@ export function callPoint(call: CallRecord): CallPoint {
   };
 }
 
+/**
+ * A quota decision (app/src/server/quotas.ts) as a data point of the same
+ * dataset: `blob1` is `quota` where a call's holds its API version, so the
+ * guard's and `status`'s queries, which select an API version, never count it
+ * as a call. `blob4` is the tool, `blob5` the outcome; no principal or tenant.
+ */
+export const QUOTA_POINT_INDEX = "quota";
+
+export function quotaPoint(deployment: { release: string; color: string }, tool: string, outcome: string): CallPoint {
+  return { indexes: [QUOTA_POINT_INDEX], blobs: [QUOTA_POINT_INDEX, deployment.color, deployment.release, tool, outcome], doubles: [] };
+}
+
 /** Writes each call's data point; a write that throws never reaches the call (Analytics Engine writes are fire-and-forget). */
 export class CallPoints implements CallSink {
   readonly #write: (point: CallPoint) => void;

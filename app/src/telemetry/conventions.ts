@@ -60,6 +60,17 @@ export const OPERATION_DURATION = {
   buckets: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
 } as const;
 
+/**
+ * `mcp_hosting.quota.decisions`: tool calls checked against a quota (app/src/server/quotas.ts),
+ * counted by `gen_ai.tool.name` and `mcp_hosting.quota.outcome` (`admitted`, `minute_limited`,
+ * `day_exhausted`). Never by principal or tenant: whose calls they were stays out of telemetry.
+ */
+export const QUOTA_DECISIONS = {
+  name: "mcp_hosting.quota.decisions",
+  description: "Tool calls checked against a quota, by tool and outcome.",
+  outcome: "mcp_hosting.quota.outcome",
+} as const;
+
 /** `{mcp.method.name} {target}`, or the method alone when there is no low-cardinality target. */
 export function spanName(method: string, target?: string): string {
   return target ? `${method} ${target}` : method;

@@ -130,7 +130,7 @@ export class BuiltinAuthorizationServer {
   }
 
   /** Verifies this server's access tokens for one API version's endpoint, as the library documents (`validateToken`). */
-  verifierFor(env: OAuthEnv, resource: URL): OAuthTokenVerifier {
+  verifierFor(env: OAuthEnv, resource: URL, tenantClaim?: string): OAuthTokenVerifier {
     return {
       verifyAccessToken: async (token: string): Promise<AuthInfo> => {
         const valid = await this.#server.validateToken<GrantProps>(resource.href, token, env);
@@ -141,7 +141,8 @@ export class BuiltinAuthorizationServer {
           scopes: valid.scope,
           expiresAt: valid.expiresAt,
           resource,
-          extra: { sub: valid.props.sub, clientId: valid.clientId, claims: valid.props.claims },
+          // The quotas' tenant: the claim the provider's sign-in carried (e.g. `org_id`), kept in the grant's props.
+          extra: { sub: valid.props.sub, clientId: valid.clientId, ...(tenantClaim && valid.props.claims[tenantClaim] ? { tenant: valid.props.claims[tenantClaim] } : {}) },
         };
       },
     };

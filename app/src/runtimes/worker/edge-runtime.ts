@@ -15,12 +15,15 @@ import { checkHost } from "../../server/host-rule.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseTokens, refuseOversizedHead } from "../../server/http-policy.ts";
 import { jsonRpcErrorResponse, JsonRpcCode } from "../../server/json-rpc-error.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../server/mcp-endpoint.ts";
+import { unknownQuotaTools } from "../../server/quota-settings.ts";
+import { QuotaGate, type ToolCallRequest } from "../../server/quotas.ts";
 import { isToolCall, rateLimitedResponse } from "../../server/rate-limit.ts";
 import type { Catalog } from "../../tools/index.ts";
 import { builtinAuthFor, oauthEnv } from "./builtin-auth.ts";
 import { workerSettings, type Env, type WorkerSettings } from "./env.ts";
 import { FORWARD_HEADERS, mcpSessionClass } from "./mcp-session.ts";
 import { PrincipalNoteStore, principalObject, principalStateClass } from "./principal-state.ts";
+import { quotaDecisionPoints } from "./telemetry.ts";
 import { workerHost } from "./worker-host.ts";
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -78,6 +81,7 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
   const settings = workerSettings(env);
   const staticTokens = parseTokens(settings.MCP_AUTH_TOKEN, settings.MCP_DEFAULT_PRINCIPAL);
   const builtin = builtinAuthFor(env, catalog);
+  const tenantClaim = settings.MCP_QUOTAS?.tenantClaim;
   const oauth =
     settings.oauth &&
     createResourceServer({
@@ -85,8 +89,10 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
       tools: catalog.tools,
       staticTokens,
       log: (line) => console.error(`[auth] ${line}`),
-      ...(builtin ? { verifierFor: (resource: URL) => builtin.verifierFor(oauthEnv(env), resource) } : {}),
+      ...(tenantClaim ? { tenantClaim } : {}),
+      ...(builtin ? { verifierFor: (resource: URL) => builtin.verifierFor(oauthEnv(env), resource, tenantClaim) } : {}),
     });
+  const quotas = edgeQuotas(env, settings, catalog);
   // This isolate's `subscriptions/listen` streams hear the changes its requests announce.
   const bus = new InMemoryServerEventBus((error) => console.error("[events]", error.message));
   // Task requests are served by the principal's object, which holds its tasks (principal-state.ts); the extension is advertised here.
@@ -112,6 +118,7 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
           ? { authenticate: (request: Request) => oauth.resourceServer.authenticate(request, ResourceServer.resourceOf(publicOrigin(settings, request), apiVersion)) }
           : {}),
         admitModern: (principal, body) => limitPrincipal(env, settings.RATE_LIMIT_PER_MINUTE, principal, body),
+        ...(quotas ? { admitToolCall: (caller: Caller, call: ToolCallRequest) => quotas.admit(caller, call) } : {}),
         modernElsewhere: (body) => (isTaskRequest(body, taskTools) ? (request, caller, bodyText) => forwardToPrincipal(env, apiVersion, request, caller, bodyText) : undefined),
         onError: (error) => console.error(`[mcp ${apiVersion}]`, error.message),
         bus,
@@ -121,6 +128,21 @@ function edgeFor(env: Env, catalog: Catalog, edges: WeakMap<Env, Edge>): Edge {
   const edge = { endpoints, resourceServer: oauth?.resourceServer };
   edges.set(env, edge);
   return edge;
+}
+
+/**
+ * Quotas of both eras, counted in the `PrincipalState` object of their key:
+ * the principal's own object, or one per tenant. A 2025-11-25 session's calls
+ * are counted there too, before they go on to the session's object, so a
+ * principal's sessions share one quota.
+ */
+function edgeQuotas(env: Env, settings: WorkerSettings, catalog: Catalog): QuotaGate | undefined {
+  const quotas = settings.MCP_QUOTAS;
+  if (quotas === undefined) return undefined;
+  const tools = catalog.tools.map((tool) => tool.name);
+  const misnamed = unknownQuotaTools(quotas, "MCP_QUOTAS", "this Worker", tools);
+  if (misnamed.length > 0) throw new Error(`invalid Worker bindings: ${misnamed.join("; ")}`);
+  return new QuotaGate({ settings: quotas, take: (key, counters) => principalObject(env.PRINCIPAL_STATE, key).takeQuota(key, counters), sink: quotaDecisionPoints(env, settings), tools });
 }
 
 /** The session-less era's rate limit: tool calls per principal, counted in its PrincipalState object. */

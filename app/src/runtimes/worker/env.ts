@@ -2,6 +2,7 @@ import { z } from "zod";
 import { builtinAuthOf, type UpstreamSettings } from "../../auth/builtin/settings.ts";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf, type OAuthSettings } from "../../auth/settings.ts";
 import { parseAllowedHosts } from "../../server/host-rule.ts";
+import { quotasEnvValue } from "../../server/quota-settings.ts";
 import { OtlpHeadersError, parseOtlpHeaders } from "../../telemetry/otlp-headers.ts";
 import type { McpSession } from "./mcp-session.ts";
 import type { PrincipalState } from "./principal-state.ts";
@@ -37,6 +38,8 @@ export interface Env {
   MCP_REQUEST_TIMEOUT_MS?: string;
   /** Tool calls one session (or principal) may make per minute. */
   RATE_LIMIT_PER_MINUTE?: string;
+  /** JSON: the stack's quotas block (app/src/server/quota-settings.ts); unset means no quotas. */
+  MCP_QUOTAS?: string;
   /** SSE keep-alive comment interval; Cloudflare cuts streams idle for about 100 s. */
   SSE_KEEPALIVE_MS?: string;
   /** Longest life of a standalone GET stream, after which the client reconnects. */
@@ -96,6 +99,7 @@ const WorkerSettings = z.object({
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   MCP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  MCP_QUOTAS: quotasEnvValue.optional(),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(1000).max(90_000).default(15_000),
   SSE_GET_MAX_MS: z.coerce.number().int().min(0).default(600_000),
   RELEASE: z.string().default("local"),

@@ -10,6 +10,7 @@ import type { Note, NoteStore } from "../../state/notes.ts";
 import { PRINCIPAL_MIGRATIONS } from "../../state/schema.ts";
 import { migrate } from "../../state/sql.ts";
 import { SqlNoteStore } from "../../state/sql-notes.ts";
+import { SqlQuotaLedger, type QuotaCounter, type QuotaDecision } from "../../state/sql-quotas.ts";
 import { SqlTaskStore } from "../../state/sql-tasks.ts";
 import type { Catalog } from "../../tools/index.ts";
 import { DurableObjectSql } from "./durable-object-sql.ts";
@@ -38,8 +39,9 @@ interface Tasks {
 /**
  * State of the session-less 2026-07-28 era: one object per principal
  * (`idFromName("principal:<subject>")`), holding that principal's scratchpad,
- * its tool-call rate limit (the era has no session to hold one) and its
- * tasks (io.modelcontextprotocol/tasks). The Worker forwards every task
+ * its tool-call rate limit (the era has no session to hold one), its quota
+ * counters (of both eras) and its tasks (io.modelcontextprotocol/tasks). A
+ * tenant's shared quota has an object of its own, `tenant:<value>`. The Worker forwards every task
  * request here (a `tools/call` of a tool that may become a task, and
  * `tasks/get`, `tasks/update`, `tasks/cancel`): the task's record is in this
  * object's SQLite and its work runs in this object, as Node runs it in its
@@ -53,6 +55,7 @@ export abstract class PrincipalState extends DurableObject<Env> {
   readonly #sql: DurableObjectSql;
   readonly #notes: SqlNoteStore;
   #limiter: RateLimiter | undefined;
+  #quotas: SqlQuotaLedger | undefined;
   #tasks: Tasks | undefined;
   #refresh: RefreshSerializer | undefined;
 
@@ -92,6 +95,16 @@ export abstract class PrincipalState extends DurableObject<Env> {
     if (server === undefined) return Promise.resolve(Response.json({ error: "unsupported_grant_type" }, { status: 400 }));
     this.#refresh ??= new RefreshSerializer();
     return this.#refresh.run(request, (rotation) => server.rotate(rotation, oauthEnv(this.env), this.ctx as unknown as ExecutionContext));
+  }
+
+  /**
+   * Checks a call against the quota counters of the key this object holds
+   * (`principal:<subject>`, or `tenant:<value>` for a tenant's shared quota)
+   * and counts it. The object runs one call at a time, so check and count are one step.
+   */
+  takeQuota(key: string, counters: QuotaCounter[]): QuotaDecision {
+    this.#quotas ??= new SqlQuotaLedger(this.#sql);
+    return this.#quotas.take(key, counters);
   }
 
   noteAdd(stateKey: string, text: string): Promise<Note> {

@@ -5,7 +5,8 @@
  * after the response, through `waitUntil`.
  */
 import { waitUntil } from "cloudflare:workers";
-import { CallPoints, type CallPoint } from "../../telemetry/call-point.ts";
+import { CallPoints, quotaPoint, type CallPoint } from "../../telemetry/call-point.ts";
+import type { QuotaDecisionSink } from "../../server/quotas.ts";
 import { EdgeSpans } from "../../telemetry/edge/edge-spans.ts";
 import { SpanExport } from "../../telemetry/edge/span-export.ts";
 import { Telemetry } from "../../telemetry/telemetry.ts";
@@ -58,4 +59,11 @@ export function workerTelemetry(env: Env, settings: WorkerSettings): Telemetry {
   });
   built.set(env, telemetry);
   return telemetry;
+}
+
+/** Quota decisions, one data point each (call-point.ts quotaPoint), where the calls' points go. */
+export function quotaDecisionPoints(env: Env, settings: WorkerSettings): QuotaDecisionSink {
+  const write = pointWriter(env, settings);
+  const deployment = { release: settings.RELEASE, color: settings.COLOR };
+  return { record: (tool, outcome) => write(quotaPoint(deployment, tool, outcome)) };
 }

@@ -35,7 +35,7 @@ export interface HistogramSeries {
 const labelName = (key: string): string => key.replace(/[^a-zA-Z0-9_]/g, "_").replace(/^(\d)/, "_$1");
 const labelValue = (value: unknown): string => String(value).replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 
-function labels(attributes: Record<string, unknown>, extra: [string, string][] = []): string {
+export function labels(attributes: Record<string, unknown>, extra: [string, string][] = []): string {
   const pairs = [...Object.entries(attributes).map(([key, value]): [string, string] => [labelName(key), labelValue(value)]), ...extra];
   return pairs.length === 0 ? "" : `{${pairs.map(([key, value]) => `${key}="${value}"`).join(",")}}`;
 }
