@@ -8,24 +8,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
 import { builtinAuthBlock, clone, type RawStack, setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
 import { testReleases } from "../test/fixtures/releases.ts";
+import { runStackProgram } from "../test/fixtures/stack-program.ts";
 import { recordRegistrations } from "./plan/evaluate.ts";
-import { buildStack } from "./stack.ts";
 
 const releases = testReleases();
 
 /** Runs what infra/index.ts runs, under mocks. */
-async function runProgram(raw: RawStack, source = releases) {
-  const registrations = await recordRegistrations("test");
-  setStackConfig(raw);
-  let error: unknown;
-  try {
-    buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases: source });
-  } catch (caught) {
-    error = caught;
-  }
-  await pulumi.runtime.disconnect();
-  return { error, registrations };
-}
+const runProgram = (raw: RawStack, source = releases) => runStackProgram(raw, source);
 
 type Edit = (raw: any) => void;
 

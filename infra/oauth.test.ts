@@ -5,28 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig, StackConfigError } from "../stacks/load.ts";
-import { testReleases } from "../test/fixtures/releases.ts";
+import { StackConfigError } from "../stacks/load.ts";
 import { bindingsOf, named, ofType, reveal, T } from "../test/fixtures/registrations.ts";
-import { type RawStack, setStackConfig, validRawStack } from "../test/fixtures/stack-config.ts";
-import { recordRegistrations } from "./plan/evaluate.ts";
-import { buildStack } from "./stack.ts";
+import { type RawStack, validRawStack } from "../test/fixtures/stack-config.ts";
+import { runStackProgram } from "../test/fixtures/stack-program.ts";
 
 const AUTH = { issuer: "https://acme.us.auth0.com/", scopes: ["mcp"], toolScopes: { note_add: ["notes:write"] } };
 
-async function program(raw: RawStack) {
-  const registrations = await recordRegistrations("test");
-  setStackConfig(raw);
-  let error: unknown;
-  try {
-    buildStack(loadStackConfig(new pulumi.Config()), { stack: "test", releases: testReleases() });
-  } catch (caught) {
-    error = caught;
-  }
-  await pulumi.runtime.disconnect();
-  return { registrations, error };
-}
+const program = (raw: RawStack) => runStackProgram(raw);
 
 function withTwoVersions(auth?: object): RawStack {
   const raw = validRawStack() as any;

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { tools as workingTreeTools } from "../app/src/tools/index.ts";
 import { unknownToolScopes } from "../stacks/auth.ts";
+import { unknownQuotaTools } from "../app/src/server/quota-settings.ts";
 import { StackConfigError } from "../stacks/config-error.ts";
 import { FLY_MACHINE_SIZES } from "../stacks/fly.ts";
 import { DOCKERFILE, flyInputsSha256 } from "../stacks/release/fly-inputs.ts";
@@ -98,6 +99,11 @@ function toolsOf(found: ReleaseArtifacts): string[] | undefined {
   return found.placeholder ? undefined : workingTreeTools.map((tool) => tool.name);
 }
 
+/** Every tool a pinned release serves or the working tree defines, each once. */
+function knownTools(releases: readonly ReleaseArtifacts[]): string[] {
+  return [...new Set([...releases.flatMap((found) => toolsOf(found) ?? []), ...workingTreeTools.map((tool) => tool.name)])];
+}
+
 /**
  * Every release pinned in any slot of any API version, each once, in the
  * order pinned; the image's own (`fly.release`) runs without a tree, the
@@ -143,6 +149,9 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
   }
   // A misspelt tool in auth.toolScopes would leave that tool unscoped; each Worker would refuse it at its first request.
   const misnamed = [...artifacts.values()].flatMap((found) => (config.auth && toolsOf(found) ? unknownToolScopes(config.auth, found.release, toolsOf(found)!) : []));
+  // A misspelt tool in quotas.tools would leave that tool without its limits. Any pinned release's tool, or the tree's, is
+  // accepted: a stack may limit a tool before the release that brings it goes live, and a release without it ignores the entry.
+  if (config.quotas) misnamed.push(...unknownQuotaTools(config.quotas, "quotas", "a pinned release or this tree", knownTools([...artifacts.values()])));
   if (misnamed.length > 0) throw new StackConfigError(`stack ${deps.stack}`, [...new Set(misnamed)]);
   assertToolOverrides(deps.stack, config.modal, [...artifacts.values()]);
   // What the Fly machines will serve; a release they cannot run stops the program here too.
@@ -207,6 +216,8 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
       // the built-in server's tokens live in the edge's KV, which Fly cannot read: there Fly takes MCP only from the edge.
       ...(config.auth?.mode === "issuer" ? oauthVariables(config.auth, `https://${config.fly.app}.fly.dev`) : {}),
       ...(config.auth?.mode === "builtin" ? { [EDGE_ONLY_ENV]: `https://${config.domain}` } : {}),
+      // Counted per region for the calls that reach a Fly region directly (app/src/runtimes/node.ts nodeQuotas).
+      ...(config.quotas ? { MCP_QUOTAS: JSON.stringify(config.quotas) } : {}),
     },
     secrets: {
       MCP_UPSTREAM_SECRET: config.upstreamSecret,
@@ -277,6 +288,7 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
           }
         : {}),
       rateLimitPerMinute: version.rateLimit?.callsPerMinute ?? config.rateLimit.callsPerMinute,
+      ...(config.quotas ? { quotas: config.quotas } : {}),
       telemetry: {
         dataset: datasetOf(telemetry, deps.stack),
         ...(telemetry?.otlpEndpoint ? { otlpEndpoint: telemetry.otlpEndpoint } : {}),

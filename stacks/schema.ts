@@ -13,6 +13,7 @@ import { costBlockSchema } from "./cost/assumptions.ts";
 import { describeMemoryRange, FLY_MACHINE_SIZES, FLY_REGIONS, MACHINE_SIZE_NAMES } from "./fly.ts";
 import { releasePins } from "./pins.ts";
 import { registryBlockSchema } from "./registry/block.ts";
+import { quotaBlockSchema } from "../app/src/server/quota-settings.ts";
 import { telemetryBlockSchema } from "./telemetry/config.ts";
 import { int, pattern, show, strict } from "./rules.ts";
 import { GPU_CHOICES } from "../app/src/tools/modal-compute.ts";
@@ -173,6 +174,15 @@ const settingsShape = {
       .default({}),
   }),
   rateLimit: strict({ callsPerMinute: callsPerMinute.default(120) }).default({ callsPerMinute: 120 }),
+  /**
+   * Tool calls per key (the verified principal, or its tenant claim's value)
+   * per minute and per UTC day, with lower per-tool limits; the Worker and the
+   * Fly machines get it as `MCP_QUOTAS` (app/src/server/quota-settings.ts).
+   * Unlike `rateLimit` (a flood guard per session, or per principal, in
+   * memory, per API version) it is counted durably across every API version's
+   * sessions and requests.
+   */
+  quotas: quotaBlockSchema.optional(),
   /** Where releases are stored: an existing S3 bucket, or an S3-compatible store through `endpoint`. */
   artifactStore: strict({
     bucket: s3Bucket,
@@ -232,6 +242,10 @@ export const stackConfigSchema = strict({ ...settingsShape, ...secretsShape }).s
 
   if (stack.otlpHeaders !== undefined && stack.telemetry?.otlpEndpoint === undefined) {
     issue(["otlpHeaders"], "is set but telemetry.otlpEndpoint is not (expected both, or neither: the headers go with the exports)");
+  }
+
+  if (stack.quotas?.tenantClaim !== undefined && stack.auth === undefined) {
+    issue(["quotas", "tenantClaim"], "is set but auth is not (expected an auth block too: only an issuer's access tokens carry claims)");
   }
 
   if (!stack.artifactStore) {

@@ -21,6 +21,7 @@ import { basename } from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { type DurableObjectMigrationStep, workerPlatform } from "../../app/scripts/worker-platform.ts";
+import type { QuotaSettings } from "../../app/src/server/quota-settings.ts";
 import { type Color, COLORS } from "../../stacks/schema.ts";
 import { ScriptMigrations, type ScriptMigrationsArgs } from "../providers/cloudflare/resources.ts";
 import { CIMD_COMPATIBILITY_FLAG } from "../../app/src/auth/builtin/contract.ts";
@@ -111,6 +112,13 @@ export interface EdgeWorkerArgs {
   telemetry?: EdgeTelemetryArgs;
   /** Calls per minute per principal, bound as `RATE_LIMIT_PER_MINUTE`. @default 120 @example 240 */
   rateLimitPerMinute?: number;
+  /**
+   * Tool calls per key per minute and per UTC day, counted in the key's
+   * `PrincipalState` object across both versions, bound as `MCP_QUOTAS` (JSON).
+   * @default undefined (no quotas)
+   * @example { callsPerMinute: 120, callsPerDay: 5000, tenantClaim: "org_id", tools: { csv_cluster: { callsPerMinute: 5, callsPerDay: 200 } } }
+   */
+  quotas?: QuotaSettings;
   /** Workers runtime compatibility date. @default the one in `app/src/runtimes/worker/platform.json` @example "2026-11-01" */
   compatibilityDate?: string;
   /** Workers compatibility flags. @default the ones in `app/src/runtimes/worker/platform.json` @example ["enable_request_signal"] */
@@ -210,6 +218,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
       plain("MODAL_URL", args.slots[color].modalUrl),
       plain("API_VERSIONS", args.apiVersion),
       plain("RATE_LIMIT_PER_MINUTE", String(args.rateLimitPerMinute ?? 120)),
+      ...(args.quotas ? [plain("MCP_QUOTAS", JSON.stringify(args.quotas))] : []),
       plain("RELEASE", args.slots[color].release),
       plain("COLOR", color),
       // The Host rule refuses any other host (DNS rebinding); without it the Worker would allow only localhost.

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { EDGE_ONLY_ENV } from "../auth/builtin/contract.ts";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf } from "../auth/settings.ts";
-import { quotasEnvValue } from "../server/quota-settings.ts";
+import { quotaSettingsProblem, quotasEnvValue } from "../server/quota-settings.ts";
 import { OtlpHeadersError, parseOtlpHeaders } from "../telemetry/otlp-headers.ts";
 
 const flyRegion = z.string().regex(/^[a-z]{3}$/, "expected a Fly region code such as iad");
@@ -104,6 +104,9 @@ export function loadNodeConfig(env: Record<string, string | undefined> = process
   if (oauth && value[EDGE_ONLY_ENV] !== undefined) {
     throw new Error(`invalid environment:\n  ${EDGE_ONLY_ENV}: set beside MCP_OAUTH_ISSUER (expected one: the edge's origin takes MCP at the edge only, an issuer lets this service check tokens itself)`);
   }
+  // Behind the edge's own authorization server no token reaches this service: the edge applies the tenant claim.
+  const quotaProblem = quotaSettingsProblem(value.MCP_QUOTAS, value.MCP_OAUTH_ISSUER ?? value[EDGE_ONLY_ENV]);
+  if (quotaProblem) throw new Error(`invalid environment:\n  ${quotaProblem}`);
   // Tokens are issued for the URL clients use; 0.0.0.0 (on Fly, say) is no such URL.
   if (oauth && value.MCP_PUBLIC_URL === undefined && !["127.0.0.1", "localhost", "::1"].includes(value.HOST)) {
     throw new Error(`invalid environment:\n  MCP_PUBLIC_URL: required with MCP_OAUTH_ISSUER when HOST=${value.HOST} (the origin clients reach, e.g. https://mcp.example.com)`);

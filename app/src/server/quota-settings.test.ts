@@ -27,15 +27,16 @@ test("limits, claim names and keys are checked, each mistake with what was expec
 
 test("MCP_QUOTAS is read with the same schema, and names itself", () => {
   assert.equal(loadNodeConfig({}).MCP_QUOTAS, undefined);
-  const config = loadNodeConfig({ MCP_QUOTAS: '{"callsPerMinute":60,"callsPerDay":1000,"tenantClaim":"org_id","tools":{"csv_cluster":{"callsPerDay":50}}}' });
+  const config = loadNodeConfig({ MCP_OAUTH_ISSUER: "https://auth.example.com/", MCP_QUOTAS: '{"callsPerMinute":60,"callsPerDay":1000,"tenantClaim":"org_id","tools":{"csv_cluster":{"callsPerDay":50}}}' });
   assert.deepEqual(config.MCP_QUOTAS, { callsPerMinute: 60, callsPerDay: 1000, tenantClaim: "org_id", tools: { csv_cluster: { callsPerDay: 50 } } });
   assert.throws(() => loadNodeConfig({ MCP_QUOTAS: "callsPerMinute=60" }), /MCP_QUOTAS: is not JSON/);
+  assert.throws(() => loadNodeConfig({ MCP_QUOTAS: '{"callsPerMinute":60,"callsPerDay":1000,"tenantClaim":"org_id"}' }), /MCP_QUOTAS\.tenantClaim: has no effect without MCP_OAUTH_ISSUER/);
   assert.throws(() => loadNodeConfig({ MCP_QUOTAS: '{"callsPerMinute":60,"callsPerDay":10,"tools":{"echo":{"callsPerDay":20}}}' }), /MCP_QUOTAS\.tools\.echo\.callsPerDay: 20 is above callsPerDay 10/);
 });
 
 test("a tools entry naming no tool is a line saying so, with the names there are", () => {
   const quotas = quotaBlockSchema.parse({ callsPerMinute: 60, callsPerDay: 1000, tools: { echo: { callsPerDay: 5 }, csv_clsuter: { callsPerDay: 5 } } });
-  assert.deepEqual(unknownQuotaTools(quotas, "quotas", "release r-3f9a1c7e2b4d", ["echo", "csv_cluster"]), [
-    "quotas.tools.csv_clsuter: release r-3f9a1c7e2b4d has no tool named csv_clsuter (expected one of echo, csv_cluster)",
+  assert.deepEqual(unknownQuotaTools(quotas, "quotas", "a pinned release or this tree", ["echo", "csv_cluster"]), [
+    "quotas.tools.csv_clsuter: no tool named csv_clsuter in a pinned release or this tree (expected one of echo, csv_cluster)",
   ]);
 });

@@ -84,12 +84,19 @@ export const quotasEnvValue = z
   .pipe(quotaBlockSchema);
 
 /**
- * Lines naming the `tools` entries that `owner` (a release, this server) has no
- * tool for: a misspelt name would leave its tool unlimited. `where` is the
- * block's own path: `quotas` in a stack, `MCP_QUOTAS` in a runtime.
+ * Lines naming the `tools` entries for which `among` (the pinned releases and
+ * the working tree; this server) has no tool: a misspelt name would leave its
+ * tool without its limits. `where` is the block's own path: `quotas` in a
+ * stack, `MCP_QUOTAS` in a runtime.
  */
-export function unknownQuotaTools(quotas: QuotaSettings, where: string, owner: string, toolNames: readonly string[]): string[] {
+export function unknownQuotaTools(quotas: QuotaSettings, where: string, among: string, toolNames: readonly string[]): string[] {
   return Object.keys(quotas.tools)
     .filter((name) => !toolNames.includes(name))
-    .map((name) => `${where}.tools.${name}: ${owner} has no tool named ${name} (expected one of ${toolNames.join(", ")})`);
+    .map((name) => `${where}.tools.${name}: no tool named ${name} in ${among} (expected one of ${toolNames.join(", ")})`);
+}
+
+/** Why a runtime's `MCP_QUOTAS` cannot work beside its other settings, or `undefined`. */
+export function quotaSettingsProblem(quotas: QuotaSettings | undefined, oauthIssuer: string | undefined): string | undefined {
+  if (quotas?.tenantClaim === undefined || oauthIssuer !== undefined) return undefined;
+  return "MCP_QUOTAS.tenantClaim: has no effect without MCP_OAUTH_ISSUER (expected both: only an issuer's access tokens carry claims)";
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { builtinAuthOf, type UpstreamSettings } from "../../auth/builtin/settings.ts";
 import { AuthSettingsError, oauthEnvShape, oauthSettingsOf, type OAuthSettings } from "../../auth/settings.ts";
 import { parseAllowedHosts } from "../../server/host-rule.ts";
-import { quotasEnvValue } from "../../server/quota-settings.ts";
+import { quotaSettingsProblem, quotasEnvValue } from "../../server/quota-settings.ts";
 import { OtlpHeadersError, parseOtlpHeaders } from "../../telemetry/otlp-headers.ts";
 import type { McpSession } from "./mcp-session.ts";
 import type { PrincipalState } from "./principal-state.ts";
@@ -131,6 +131,8 @@ export function workerSettings(env: Env): WorkerSettings {
       throw new Error(`invalid Worker bindings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
     }
     const { OTEL_EXPORTER_OTLP_HEADERS: headers, ...data } = parsed.data;
+    const quotaProblem = quotaSettingsProblem(data.MCP_QUOTAS, data.MCP_OAUTH_ISSUER);
+    if (quotaProblem) throw new Error(`invalid Worker bindings: ${quotaProblem}`);
     try {
       const otlp = data.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : { endpoint: data.OTEL_EXPORTER_OTLP_ENDPOINT, headers: parseOtlpHeaders(headers) };
       settings = { ...data, oauth: oauthSettingsOf(data), builtin: builtinOf(env), otlp };
