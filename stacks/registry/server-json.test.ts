@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -35,7 +35,7 @@ test("the registry's rules refuse a name without its namespace, a range as versi
   assert.match(serverJsonProblems({ ...document, packages: [] })[0]!, /^packages: unknown key/);
 });
 
-test("npm run registry writes server.json, --json prints it, and a stack without a registry block is refused", async () => {
+test("npm run registry writes server.json, --json prints it, and a stack without a registry block is refused (or, with --if-present, skipped)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "registry-"));
   const out = join(dir, "server.json");
   const written = await runScript("stacks/commands/registry.ts", ["--stack", "prod", "--out", out]);
@@ -48,6 +48,11 @@ test("npm run registry writes server.json, --json prints it, and a stack without
   assert.equal(staging.code, 1);
   assert.match(staging.stderr, /stack staging has no registry block: add registry: \{ name: io\.github\.<org>\/<server>, description: … \} to Pulumi\.staging\.yaml/);
   assert.equal(staging.stdout, "");
+  const absent = join(dir, "staging.json");
+  const optional = await runScript("stacks/commands/registry.ts", ["--stack", "staging", "--if-present", "--out", absent]);
+  assert.equal(optional.code, 0, optional.stderr);
+  assert.equal(optional.stderr, "stack staging has no registry block: nothing written\n");
+  assert.equal(existsSync(absent), false, "--if-present writes nothing for a stack without a registry block");
   const help = await runScript("stacks/commands/registry.ts", ["--help"]);
   assert.match(help.stdout, /^usage: npm run registry -- --stack <name>/);
 });

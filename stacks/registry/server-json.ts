@@ -4,8 +4,19 @@
  *
  * The format is the registry's `ServerDetail`, as published in
  * modelcontextprotocol/registry docs/reference/server-json/server.schema.json
- * ($id https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json,
- * read at commit 7c0bbf25, December 2026). That schema is not copied here: the
+ * (first read at commit 7c0bbf25, the 2025-09-29 version). The file names the
+ * 2025-12-11 version, the registry's current one (its copy in
+ * internal/validators/schemas/2025-12-11.json, commit e361b5ff), because only
+ * the current one is accepted for a new publication: the publisher CLI stops
+ * at "deprecated schema detected" (its schema-version check before sending,
+ * cmd/publisher/commands/publish.go at d7968ae2; seen for 2025-09-29 in
+ * ggozad/haiku.rag#116), the API answers 400 "schema version … is not
+ * supported" (dynatrace-oss/dynatrace-mcp#228), by the maintainers' choice in
+ * modelcontextprotocol/registry#488; and a publisher older than the schema
+ * refuses it too (#875), so the pin in promote.yml moves with it. For the fields written
+ * here nothing changed between the two (docs/reference/server-json/CHANGELOG.md:
+ * 2025-10-11 and 2025-10-17 are about packages, 2025-12-11 about URL template
+ * variables, which a remote here never has). That schema is not copied here: the
  * rules below are its constraints on the fields this file writes (name, description,
  * version, remotes, repository, websiteUrl), checked with zod.
  */
@@ -16,7 +27,7 @@ import { httpsUrl, registryBlockSchema } from "./block.ts";
 import { inVersionOrder, type StackConfig } from "../schema.ts";
 
 /** The schema a server.json names, so the registry and its publisher check it against the same version. */
-export const SERVER_SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json";
+export const SERVER_SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
 
 /** Ranges the registry refuses as a version (its `version` description): ^1.2.3, ~1.2.3, >=1.2.3, 1.x, 1.*. */
 const VERSION_RANGE = /^[\^~<>=]|\.[x*](\.|$)/;
