@@ -273,3 +273,48 @@ test("the Fly image is the program's business: no workflow pushes or copies an i
     }
   }
 });
+
+test("promote: prod's registry entry is written after verify passed at every API version's URL, and published by a later job", () => {
+  const jobs = jobsOf("promote.yml");
+  const apply = jobs.apply!;
+  const up = apply.steps.findIndex(applies);
+  const check = apply.steps.findIndex((step) => /npm run verify -- --url "\$\(jq -r --arg api "\$api" '\.\[\$api\]' urls\.json\)" --expect-release "\$live"/.test(step.run ?? ""));
+  const entry = apply.steps.findIndex((step) => step.id === "entry");
+  assert.ok(up >= 0 && up < check && check < entry, `pulumi up (step ${up}), verify (step ${check}), then the entry (step ${entry})`);
+  assert.match(apply.steps[check]!.run ?? "", /for api in \$\(jq -r 'keys\[\]' urls\.json\); do/, "every API version, not only v1");
+  assert.match(apply.steps[entry]!.run ?? "", /npm run --silent registry -- --stack prod --if-present --out server\.json/);
+  assert.match(apply.steps[entry]!.run ?? "", /\[\.remotes\[\]\.url\] - \[\$urls\[0\]\[\]\]/, "the entry names only URLs the check passed");
+  assert.match(apply.steps[entry]!.run ?? "", /::notice::prod has no registry block/, "a stack without a registry block says why nothing is published");
+  const upload = apply.steps.slice(entry + 1).find((step) => step.uses?.startsWith("actions/upload-artifact@"));
+  assert.equal(upload?.with?.path, "server.json");
+  assert.equal((apply as { outputs?: Record<string, string> }).outputs?.entry, "${{ steps.entry.outputs.publish }}");
+  const registry = jobs.registry as Job & { if?: string; permissions?: Record<string, string> };
+  assert.equal(registry.needs, "apply", "published only when the apply job, its check included, succeeded");
+  assert.equal(registry.if, "needs.apply.outputs.entry == 'true'");
+  assert.equal(registry.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))?.with?.name, upload?.with?.name, "the file published is the file written after the check");
+});
+
+test("promote: the registry job runs the registry's pinned publisher, checked against its sha256, with the GitHub OIDC login and no secret", () => {
+  const workflow = workflowOf(read("promote.yml"));
+  const registry = workflow.jobs.registry! as Workflow["jobs"][string] & { permissions?: Record<string, string> };
+  // `login github-oidc` asks GitHub for an ID token, which a job gets only with id-token: write
+  // (modelcontextprotocol/registry docs/reference/cli/commands.md); nothing else is granted.
+  assert.deepEqual(registry.permissions, { "id-token": "write" });
+  assert.equal(registry.environment, undefined, "no environment: the publisher never runs beside a deploy secret");
+  assert.deepEqual(secretsSeen({ ...workflow, env: {} }, registry), []);
+  assert.match(workflow.env?.MCP_PUBLISHER_VERSION ?? "", /^v\d+\.\d+\.\d+$/, "a release, never latest");
+  assert.match(workflow.env?.MCP_PUBLISHER_SHA256 ?? "", /^[0-9a-f]{64}$/);
+  const script = runs(registry);
+  assert.doesNotMatch(script, /latest|\| *(sh|bash)\b/, "no latest release, no download piped into a shell");
+  const order = [
+    /curl -fsSL --proto '=https' -o "\$asset" "https:\/\/github\.com\/modelcontextprotocol\/registry\/releases\/download\/\$MCP_PUBLISHER_VERSION\/\$asset"/,
+    /echo "\$MCP_PUBLISHER_SHA256  \$asset" \| sha256sum --check --strict/,
+    /tar -xzf "\$asset" mcp-publisher/,
+    /\.\/mcp-publisher login github-oidc/,
+    /\.\/mcp-publisher publish server\.json/,
+  ].map((re) => script.search(re));
+  assert.ok(order.every((at) => at >= 0), `every step is there: ${order}`);
+  assert.deepEqual([...order].sort((a, b) => a - b), order, "download, check, unpack, log in, publish: in that order");
+  // The registry refuses a version it has (internal/service/registry_service.go, database.ErrInvalidVersion): a re-run passes, any other refusal fails.
+  assert.match(script, /if \[ "\$status" != 0 \] && grep -q "cannot publish duplicate version" publish\.txt; then[\s\S]*?status=0\n\s*fi\n\s*exit "\$status"/);
+});
