@@ -69,3 +69,16 @@ test("a deploy workflow that pushes its pins with a plain git push fails when a 
   assert.equal(failed.title, "a second release: a 10% canary, the guard, and the cutover");
   assert.match(failures(report), /the deploy workflow of the second release: the run succeeded[\s\S]*\[rejected\][\s\S]*non-fast-forward|fetch first/);
 });
+
+test("when verify fails against prod, the promote workflow publishes no registry entry", { timeout: 600_000 }, async () => {
+  // prod's v1 answers with another release than the one checked for: verify fails, as for a prod that broke in the apply.
+  const failingCheck = brokenCopy("promote.yml", (text) => text.replace('--expect-release "$live"', "--expect-release r-000000000000"));
+  const promotion = STORY.findIndex((step) => step.title === "promotion to prod") + 1;
+  let published = -1;
+  const report = await rehearse({ log: () => {}, workflows: { "promote.yml": failingCheck }, through: promotion, inspect: (world) => void (published = world.mcpRegistry.requests.filter((r) => r.path === "/v0/publish").length) });
+  assert.equal(report.ok, false);
+  const failed = report.steps.at(-1)!;
+  assert.equal(failed.title, "promotion to prod");
+  assert.match(failures(report), /step "Check prod at each API version's URL" failed:[\s\S]*r-000000000000/);
+  assert.equal(published, 0, "no publication reached the registry");
+});

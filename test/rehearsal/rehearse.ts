@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { StepFailed, StoryContext, type Check } from "./story/context.ts";
 import { RULES, type PlatformRule } from "./story/rules.ts";
 import { STORY } from "./story/steps.ts";
-import { startWorld } from "./world.ts";
+import { startWorld, type World } from "./world.ts";
 
 export interface StepReport {
   step: number;
@@ -38,6 +38,8 @@ export interface RehearseOptions {
   guard?: string;
   /** Keep the world's folder (fakes' state, checkouts, logs). @default false */
   keep?: boolean;
+  /** Looks at the world after the last step, before it is closed (what a test checks beyond the story's own checks). */
+  inspect?: (world: World) => void;
 }
 
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
@@ -62,6 +64,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       if (!ok) break;
     }
   } finally {
+    options.inspect?.(world);
     await world.close();
   }
   const ok = steps.length === (options.through ?? STORY.length) && steps.every((step) => step.ok);

@@ -1,12 +1,14 @@
 /**
  * Everything a rehearsal runs against, started together and stopped together:
  * four empty accounts (Fly, Cloudflare, Modal, AWS S3), a GitHub repository
- * (a bare git remote, secrets, environments, pull-request comments), the
- * internet that reaches them, and the team's laptop (a clone, with the
+ * (a bare git remote, secrets, environments, pull-request comments, the OIDC
+ * tokens of its jobs), the official MCP registry, the internet that reaches them
+ * (with github.com's release downloads of the registry's publisher), and the team's laptop (a clone, with the
  * stand-in CLIs first on PATH). Nothing leaves 127.0.0.1.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,6 +16,7 @@ import S3rver from "s3rver";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { startFakeCloudflareApi, type FakeCloudflareApi } from "../fixtures/fake-cloudflare-api.ts";
 import { startFakeFlyApi, type FakeFlyApi } from "../fixtures/fake-fly-api.ts";
+import { startFakeMcpRegistry, type FakeMcpRegistry } from "../fixtures/fake-mcp-registry.ts";
 import { writeAccount, readAccount, type ModalAccountState } from "../stand-ins/modal-account.ts";
 import { readsDescriptions, startModelStandIn, type StandInModel } from "../stand-ins/model.ts";
 import { cloudflareEdge, type CloudflareEdge } from "./accounts/cloudflare-edge.ts";
@@ -34,6 +37,8 @@ export const CREDENTIALS = {
   modal: { id: "ak-rehearsal", secret: "as-rehearsal" },
   /** The evals' model key: the stand-in model server refuses any other. */
   model: "sk-rehearsal-model-only",
+  /** Prod's `authToken` (its Workers' bearer token), which `verify` in the promote workflow sends as MCP_AUTH_TOKEN. */
+  prodAuthToken: "prod-bearer-rehearsal-7d1f0c9a2b64e8f3",
 };
 
 export interface CommandResult {
@@ -57,6 +62,13 @@ export interface World {
   modalApps: ModalServing;
   /** The model the evals ask (an OpenAI-compatible stand-in on loopback, reached with a model-only key). */
   model: StandInModel;
+  /** The official MCP registry (registry.modelcontextprotocol.io) and GitHub's OIDC token service. */
+  mcpRegistry: FakeMcpRegistry;
+  /**
+   * What github.com serves as any release's mcp-publisher_linux_amd64.tar.gz: the stand-in publisher.
+   * Its sha256 is not the real archive's, so a run replaces the workflow's pinned MCP_PUBLISHER_SHA256 with it.
+   */
+  publisherArchive: { sha256: string };
   /** The environment of every command: stand-ins first on PATH, the internet's proxy and CA, the fakes' homes. */
   env: NodeJS.ProcessEnv;
   /** The deploy credentials a person with the accounts has on the laptop (the same ones the environments hold). */
@@ -86,6 +98,8 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
     closers.push(() => cloudflare.close());
     const model = await startModelStandIn({ key: CREDENTIALS.model, policy: readsDescriptions });
     closers.push(() => model.close());
+    const mcpRegistry = await startFakeMcpRegistry();
+    closers.push(() => mcpRegistry.close());
     const s3dir = join(dir, "s3");
     mkdirSync(s3dir, { recursive: true });
     // The account's two keys: s3rver checks each request's signature against the key's secret. What a key may do is not modelled.
@@ -122,6 +136,8 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
       HTTP_PROXY: internet.proxyUrl,
       NO_PROXY: "127.0.0.1,localhost",
       NODE_EXTRA_CA_CERTS: authority.certPath,
+      // curl (the publisher's download) trusts the rehearsal's CA alone.
+      CURL_CA_BUNDLE: authority.certPath,
       AWS_ENDPOINT_URL_S3: s3endpoint,
       PYTHONPATH: join(PROJECT_ROOT, "test", "stand-ins", "python"),
       PYTHONDONTWRITEBYTECODE: "1",
@@ -155,6 +171,20 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
     internet.host("api.cloudflare.com", forwardTo(new URL(cloudflare.url).origin));
     internet.host(/\.modal\.run$/, modalApps.site);
     internet.host(/(^|\.)example\.com$/, edge.site);
+    internet.host("registry.modelcontextprotocol.io", forwardTo(mcpRegistry.url));
+    internet.host("pipelines.actions.githubusercontent.com", forwardTo(mcpRegistry.url));
+    // The registry's releases: the stand-in publisher, packed as its release archive is (the binary at the top).
+    const publisherDir = join(dir, "mcp-publisher");
+    mkdirSync(publisherDir, { recursive: true });
+    writeFileSync(join(publisherDir, "mcp-publisher"), `#!/bin/sh\n# The registry's publisher for the rehearsal: test/stand-ins/mcp-publisher.ts.\nexec node "${join(PROJECT_ROOT, "test", "stand-ins", "mcp-publisher.ts")}" "$@"\n`);
+    chmodSync(join(publisherDir, "mcp-publisher"), 0o755);
+    execFileSync("tar", ["-czf", join(dir, "mcp-publisher_linux_amd64.tar.gz"), "-C", publisherDir, "mcp-publisher"]);
+    const archive = readFileSync(join(dir, "mcp-publisher_linux_amd64.tar.gz"));
+    internet.host("github.com", async (request) =>
+      /^\/modelcontextprotocol\/registry\/releases\/download\/v\d+\.\d+\.\d+\/mcp-publisher_linux_amd64\.tar\.gz$/.test(new URL(request.url).pathname)
+        ? new Response(archive, { headers: { "content-type": "application/octet-stream" } })
+        : new Response("Not Found", { status: 404 }),
+    );
 
     // GitHub: the repository with the team's code, its secrets and environments.
     const remote = join(dir, "github", "acme", "mcp-hosting.git");
@@ -202,7 +232,7 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
       dependabotSecrets: {},
       environments: {
         staging: { secrets: deploySecrets, reviewers: [], branches: ["main"] },
-        production: { secrets: deploySecrets, reviewers: ["lead"], branches: ["main"] },
+        production: { secrets: { ...deploySecrets, MCP_AUTH_TOKEN: CREDENTIALS.prodAuthToken }, reviewers: ["lead"], branches: ["main"] },
       },
       commentsFile,
     };
@@ -235,6 +265,8 @@ export async function startWorld(options: { log: (line: string) => void; keep?: 
       flyMachines,
       modalApps,
       model,
+      mcpRegistry,
+      publisherArchive: { sha256: createHash("sha256").update(archive).digest("hex") },
       env,
       deployCredentials: deploySecrets,
       sh,

@@ -140,7 +140,9 @@ export class StoryContext {
       runnerEnv: this.world.env,
       dir: join(this.world.dir, "runner"),
       runId: ++this.#runId,
-      envOverrides: { GUARD: this.options.guard },
+      // The guard's window, shortened; and the stand-in publisher's digest for the real archive's (world.ts, publisherArchive).
+      envOverrides: { GUARD: this.options.guard, MCP_PUBLISHER_SHA256: this.world.publisherArchive.sha256 },
+      idTokens: (identity) => this.world.mcpRegistry.idTokenRequest(identity, "https://pipelines.actions.githubusercontent.com"),
       approve: (environment) => {
         this.log(`    (the required reviewer of ${environment} approves the run)`);
         return true;

@@ -5,7 +5,7 @@
  */
 
 export interface PlatformRule {
-  platform: "Fly" | "Cloudflare" | "Modal" | "S3" | "Git" | "GitHub" | "Pulumi";
+  platform: "Fly" | "Cloudflare" | "Modal" | "S3" | "Git" | "GitHub" | "Pulumi" | "MCP registry";
   rule: string;
   source: string;
   /** The file that enforces it. */
@@ -38,6 +38,11 @@ export const RULES: readonly PlatformRule[] = [
   { platform: "Git", rule: "a push onto a main that moved is refused as non-fast-forward", source: "git (a bare remote)", where: "test/rehearsal/world.ts" },
   { platform: "GitHub", rule: "environment secrets only in a job that names the environment, after its required reviewers approve, on a branch its policy admits", source: "docs.github.com, deployments and environments", where: "test/rehearsal/workflow/player.ts" },
   { platform: "GitHub", rule: "forks and Dependabot get no Actions secrets; a fork's GITHUB_TOKEN is read-only", source: "docs.github.com, using secrets; automating Dependabot with GitHub Actions", where: "test/rehearsal/workflow/player.ts" },
+  { platform: "GitHub", rule: "a job gets an OIDC token only when its permissions grant id-token: write (a job's permissions replace the workflow's)", source: "docs.github.com, OpenID Connect in GitHub Actions (Adding permissions settings); workflow syntax, jobs.<job_id>.permissions", where: "test/rehearsal/workflow/player.ts" },
+  { platform: "MCP registry", rule: "the GitHub OIDC login needs a GitHub token for audience mcp-registry and grants publishing io.github.<repository_owner>/* only (403 elsewhere)", source: "modelcontextprotocol/registry internal/api/handlers/v0/auth/github_oidc.go (buildPermissions), cmd/publisher/auth/github-oidc.go, internal/api/handlers/v0/publish.go", where: "test/fixtures/fake-mcp-registry.ts" },
+  { platform: "MCP registry", rule: "a version is published once: publishing it again is 400 `invalid version: cannot publish duplicate version`", source: "modelcontextprotocol/registry internal/service/registry_service.go (CheckVersionExists), internal/database/database.go (ErrInvalidVersion)", where: "test/fixtures/fake-mcp-registry.ts" },
+  { platform: "MCP registry", rule: "only the current server.json `$schema` is accepted for a new publication, by the publisher and by the API", source: "ggozad/haiku.rag#116 and modelcontextprotocol/registry#875 (the publisher's `deprecated schema detected`), dynatrace-oss/dynatrace-mcp#228 (the API's 400), registry PR #488", where: "test/stand-ins/mcp-publisher.ts, test/fixtures/fake-mcp-registry.ts" },
+  { platform: "MCP registry", rule: "publish needs a login first; the publisher keeps the registry token in ~/.mcp_publisher_token", source: "modelcontextprotocol/registry cmd/publisher/commands/login.go, publish.go", where: "test/stand-ins/mcp-publisher.ts" },
   { platform: "GitHub", rule: "a push whose head commit says [skip ci] starts no workflow", source: "docs.github.com, skipping workflow runs", where: "test/rehearsal/story/context.ts" },
   { platform: "Pulumi", rule: "a token with Stack Read may preview and read outputs; an update needs write", source: "pulumi.com/docs/administration/access-identity/rbac/permission-sets/", where: "test/stand-ins/pulumi/backend.ts" },
   { platform: "Pulumi", rule: "a `secure:` value the stack's secrets provider did not encrypt (a placeholder) cannot be decrypted", source: "pulumi config set --secret", where: "test/stand-ins/pulumi/backend.ts" },

@@ -19,6 +19,8 @@ export interface Step {
 }
 
 const APP = "mcp-hosting-staging";
+/** Prod's entry in the MCP registry: Pulumi.prod.yaml's registry block, in the namespace of the repository's owner (acme). */
+const REGISTRY_NAME = "io.github.acme/mcp-hosting";
 const SCRIPT = "mcp-staging-v1";
 
 /** Each share of a script's active deployment, as color, release and percentage (from the versions' bindings). */
@@ -92,7 +94,7 @@ export const STORY: Step[] = [
           ].join(" && "),
         );
       }
-      await ctx.must(`pulumi config set --secret authToken "$(openssl rand -hex 24)" -s prod && pulumi config set --secret otlpHeaders 'x-honeycomb-team=rehearsal' -s prod && pulumi config set --path apiVersions.v1.canaryPercent 0 -s prod`);
+      await ctx.must(`pulumi config set --secret authToken ${CREDENTIALS.prodAuthToken} -s prod && pulumi config set --secret otlpHeaders 'x-honeycomb-team=rehearsal' -s prod && pulumi config set --path apiVersions.v1.canaryPercent 0 -s prod`);
       const built = await ctx.must("npm run -s release:build -- --print-id");
       const first = built.stdout.trim().split("\n").pop()!;
       ctx.require("the first release is built", /^r-[0-9a-f]{12}$/.test(first), built.stdout);
@@ -277,6 +279,7 @@ export const STORY: Step[] = [
     async run(ctx) {
       const { world } = ctx;
       const [first, second] = ctx.releases as [string, string];
+      const traffic = world.internet.log.length;
       const run = await ctx.dispatch("promote.yml", { api: "", release: "", allow_breaking: "" });
       runOk(ctx, run, "the promote workflow");
       const prod = stackOnMain(ctx, "prod");
@@ -294,6 +297,22 @@ export const STORY: Step[] = [
       const worker = [...world.cloudflare.workers.values()].find((w) => w.name === "mcp-prod-v1");
       ctx.check("Cloudflare: after the migration upload, prod still exports traces to its destination (the upload carried the Worker's observability)", isDeepStrictEqual(worker?.observability, { enabled: true, traces: { enabled: true, destinations: ["honeycomb-traces"] } }), JSON.stringify(worker?.observability));
       ctx.check("Modal: prod's four apps in environment main", ["v1", "v2"].every((api) => ["blue", "green"].every((color) => world.modal.state().apps[`main/mcp-prod-${api}-${color}`]?.state === "deployed")));
+      // The registry entry: published by the registry's publisher with the run's GitHub OIDC token, after verify passed at prod's URLs.
+      const entries = world.mcpRegistry.versions(REGISTRY_NAME);
+      ctx.check(
+        "MCP registry: prod's entry, at v1's live release (the first), with a remote per API version at prod's URLs, published by this repository's run",
+        entries.length === 1 && entries[0]!.server.version === first && entries[0]!.isLatest && isDeepStrictEqual(entries[0]!.server["remotes"], ["v1", "v2"].map((api) => ({ type: "streamable-http", url: `https://mcp.example.com/${api}/mcp` }))) && entries[0]!.publishedBy === "repo:acme/mcp-hosting:ref:refs/heads/main",
+        JSON.stringify(entries),
+      );
+      const log = world.internet.log.slice(traffic);
+      const published = log.findIndex((r) => r.method === "POST" && r.url === "https://registry.modelcontextprotocol.io/v0/publish");
+      const checked = ["v1", "v2"].map((api) => log.findLastIndex((r, i) => i < published && r.url === `https://mcp.example.com/${api}/mcp` && r.status === 200));
+      ctx.check("the entry was published after verify's sessions at both of prod's URLs, and not before", published > 0 && checked.every((at) => at >= 0) && !log.slice(0, Math.min(...checked)).some((r) => r.url.startsWith("https://registry.modelcontextprotocol.io/")), JSON.stringify(log.filter((r) => /registry\.modelcontextprotocol|mcp\.example\.com\/v\d\/mcp$/.test(r.url)).slice(0, 12)));
+      ctx.check("the publisher came from the release download, checked against its sha256, and ran in a job without the deploy secrets", /mcp-publisher_linux_amd64\.tar\.gz: OK/.test(ctx.stepOutput(run, /^Install the registry's publisher/)) && run.jobs.find((j) => j.id === "registry")?.status === "success");
+      // Promote again with nothing new: the registry keeps a published version as it is, and the run says so.
+      const again = await ctx.dispatch("promote.yml", { api: "", release: "", allow_breaking: "" });
+      runOk(ctx, again, "a second promote run with nothing new");
+      ctx.check("the registry refused the same version again, the run passed and said why, and the entry is unchanged", /cannot publish duplicate version/.test(ctx.stepOutput(again, /^Publish the entry/)) && /is in the registry already/.test(ctx.stepOutput(again, /^Publish the entry/)) && world.mcpRegistry.versions(REGISTRY_NAME).length === 1, ctx.stepOutput(again, /^Publish the entry/));
     },
   },
   {

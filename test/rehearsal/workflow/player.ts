@@ -16,12 +16,17 @@
  * pull request when asked; actions that only install tools are recorded.
  * Which secrets a run sees follows GitHub: none of the Actions secrets for a
  * fork or for Dependabot (which gets the Dependabot secrets), and a read-only
- * GITHUB_TOKEN for a fork.
+ * GITHUB_TOKEN for a fork. A job may ask GitHub for an OIDC token only when its
+ * permissions (its own `permissions:`, which replace the workflow's) grant
+ * `id-token: write`: then, and never for a fork or Dependabot, its steps get
+ * ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN (docs.github.com,
+ * "OpenID Connect in GitHub Actions", "Adding permissions settings").
  */
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
+import type { JobIdentity } from "../../fixtures/fake-mcp-registry.ts";
 import { withFileLock, writeWhole } from "../../stand-ins/file-lock.ts";
 import { condition, interpolate, type Scope, type Value } from "./expressions.ts";
 
@@ -88,12 +93,15 @@ export interface PlayOptions {
   runId: number;
   approve?: (environment: string, job: string) => boolean;
   /**
-   * Workflow-level env values replaced for this run (the guard's 15-minute window, shortened): the one
-   * change to a workflow as written, and only of a key the workflow sets.
+   * Workflow-level env values replaced for this run, only of keys the workflow sets: the guard's 15-minute
+   * window, shortened, and the pinned sha256 of the registry's publisher, which the stand-in's archive
+   * cannot match. The only changes to a workflow as written.
    */
   envOverrides?: Record<string, string>;
   /** Runs when a step whose name matches starts, before it (a merge landing during the guard window, say). */
   during?: { step: RegExp; run: () => Promise<void> | void }[];
+  /** GitHub's OIDC token service: what a job granted `id-token: write` gets to request its token with. */
+  idTokens?: (identity: JobIdentity) => { url: string; token: string };
   log: (line: string) => void;
 }
 
@@ -107,6 +115,7 @@ type Job = {
   env?: Record<string, unknown>;
   outputs?: Record<string, string>;
   strategy?: { matrix?: Record<string, unknown> };
+  permissions?: Record<string, string> | string;
   steps: Step[];
 };
 type Workflow = { name?: string; env?: Record<string, unknown>; permissions?: Record<string, string> | string; jobs: Record<string, Job> };
@@ -284,6 +293,13 @@ export async function play(options: PlayOptions): Promise<RunResult> {
         GITHUB_STEP_SUMMARY: files.GITHUB_STEP_SUMMARY,
         RUNNER_TEMP: temp,
       };
+      const permissions = job.permissions ?? workflow.permissions;
+      const idToken = permissions === "write-all" || (typeof permissions === "object" && permissions["id-token"] === "write");
+      if (idToken && !fork && !dependabot && options.idTokens) {
+        const request = options.idTokens({ repository: repo.name, ref: event.ref, ...(environmentName ? { environment: environmentName } : {}), runId: options.runId, workflow: workflow.name ?? basename(options.workflow) });
+        base["ACTIONS_ID_TOKEN_REQUEST_URL"] = request.url;
+        base["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = request.token;
+      }
       const env = (fields: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(fields ?? {}).map(([k, v]) => [k, interpolate(String(v), scope)]));
       const overrides = Object.fromEntries(Object.entries(options.envOverrides ?? {}).filter(([key]) => key in (workflow.env ?? {})));
       const workflowEnv = { ...env(workflow.env), ...overrides };
