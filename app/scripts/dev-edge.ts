@@ -38,7 +38,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLine } from "../src/runtimes/command-line.ts";
 import { watchParent } from "../src/runtimes/parent-lifeline.ts";
-import { CIMD_COMPATIBILITY_FLAG, OAUTH_KV_BINDING } from "../src/auth/builtin/contract.ts";
+import { CIMD_COMPATIBILITY_FLAG, EDGE_ONLY_ENV, OAUTH_KV_BINDING } from "../src/auth/builtin/contract.ts";
 import { startDevUpstream } from "./dev-auth/upstream-provider.ts";
 import { startLocalTelemetry } from "./telemetry/local-telemetry.ts";
 import { buildEdge, EDGE_ENTRY, FIXTURES_ENTRY } from "./build-edge.ts";
@@ -180,7 +180,7 @@ const node = await start("node", [`${ROOT}app/src/runtimes/node-main.ts`], {
     MCP_PUBLIC_URL: undefined,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
     // With the built-in server the Node service takes only the edge's signed calls, as Fly does (it cannot read the edge's tokens).
-    ...(builtinAuth ? { MCP_OAUTH_SCOPES: undefined, MCP_OAUTH_TOOL_SCOPES: undefined } : {}),
+    ...(builtinAuth ? { MCP_OAUTH_SCOPES: undefined, MCP_OAUTH_TOOL_SCOPES: undefined, [EDGE_ONLY_ENV]: `http://${HOST}:${port}` } : {}),
   },
   ready: /listening on (http:\/\/[^/\s]+)\S*.*compute (http:\/\/[\d.:]+)/,
 });

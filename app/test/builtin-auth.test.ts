@@ -20,6 +20,8 @@ import { structured } from "./support/results.ts";
 const BUILTIN = ["--auth", "builtin"];
 // The deployment scopes note_add; every request needs `mcp`.
 const SCOPES = { MCP_OAUTH_SCOPES: "mcp", MCP_OAUTH_TOOL_SCOPES: JSON.stringify({ note_add: ["notes:write"] }) };
+// The organization the provider's sign-in names (`org_id`) shares one quota; `echo` gets 3 calls a day.
+const QUOTAS = { callsPerMinute: 1000, callsPerDay: 100_000, tenantClaim: "org_id", tools: { echo: { callsPerDay: 3 } } };
 const notesOf = (result: unknown) => structured(result).notes.map((note: { text: string }) => note.text);
 
 /** The v2 SDK client pinned to 2026-07-28, signed in as `provider`'s user. */
@@ -74,7 +76,7 @@ describe("the built-in authorization server under dev:edge --auth builtin", () =
 
   before(async () => {
     // One after the other: two wrangler starts at once can race for a port.
-    edge = await startDevEdge(dataDir, SCOPES, BUILTIN);
+    edge = await startDevEdge(dataDir, { ...SCOPES, MCP_QUOTAS: JSON.stringify(QUOTAS) }, BUILTIN);
     // The Worker holds a secret the provider does not know: a stack whose auth.upstream.clientSecret is wrong.
     misconfigured = await startDevEdge(badDataDir, { ...SCOPES, MCP_AUTH_UPSTREAM_SECRET: "not-the-provider-secret" }, BUILTIN);
   });
@@ -121,6 +123,17 @@ describe("the built-in authorization server under dev:edge --auth builtin", () =
     const echoed = await client.callTool({ name: "echo", arguments: { text: "hi" } });
     assert.equal((echoed.content as { text: string }[])[0]!.text, "hi");
     await client.close();
+  });
+
+  test("the organization the sign-in names is the quotas' tenant: its users share a daily quota, another organization has its own", async () => {
+    const echo = async (client: ModernClient) => (await client.callTool({ name: "echo", arguments: { text: "x" } })) as { isError?: boolean; content: { text: string }[] };
+    const [ann, ben, cyd] = await Promise.all(["ann@acme", "ben@acme", "cyd@globex"].map((user) => modernClient(edge.mcpUrl, new BrowserlessClient({ user }))));
+    for (const client of [ann!.client, ann!.client, ben!.client]) assert.notEqual((await echo(client)).isError, true);
+    const spent = await echo(ben!.client);
+    assert.equal(spent.isError, true, "acme's three calls are spent, whoever made them");
+    assert.match(spent.content[0]!.text, /Daily quota of 3 calls to echo for your organization \(org_id "acme"\) ran out; it resets at/);
+    assert.notEqual((await echo(cyd!.client)).isError, true, "globex counts its own");
+    await Promise.all([ann, ben, cyd].map((session) => session!.client.close()));
   });
 
   test("a token for v1 is refused at v2: tokens are bound to one API version's canonical URI", async () => {
