@@ -114,6 +114,15 @@ test("Fly takes MCP only from the edge: it is told the edge's origin and no OAut
   }
 });
 
+test("a Fly release too old to know MCP_EDGE_ORIGIN still refuses a direct call: Fly holds a bearer token no client has, as a secret", async () => {
+  const { registrations } = await program(builtinStack());
+  const [secrets] = ofType(registrations, "pulumi-nodejs:dynamic/fly:Secrets");
+  assert.ok(secrets);
+  assert.equal(isSecretValue(secrets.inputs.values), true, "the app's secrets stay secret");
+  const values = reveal(secrets.inputs.values) as Record<string, string>;
+  assert.equal(values.MCP_AUTH_TOKEN, `edge-only=${values.MCP_UPSTREAM_SECRET}`);
+});
+
 test("an outside issuer keeps today's shape: no KV namespace, no authorization server routes, no flag, Fly checks tokens itself", async () => {
   const raw = builtinStack() as any;
   raw.auth = { issuer: "https://acme.us.auth0.com/", scopes: ["mcp"] };

@@ -221,6 +221,9 @@ export function buildStack(config: StackConfig, deps: StackDeps): StackOutputs {
     },
     secrets: {
       MCP_UPSTREAM_SECRET: config.upstreamSecret,
+      // Behind the built-in server, a Fly release older than MCP_EDGE_ORIGIN would serve MCP with no auth at all: a
+      // bearer token only the edge's own key holders know closes it there (a current release answers 403 before it).
+      ...(config.auth?.mode === "builtin" ? { MCP_AUTH_TOKEN: pulumi.interpolate`edge-only=${config.upstreamSecret}` } : {}),
       ...otlpSecret,
       LITESTREAM_ACCESS_KEY_ID: backup.accessKeyId,
       LITESTREAM_SECRET_ACCESS_KEY: backup.secretAccessKey,

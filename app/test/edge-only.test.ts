@@ -14,7 +14,8 @@ const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { prot
 
 describe("a Fly service in front of which the edge is the authorization server", () => {
   before(async () => {
-    server = await startServer({ env: { MCP_EDGE_ORIGIN: EDGE, MCP_UPSTREAM_SECRET: SECRET, MCP_API_VERSIONS: "v1,v2", MCP_START_COMPUTE: "0" } });
+    // As the stack deploys it: the edge's origin, and a bearer token no client has (for releases that predate the origin).
+    server = await startServer({ env: { MCP_EDGE_ORIGIN: EDGE, MCP_AUTH_TOKEN: `edge-only=${SECRET}`, MCP_UPSTREAM_SECRET: SECRET, MCP_API_VERSIONS: "v1,v2", MCP_START_COMPUTE: "0" } });
   });
   after(async () => {
     await server.stop();
