@@ -287,6 +287,10 @@ export class TaskRunner {
 
   #found(principal: string, taskId: string): TaskRecord {
     const record = this.#store.get(principal, taskId);
+    if (record === undefined) {
+      // Said to the log, never to the client: enough to tell a lost record from a wrong id (no principal is named).
+      this.#log(`task ${taskId.slice(0, 8)}… not found (${this.#store.count()} records here, ${this.#live.size} running in this process)`, undefined);
+    }
     // Another principal's task is not found either: whether an id exists is not disclosed.
     if (record === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${JSON.stringify(taskId.slice(0, 100))}`);
     return record;

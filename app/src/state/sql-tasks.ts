@@ -189,6 +189,11 @@ export class SqlTaskStore {
     return ended;
   }
 
+  /** How many task records this store holds (any principal's, any status): for the log line of a task not found. */
+  count(): number {
+    return this.#sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM tasks")?.n ?? 0;
+  }
+
   /**
    * Whether an active task here has work running (its lease is renewed) or
    * may still be claimed to run again: the Worker's object keeps an alarm

@@ -72,7 +72,15 @@ export async function rejection(work: Promise<unknown>): Promise<{ code?: number
 /** Polls tasks/get until the task's status is one of `statuses`; returns the task. */
 export async function settled(server: TaskServer, client: Client, taskId: string, statuses: readonly string[], timeoutMs: number): Promise<Record<string, unknown>> {
   let task: Record<string, unknown> = {};
-  await until(async () => statuses.includes((task = await getTask(client, taskId)).status as string), timeoutMs, `task ${taskId} reaching ${statuses.join("/")}`, () => `${JSON.stringify(task)}\n${server.output()}`);
+  const poll = async () => {
+    try {
+      return statuses.includes((task = await getTask(client, taskId)).status as string);
+    } catch (error) {
+      // A refused tasks/get says what the server logged around it.
+      throw new Error(`tasks/get of ${taskId} failed after ${JSON.stringify(task)}: ${(error as Error).message}\n${server.output().split("\n").slice(-60).join("\n")}`);
+    }
+  };
+  await until(poll, timeoutMs, `task ${taskId} reaching ${statuses.join("/")}`, () => `${JSON.stringify(task)}\n${server.output()}`);
   return task;
 }
 
